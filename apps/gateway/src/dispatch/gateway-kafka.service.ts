@@ -1,0 +1,61 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { GatewayConfig } from '@flowgate/config';
+import { topicNames } from '@flowgate/contracts';
+import { ensureTopics, KafkaConnection } from '@flowgate/kafka';
+import { GatewayMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
+import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
+import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
+
+/** The gateway's Kafka: topics ensured at boot, one batching producer, a health breaker. */
+@Injectable()
+export class GatewayKafka {
+  private readonly logger = new Logger(GatewayKafka.name);
+  readonly topics;
+  readonly connection: KafkaConnection;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(GATEWAY_METRICS) metrics: GatewayMetrics,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+    readiness: Readiness,
+  ) {
+    this.topics = topicNames(config.FLOWGATE_TOPIC_PREFIX);
+    const producerMetrics = new ProducerMetrics(registry, 'gateway');
+    this.connection = new KafkaConnection({
+      brokers: config.KAFKA_BROKERS,
+      clientId: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}`,
+      probeTopic: this.topics.requests,
+      observer: {
+        onBatch: (size, seconds) => {
+          producerMetrics.batchSize.observe(size);
+          producerMetrics.produceDuration.observe(seconds);
+        },
+        onError: (error) => {
+          producerMetrics.produceErrors.inc();
+          this.logger.warn(`produce failed: ${error.message}`);
+        },
+      },
+    });
+    metrics.kafkaUp.set(1);
+    this.connection.health.onChange((up) => {
+      metrics.kafkaUp.set(up ? 1 : 0);
+      if (up) this.logger.log('kafka is reachable again');
+      else this.logger.error('kafka unreachable: answering 503 until a probe succeeds');
+    });
+    readiness.register('kafka', () => this.connection.isConnected && this.connection.health.isUp);
+  }
+
+  async start(): Promise<void> {
+    const { config, topics } = this;
+    await ensureTopics(this.connection.kafka, [
+      { topic: topics.requests, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
+      { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
+      { topic: topics.dlq, numPartitions: 1 },
+    ]);
+    await this.connection.connect();
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+}

@@ -1,0 +1,140 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { GatewayConfig } from '@flowgate/config';
+import { encodeRequestHeaders, ProblemKind, RouteName } from '@flowgate/contracts';
+import type { GatewayMetrics } from '@flowgate/metrics';
+import { InflightTable, Outcome, Pending } from '../admission/inflight-table';
+import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
+import { ReplySlotService } from '../replies/reply-slot.service';
+import { GatewayKafka } from './gateway-kafka.service';
+
+export interface DispatchRequest {
+  readonly route: RouteName;
+  readonly requestId: string;
+  /** The JSON body exactly as the caller sent it. */
+  readonly body: Buffer;
+  /** Kafka record key: the route's partition key. */
+  readonly key: string;
+  readonly timeoutMs: number;
+  readonly traceparent?: string;
+  /** Called once admitted, so the caller can cancel when its client goes away. */
+  readonly onAdmitted: (pending: Pending) => void;
+}
+
+export interface Rejection {
+  readonly kind: 'rejected';
+  readonly problem: ProblemKind;
+  readonly detail: string;
+  readonly retryAfterS?: number;
+}
+
+export type DispatchResult = Outcome | Rejection;
+
+/**
+ * The request path: admit into the in-flight table, put the request on Kafka, wait for the reply,
+ * the deadline or the caller leaving, whichever comes first. Refuses fast (503) when it cannot
+ * succeed: table full, Kafka down, no reply partition, or shutting down.
+ */
+@Injectable()
+export class RequestDispatcher {
+  private readonly logger = new Logger(RequestDispatcher.name);
+  private draining = false;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+    private readonly table: InflightTable,
+    private readonly kafka: GatewayKafka,
+    private readonly replies: ReplySlotService,
+  ) {
+    metrics.inflightLimit.set(config.FLOWGATE_MAX_INFLIGHT);
+  }
+
+  async dispatch(request: DispatchRequest): Promise<DispatchResult> {
+    const refusal = this.refusal();
+    if (refusal) return refusal;
+    const replyPartition = this.replies.partition!;
+    const now = Date.now();
+    const deadline = now + request.timeoutMs;
+
+    const admission = await this.table.admit(request.requestId, deadline);
+    if (admission === 'full') {
+      return this.reject('overloaded', `${this.config.FLOWGATE_MAX_INFLIGHT} requests in flight`, 'full', 1);
+    }
+    if (admission === 'closed') return this.reject('shuttingDown', 'the gateway is draining', 'draining', 1);
+    if (admission === 'duplicate') {
+      return { kind: 'rejected', problem: 'duplicateRequestId', detail: `request ${request.requestId} is already in flight` };
+    }
+    this.metrics.inflight.set(this.table.size);
+    request.onAdmitted(admission);
+
+    const sent = this.produce(request, { deadline, replyPartition, timestamp: now });
+    const first = await Promise.race([admission.outcome, sent]);
+    const result: DispatchResult = first === 'sent' ? await admission.outcome : first;
+    if (first !== 'sent' && first.kind === 'rejected') admission.cancel();
+    this.metrics.inflight.set(this.table.size);
+    return result;
+  }
+
+  /** Refuse new requests; resolves when every pending one has its outcome. */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.table.drain();
+  }
+
+  private refusal(): Rejection | undefined {
+    if (this.draining) return this.reject('shuttingDown', 'the gateway is draining', 'draining', 1);
+    if (!this.kafka.connection.health.isUp) {
+      return this.reject('kafkaUnavailable', 'Kafka is unreachable; try again shortly', 'kafka_down', 1);
+    }
+    if (this.replies.partition === undefined) {
+      return this.reject('kafkaUnavailable', 'this gateway has no reply partition yet', 'no_reply_partition', 1);
+    }
+    return undefined;
+  }
+
+  private async produce(
+    request: DispatchRequest,
+    meta: { deadline: number; replyPartition: number; timestamp: number },
+  ): Promise<'sent' | Rejection> {
+    const record = {
+      topic: this.kafka.topics.requests,
+      key: request.key,
+      value: request.body,
+      timestamp: String(meta.timestamp),
+      headers: encodeRequestHeaders({
+        requestId: request.requestId,
+        route: request.route,
+        deadline: meta.deadline,
+        replyPartition: meta.replyPartition,
+        replyMode: 'sync',
+        ...(request.traceparent ? { traceparent: request.traceparent } : {}),
+      }),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ProduceTimeout(`not acknowledged within ${this.config.FLOWGATE_PRODUCE_TIMEOUT_MS} ms`)),
+        this.config.FLOWGATE_PRODUCE_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([this.kafka.connection.send(record), timeout]);
+      return 'sent';
+    } catch (error) {
+      if (error instanceof ProduceTimeout) this.kafka.connection.health.markFailure();
+      this.logger.warn(`request ${request.requestId} not sent: ${(error as Error).message}`);
+      return this.reject('kafkaUnavailable', 'Kafka did not accept the request; try again shortly', 'kafka_down', 1);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private reject(problem: ProblemKind, detail: string, reason: string, retryAfterS?: number): Rejection {
+    this.metrics.admissionRejections.inc({ reason });
+    return { kind: 'rejected', problem, detail, ...(retryAfterS === undefined ? {} : { retryAfterS }) };
+  }
+}
+
+class ProduceTimeout extends Error {
+  override readonly name = 'ProduceTimeout';
+}

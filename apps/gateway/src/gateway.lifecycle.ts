@@ -1,0 +1,37 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { RequestDispatcher } from './dispatch/request-dispatcher.service';
+import { GatewayKafka } from './dispatch/gateway-kafka.service';
+import { ReplySlotService } from './replies/reply-slot.service';
+
+/**
+ * Start and stop in one visible order. Start: Kafka (topics, producer), then the reply
+ * partition; only then is the gateway ready. Stop (SIGTERM): refuse new requests and let the
+ * pending ones finish (each is bounded by its deadline) while replies are still read; then close
+ * HTTP (Nest does that between the two hooks), then the reply reader, then Kafka.
+ */
+@Injectable()
+export class GatewayLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(GatewayLifecycle.name);
+
+  constructor(
+    private readonly kafka: GatewayKafka,
+    private readonly replies: ReplySlotService,
+    private readonly dispatcher: RequestDispatcher,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.kafka.start();
+    await this.replies.start();
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.log(`${signal ?? 'shutdown'}: draining in-flight requests`);
+    await this.dispatcher.drain();
+    this.logger.log('drained');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.replies.stop();
+    await this.kafka.close();
+  }
+}

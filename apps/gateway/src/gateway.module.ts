@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { GatewayConfig } from '@flowgate/config';
+import { HealthModule } from '@flowgate/http';
+import { GatewayMetrics, Registry } from '@flowgate/metrics';
+import { InflightTable } from './admission/inflight-table';
+import { GatewayKafka } from './dispatch/gateway-kafka.service';
+import { RequestDispatcher } from './dispatch/request-dispatcher.service';
+import { GatewayLifecycle } from './gateway.lifecycle';
+import { GATEWAY_CONFIG, GATEWAY_METRICS } from './gateway.tokens';
+import { ProblemFilter } from './http/problem.filter';
+import { Responder } from './http/responder.service';
+import { RouteController } from './http/route.controller';
+import { ReplySlotService } from './replies/reply-slot.service';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, registry: Registry): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [HealthModule.forRoot(registry)],
+      controllers: [RouteController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: GATEWAY_METRICS, useValue: new GatewayMetrics(registry) },
+        {
+          provide: InflightTable,
+          useValue: new InflightTable({
+            capacity: config.FLOWGATE_MAX_INFLIGHT,
+            admissionWaitMs: config.FLOWGATE_ADMISSION_WAIT_MS,
+            maxWaiters: config.FLOWGATE_MAX_INFLIGHT,
+            recentCapacity: Math.max(10_000, config.FLOWGATE_MAX_INFLIGHT * 4),
+          }),
+        },
+        { provide: APP_FILTER, useValue: new ProblemFilter(config.FLOWGATE_MAX_BODY_BYTES) },
+        GatewayKafka,
+        ReplySlotService,
+        RequestDispatcher,
+        Responder,
+        GatewayLifecycle,
+      ],
+    };
+  }
+}

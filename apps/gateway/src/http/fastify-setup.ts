@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { problem } from '@flowgate/contracts';
+import { sendProblem } from '@flowgate/http';
+import { parseJsonBody } from './json-body';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/**
+ * Fastify-level pieces Nest does not cover: the body parser (JSON objects only, raw bytes kept
+ * for Kafka; anything else is refused with 415 by Fastify) and the seed's `/event` method table.
+ */
+export function configureFastify(fastify: FastifyInstance, options: { maxBodyBytes: number }): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_TYPE, { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_req, raw, done) => {
+    try {
+      done(null, parseJsonBody(raw as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  fastify.options('/event', (_request, reply) => {
+    void reply.code(200).header('allow', 'POST, OPTIONS').send();
+  });
+  fastify.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    url: '/event',
+    handler: (_request, reply) => {
+      sendProblem(reply, problem('methodNotAllowed', 'use POST /event'), { allow: 'POST, OPTIONS' });
+    },
+  });
+}

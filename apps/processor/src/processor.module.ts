@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { ProcessorConfig } from '@flowgate/config';
+import { HealthModule } from '@flowgate/http';
+import { ProcessorMetrics, Registry } from '@flowgate/metrics';
+import { DemoRoutesController } from './jobs/demo-routes.controller';
+import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from './processor.tokens';
+import { ProcessorKafka } from './transport/processor-kafka.service';
+import { StreamServer } from './transport/stream.server';
+
+@Module({})
+export class ProcessorModule {
+  static forRoot(config: ProcessorConfig, registry: Registry): DynamicModule {
+    return {
+      module: ProcessorModule,
+      imports: [HealthModule.forRoot(registry)],
+      controllers: [DemoRoutesController],
+      providers: [
+        { provide: PROCESSOR_CONFIG, useValue: config },
+        { provide: PROCESSOR_METRICS, useValue: new ProcessorMetrics(registry) },
+        ProcessorKafka,
+        StreamServer,
+      ],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export const PROCESSOR_CONFIG = Symbol('PROCESSOR_CONFIG');
+export const PROCESSOR_METRICS = Symbol('PROCESSOR_METRICS');

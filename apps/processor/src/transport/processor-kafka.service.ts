@@ -1,0 +1,127 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ProcessorConfig } from '@flowgate/config';
+import { encodeReplyHeaders, HEADERS, Problem, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames, WireHeaders } from '@flowgate/contracts';
+import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount } from '@flowgate/kafka';
+import { ProcessorMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
+import { METRICS_REGISTRY } from '@flowgate/http';
+import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
+
+const RETRY_MS = 200;
+const DLQ_PATIENCE_MS = 30_000;
+
+/**
+ * The processor's writes to Kafka: replies to the gateway that waits, and dead letters. A reply
+ * is retried until Kafka takes it or its deadline passes (after that nobody waits for it); a dead
+ * letter is retried for half a minute. Only then is the input record counted as finished, so a
+ * Kafka outage delays replies instead of losing them.
+ */
+@Injectable()
+export class ProcessorKafka {
+  private readonly logger = new Logger(ProcessorKafka.name);
+  readonly topics;
+  readonly connection: KafkaConnection;
+  private replyPartitions = 0;
+
+  constructor(
+    @Inject(PROCESSOR_CONFIG) private readonly config: ProcessorConfig,
+    @Inject(PROCESSOR_METRICS) private readonly metrics: ProcessorMetrics,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.topics = topicNames(config.FLOWGATE_TOPIC_PREFIX);
+    const producerMetrics = new ProducerMetrics(registry, 'processor');
+    this.connection = new KafkaConnection({
+      brokers: config.KAFKA_BROKERS,
+      clientId: `flowgate-processor-${config.FLOWGATE_INSTANCE_ID}`,
+      probeTopic: this.topics.requests,
+      observer: {
+        onBatch: (size, seconds) => {
+          producerMetrics.batchSize.observe(size);
+          producerMetrics.produceDuration.observe(seconds);
+        },
+        onError: (error) => {
+          producerMetrics.produceErrors.inc();
+          this.logger.warn(`produce failed: ${error.message}`);
+        },
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    const { config, topics } = this;
+    await ensureTopics(this.connection.kafka, [
+      { topic: topics.requests, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
+      { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
+      { topic: topics.dlq, numPartitions: 1 },
+    ]);
+    this.replyPartitions = await partitionCount(this.connection.kafka, topics.replies);
+    await this.connection.connect();
+  }
+
+  /** Whether a reply to this partition can be written at all. */
+  isReplyPartition(partition: number): boolean {
+    return partition < this.replyPartitions;
+  }
+
+  reply(meta: RequestMeta, status: number, body: unknown): Promise<void> {
+    const isProblem = status >= 400;
+    return this.sendUntil(meta.deadline, {
+      topic: this.topics.replies,
+      partition: meta.replyPartition,
+      key: meta.requestId,
+      value: JSON.stringify(body),
+      headers: encodeReplyHeaders({
+        requestId: meta.requestId,
+        status,
+        outcome: isProblem ? 'error' : 'result',
+        contentType: isProblem ? PROBLEM_CONTENT_TYPE : 'application/json',
+      }),
+    });
+  }
+
+  replyProblem(meta: RequestMeta, body: Problem): Promise<void> {
+    return this.reply(meta, body.status, body);
+  }
+
+  async deadLetter(record: ConsumedRecord, reason: string, kind: 'protocol' | 'handler'): Promise<void> {
+    this.metrics.deadLetters.inc({ reason: kind });
+    await this.sendUntil(Date.now() + DLQ_PATIENCE_MS, {
+      topic: this.topics.dlq,
+      key: record.key,
+      value: record.value ?? Buffer.alloc(0),
+      headers: {
+        ...stringHeaders(record.headers),
+        [HEADERS.dlqReason]: reason.slice(0, 1_000),
+        [HEADERS.dlqSource]: `${record.topic}/${record.partition}/${record.offset}`,
+      },
+    });
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  private async sendUntil(giveUpAt: number, record: OutgoingRecord): Promise<void> {
+    for (;;) {
+      try {
+        await this.connection.send(record);
+        return;
+      } catch (error) {
+        if (Date.now() + RETRY_MS > giveUpAt) {
+          this.logger.error(`giving up writing to ${record.topic}: ${(error as Error).message}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  }
+}
+
+function stringHeaders(headers: WireHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+

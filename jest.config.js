@@ -1,0 +1,24 @@
+// Unit specs sit beside the code (*.spec.ts); end-to-end specs (apps/e2e, *.e2e-spec.ts) talk
+// to the real Kafka and Redis that tools/dev/test.mjs starts, through the built app bundles.
+const { compilerOptions } = require('./tsconfig.base.json');
+const swc = JSON.parse(require('node:fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+delete swc.$schema;
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([name, [path]]) => [`^${name}$`, `<rootDir>/${path}`]),
+);
+const transform = { '^.+\\.ts$': ['@swc/jest', swc] };
+
+module.exports = {
+  projects: [
+    { displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'], moduleNameMapper, transform, testEnvironment: 'node' },
+    {
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/apps/e2e/**/*.e2e-spec.ts'],
+      moduleNameMapper,
+      transform,
+      testEnvironment: 'node',
+      testTimeout: 120_000,
+    },
+  ],
+};

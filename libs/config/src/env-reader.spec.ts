@@ -1,0 +1,34 @@
+import { ConfigError, readGatewayConfig } from './index';
+
+describe('readGatewayConfig', () => {
+  it('gives documented defaults for an empty environment', () => {
+    const config = readGatewayConfig({});
+    expect(config.FLOWGATE_GATEWAY_PORT).toBe(8080);
+    expect(config.FLOWGATE_DEFAULT_TIMEOUT_MS).toBe(10_000);
+    expect(config.FLOWGATE_MAX_INFLIGHT).toBe(1024);
+    expect(config.FLOWGATE_MAX_BODY_BYTES).toBe(1_048_576);
+    expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    expect(config.FLOWGATE_REPLY_PARTITION).toBeUndefined();
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      readGatewayConfig({ FLOWGATE_GATEWAY_PORT: 'eighty', FLOWGATE_MAX_INFLIGHT: '0', REDIS_URL: 'http://x', KAFKA_BROKERS: 'nohost' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/FLOWGATE_GATEWAY_PORT="eighty": must be a whole number/);
+    expect(problems).toMatch(/FLOWGATE_MAX_INFLIGHT="0": must be between 1 and 1000000/);
+    expect(problems).toMatch(/REDIS_URL="http:\/\/x"/);
+    expect(problems).toMatch(/KAFKA_BROKERS="nohost"/);
+  });
+
+  it('parses lists and optional numbers', () => {
+    const config = readGatewayConfig({ KAFKA_BROKERS: 'a:1, b:2', FLOWGATE_REPLY_PARTITION: '3' });
+    expect(config.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
+    expect(config.FLOWGATE_REPLY_PARTITION).toBe(3);
+  });
+});

@@ -1,0 +1,46 @@
+import { COMMON_ENV } from './common.config';
+import { EnvValues, int, optionalInt, readEnv, str } from './env-reader';
+
+export const GATEWAY_ENV = {
+  ...COMMON_ENV,
+  FLOWGATE_GATEWAY_PORT: int({ default: 8080, min: 0, max: 65_535, description: 'HTTP port of the gateway.' }),
+  FLOWGATE_GATEWAY_HOST: str({ default: '0.0.0.0', description: 'Address the gateway listens on.' }),
+  FLOWGATE_DEFAULT_TIMEOUT_MS: int({
+    default: 10_000, min: 1, max: 3_600_000,
+    description: 'Deadline of a request that sends no X-Timeout-Ms.',
+  }),
+  FLOWGATE_MAX_TIMEOUT_MS: int({
+    default: 60_000, min: 1, max: 3_600_000,
+    description: 'Largest X-Timeout-Ms a caller may ask for.',
+  }),
+  FLOWGATE_MAX_INFLIGHT: int({
+    default: 1024, min: 1, max: 1_000_000,
+    description: 'Pending requests one gateway holds at most (the seed\'s 1024-entry map).',
+  }),
+  FLOWGATE_ADMISSION_WAIT_MS: int({
+    default: 100, min: 0, max: 60_000,
+    description: 'How long a request waits for a free in-flight slot before it gets 503.',
+  }),
+  FLOWGATE_MAX_BODY_BYTES: int({
+    default: 1_048_576, min: 1, max: 64 * 1_048_576,
+    description: 'Largest request body; larger ones get 413.',
+  }),
+  FLOWGATE_PRODUCE_TIMEOUT_MS: int({
+    default: 2_000, min: 100, max: 60_000,
+    description: 'How long a request waits for Kafka to acknowledge it before it gets 503.',
+  }),
+  FLOWGATE_REPLY_PARTITION: optionalInt({
+    min: 0, max: 9_999,
+    description: 'Fixed reply partition (e.g. a StatefulSet ordinal). Unset: lease a free one in Redis.',
+  }),
+  FLOWGATE_REPLY_LEASE_MS: int({
+    default: 15_000, min: 1_000, max: 600_000,
+    description: 'Time-to-live of the reply-partition lease; renewed every third of it.',
+  }),
+} as const;
+
+export type GatewayConfig = EnvValues<typeof GATEWAY_ENV>;
+
+export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return readEnv(GATEWAY_ENV, env);
+}

@@ -1,0 +1,5 @@
+export * from './common.config';
+export * from './env-reader';
+export * from './gateway.config';
+export * from './processor.config';
+export * from './sweeper.config';

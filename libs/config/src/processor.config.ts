@@ -1,0 +1,25 @@
+import { COMMON_ENV } from './common.config';
+import { EnvValues, int, readEnv } from './env-reader';
+
+export const PROCESSOR_ENV = {
+  ...COMMON_ENV,
+  FLOWGATE_PROCESSOR_PORT: int({ default: 9101, min: 0, max: 65_535, description: 'Port of the processor\'s /healthz and /metrics.' }),
+  FLOWGATE_PARTITION_CONCURRENCY: int({
+    default: 64, min: 1, max: 10_000,
+    description: 'Requests of one partition handled at the same time.',
+  }),
+  FLOWGATE_PARTITION_QUEUE: int({
+    default: 512, min: 1, max: 1_000_000,
+    description: 'Records of one partition held in memory; above it the partition is paused.',
+  }),
+  FLOWGATE_COMMIT_INTERVAL_MS: int({
+    default: 500, min: 10, max: 60_000,
+    description: 'How often finished offsets are committed.',
+  }),
+} as const;
+
+export type ProcessorConfig = EnvValues<typeof PROCESSOR_ENV>;
+
+export function readProcessorConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
+  return readEnv(PROCESSOR_ENV, env);
+}

@@ -1,0 +1,116 @@
+import { HEADERS } from './headers';
+import { isRouteName, RouteName } from './routes';
+import { isValidRequestId } from './request-id';
+
+/** Kafka record headers as clients hand them over (kafkajs gives Buffers, accepts strings). */
+export type WireHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+
+export type ReplyMode = 'sync' | 'async';
+
+/** Everything a processor needs to know about a request besides its body. */
+export interface RequestMeta {
+  readonly requestId: string;
+  readonly route: RouteName;
+  /** Absolute deadline, epoch ms. */
+  readonly deadline: number;
+  readonly replyPartition: number;
+  readonly replyMode: ReplyMode;
+  readonly traceparent?: string;
+}
+
+export type ReplyOutcome = 'result' | 'error';
+
+export interface ReplyMeta {
+  readonly requestId: string;
+  readonly status: number;
+  readonly outcome: ReplyOutcome;
+  readonly contentType: string;
+}
+
+/** Thrown when a record does not follow the wire protocol; such records go to the DLQ. */
+export class ProtocolError extends Error {
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+export function encodeRequestHeaders(meta: RequestMeta): Record<string, string> {
+  const headers: Record<string, string> = {
+    [HEADERS.requestId]: meta.requestId,
+    [HEADERS.route]: meta.route,
+    [HEADERS.deadline]: String(meta.deadline),
+    [HEADERS.replyPartition]: String(meta.replyPartition),
+    [HEADERS.replyMode]: meta.replyMode,
+  };
+  if (meta.traceparent) headers[HEADERS.traceparent] = meta.traceparent;
+  return headers;
+}
+
+/** @throws ProtocolError naming the first missing or malformed header. */
+export function decodeRequestHeaders(headers: WireHeaders | undefined): RequestMeta {
+  const requestId = required(headers, HEADERS.requestId);
+  if (!isValidRequestId(requestId)) throw new ProtocolError(`header ${HEADERS.requestId} is not a valid request id`);
+  const route = required(headers, HEADERS.route);
+  if (!isRouteName(route)) throw new ProtocolError(`header ${HEADERS.route} names unknown route "${route}"`);
+  const replyMode = required(headers, HEADERS.replyMode);
+  if (replyMode !== 'sync' && replyMode !== 'async') {
+    throw new ProtocolError(`header ${HEADERS.replyMode} must be sync or async`);
+  }
+  const traceparent = headerString(headers, HEADERS.traceparent);
+  return {
+    requestId,
+    route,
+    deadline: requiredInt(headers, HEADERS.deadline),
+    replyPartition: requiredInt(headers, HEADERS.replyPartition),
+    replyMode,
+    ...(traceparent ? { traceparent } : {}),
+  };
+}
+
+export function encodeReplyHeaders(meta: ReplyMeta): Record<string, string> {
+  return {
+    [HEADERS.requestId]: meta.requestId,
+    [HEADERS.status]: String(meta.status),
+    [HEADERS.outcome]: meta.outcome,
+    [HEADERS.contentType]: meta.contentType,
+  };
+}
+
+/** @throws ProtocolError naming the first missing or malformed header. */
+export function decodeReplyHeaders(headers: WireHeaders | undefined): ReplyMeta {
+  const status = requiredInt(headers, HEADERS.status);
+  if (status < 100 || status > 599) throw new ProtocolError(`header ${HEADERS.status} is not an HTTP status`);
+  const outcome = required(headers, HEADERS.outcome);
+  if (outcome !== 'result' && outcome !== 'error') {
+    throw new ProtocolError(`header ${HEADERS.outcome} must be result or error`);
+  }
+  return {
+    requestId: required(headers, HEADERS.requestId),
+    status,
+    outcome,
+    contentType: headerString(headers, HEADERS.contentType) ?? 'application/json',
+  };
+}
+
+export function headerString(headers: WireHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+function required(headers: WireHeaders | undefined, name: string): string {
+  const value = headerString(headers, name);
+  if (value === undefined || value === '') throw new ProtocolError(`header ${name} is missing`);
+  return value;
+}
+
+function requiredInt(headers: WireHeaders | undefined, name: string): number {
+  const text = required(headers, name);
+  const value = Number(text);
+  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new ProtocolError(`header ${name} is not a non-negative integer: "${text}"`);
+  }
+  return value;
+}

@@ -1,0 +1,28 @@
+/**
+ * Kafka header names of the wire protocol. Values are UTF-8 strings; numbers are decimal.
+ * A processor written in another language needs only this file and `envelope.ts`.
+ */
+export const HEADERS = {
+  /** Request id, unique across gateways; also the reply record's key. */
+  requestId: 'fg-request-id',
+  /** Route name from the registry. */
+  route: 'fg-route',
+  /** Absolute deadline, epoch milliseconds. Work past it is skipped. */
+  deadline: 'fg-deadline',
+  /** Partition of the replies topic owned by the gateway holding the connection. */
+  replyPartition: 'fg-reply-partition',
+  /** `sync` (a caller is waiting) or `async`. */
+  replyMode: 'fg-reply-mode',
+  /** W3C trace context, passed through untouched. */
+  traceparent: 'traceparent',
+  /** Reply: HTTP status the processor chose. */
+  status: 'fg-status',
+  /** Reply: `result` or `error`. */
+  outcome: 'fg-outcome',
+  /** Reply: media type of the value (`application/json` or `application/problem+json`). */
+  contentType: 'content-type',
+  /** Dead letter: why the record could not be processed. */
+  dlqReason: 'fg-dlq-reason',
+  /** Dead letter: where the record came from, `topic/partition/offset`. */
+  dlqSource: 'fg-dlq-source',
+} as const;

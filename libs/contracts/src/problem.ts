@@ -1,0 +1,49 @@
+/**
+ * RFC 9457 problem details: the body of every error flowgate answers itself.
+ * `type` is a stable URN a client can switch on; `title` is the same for every occurrence.
+ */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly requestId?: string;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export const PROBLEMS = {
+  malformedJson: { status: 400, title: 'Malformed JSON body' },
+  notAnObject: { status: 400, title: 'Body must be a JSON object' },
+  forbiddenKey: { status: 400, title: 'Body contains a forbidden key' },
+  badHeader: { status: 400, title: 'Invalid request header' },
+  badBody: { status: 400, title: 'Invalid request body' },
+  unknownRoute: { status: 404, title: 'Unknown route' },
+  notFound: { status: 404, title: 'Not found' },
+  methodNotAllowed: { status: 405, title: 'Method not allowed' },
+  duplicateRequestId: { status: 409, title: 'Request id already in flight' },
+  bodyTooLarge: { status: 413, title: 'Body too large' },
+  unsupportedMediaType: { status: 415, title: 'Unsupported media type' },
+  handlerFailed: { status: 500, title: 'Handler failed' },
+  overloaded: { status: 503, title: 'Gateway at capacity' },
+  kafkaUnavailable: { status: 503, title: 'Kafka unavailable' },
+  shuttingDown: { status: 503, title: 'Gateway shutting down' },
+  timeout: { status: 504, title: 'Deadline exceeded' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemKind = keyof typeof PROBLEMS;
+
+export function problem(kind: ProblemKind, detail?: string, requestId?: string): Problem {
+  const { status, title } = PROBLEMS[kind];
+  return {
+    type: `urn:flowgate:problem:${kebab(kind)}`,
+    title,
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    ...(requestId === undefined ? {} : { requestId }),
+  };
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,27 @@
+export const DEFAULT_TOPIC_PREFIX = 'flowgate.';
+
+export interface TopicNames {
+  /** Requests from gateways, keyed by the route's partition key. */
+  readonly requests: string;
+  /** Replies to gateways; each live gateway owns one partition (its reply slot). */
+  readonly replies: string;
+  /** Records that could not be processed, with the reason in headers. */
+  readonly dlq: string;
+}
+
+/**
+ * Topic names under a prefix, so two colours (blue/green) or tenants share one Kafka without
+ * sharing work.
+ */
+export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
+  return { requests: `${prefix}requests`, replies: `${prefix}replies`, dlq: `${prefix}dlq` };
+}
+
+/** Consumer group names under the same prefix. */
+export function groupNames(prefix: string = DEFAULT_TOPIC_PREFIX) {
+  return {
+    processor: `${prefix}processor`,
+    /** One single-member group per reply slot: kafkajs has no manual partition assignment. */
+    replySlot: (slot: number) => `${prefix}gateway-reply-slot-${slot}`,
+  };
+}

@@ -1,0 +1,54 @@
+import { ConsoleLogger, DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError } from '@flowgate/config';
+
+const LEVELS: Record<string, LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** JSON lines on stdout, one logger per class (Nest's context). */
+export function createLogger(app: string, level: string): ConsoleLogger {
+  return new ConsoleLogger(app, { json: true, logLevels: LEVELS[level] ?? LEVELS.info });
+}
+
+/**
+ * Reads the app's config or exits 1 naming every bad variable: a process that cannot run
+ * correctly should not start at all.
+ */
+export function configOrExit<T>(app: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${app}: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+export async function createFastifyApp(
+  module: Type<unknown> | DynamicModule,
+  options: { logger: ConsoleLogger; bodyLimit?: number },
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit, return503OnClosing: true });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    logger: options.logger,
+    // Apps that take bodies register their own parser (the gateway keeps raw bytes).
+    bodyParser: false,
+  });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  return app;
+}
+
+/** Ends the process if boot fails, with the reason logged: a half-started app helps nobody. */
+export function exitOnBootFailure(logger: ConsoleLogger) {
+  return (error: unknown) => {
+    logger.fatal(error instanceof Error ? (error.stack ?? error.message) : String(error), 'Bootstrap');
+    process.exit(1);
+  };
+}
+
+export type { INestApplication, NestFastifyApplication };

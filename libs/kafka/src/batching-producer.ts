@@ -1,0 +1,102 @@
+import { Message, Producer, TopicMessages } from 'kafkajs';
+
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly partition?: number;
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer;
+  readonly headers?: Record<string, string>;
+  readonly timestamp?: string;
+}
+
+export interface ProduceObserver {
+  onBatch(size: number, seconds: number): void;
+  onError(error: Error): void;
+}
+
+interface Waiting {
+  readonly record: OutgoingRecord;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Turns many `send()` calls into few produce requests. Records that arrive while a request is in
+ * flight wait and go together in the next one (group commit): batches grow exactly as fast as
+ * load does, and an idle producer adds no delay beyond one event-loop turn.
+ *
+ * @example
+ * const batching = new BatchingProducer(producer, { maxBatch: 500, maxInFlight: 2 });
+ * await batching.send({ topic: 'flowgate.requests', key: 'id-1', value: '{}' });
+ */
+export class BatchingProducer {
+  private queue: Waiting[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly options: { maxBatch: number; maxInFlight: number; observer?: ProduceObserver },
+  ) {}
+
+  /** Resolves when Kafka has acknowledged the record (acks=all). */
+  send(record: OutgoingRecord): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Records accepted but not yet acknowledged. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.options.maxInFlight) return;
+    this.scheduled = true;
+    // setImmediate, not a timer: everything that arrived in this turn of the loop joins the batch.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      this.inFlight++;
+      void this.sendBatch(batch).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule();
+      });
+    }
+  }
+
+  private async sendBatch(batch: Waiting[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    try {
+      await this.producer.sendBatch({ topicMessages: groupByTopic(batch), acks: -1 });
+      this.options.observer?.onBatch(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+      for (const waiting of batch) waiting.resolve();
+    } catch (cause) {
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      this.options.observer?.onError(error);
+      for (const waiting of batch) waiting.reject(error);
+    }
+  }
+}
+
+function groupByTopic(batch: Waiting[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const { record } of batch) {
+    let messages = byTopic.get(record.topic);
+    if (!messages) byTopic.set(record.topic, (messages = []));
+    messages.push({
+      key: record.key ?? null,
+      value: record.value,
+      ...(record.partition === undefined ? {} : { partition: record.partition }),
+      ...(record.headers ? { headers: record.headers } : {}),
+      ...(record.timestamp ? { timestamp: record.timestamp } : {}),
+    });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}

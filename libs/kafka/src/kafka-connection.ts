@@ -1,0 +1,87 @@
+import { Kafka, Partitioners } from 'kafkajs';
+import { BatchingProducer, OutgoingRecord, ProduceObserver } from './batching-producer';
+import { createKafka } from './kafka-client';
+import { KafkaHealth } from './kafka-health';
+
+export interface KafkaConnectionOptions {
+  readonly brokers: string[];
+  readonly clientId: string;
+  /** A topic that exists, asked for by the health probe. */
+  readonly probeTopic: string;
+  readonly observer?: ProduceObserver;
+}
+
+/**
+ * An app's connection to Kafka: one client, one batching producer and the health breaker that
+ * watches it. Apps send through `send()` and read `health`; they never see kafkajs itself.
+ */
+export class KafkaConnection {
+  readonly kafka: Kafka;
+  readonly health: KafkaHealth;
+  private readonly producer;
+  private readonly batching: BatchingProducer;
+  private connected = false;
+
+  constructor(options: KafkaConnectionOptions) {
+    this.kafka = createKafka({ brokers: options.brokers, clientId: options.clientId });
+    this.health = new KafkaHealth(this.kafka, options.probeTopic);
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      // Murmur2 on the key, as the Java client does: a key lands on the same partition whoever writes it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.connected = false;
+    });
+    this.producer.on(this.producer.events.CONNECT, () => {
+      this.connected = true;
+    });
+    const observer = options.observer;
+    this.batching = new BatchingProducer(this.producer, {
+      maxBatch: 1_000,
+      maxInFlight: 4,
+      observer: {
+        onBatch: (size, seconds) => {
+          this.health.markSuccess();
+          observer?.onBatch(size, seconds);
+        },
+        onError: (error) => {
+          if (isUnavailable(error)) this.health.markFailure();
+          observer?.onError(error);
+        },
+      },
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  /** Resolves when Kafka has acknowledged the record. */
+  send(record: OutgoingRecord): Promise<void> {
+    return this.batching.send(record);
+  }
+
+  async close(): Promise<void> {
+    await this.health.close();
+    await this.producer.disconnect();
+  }
+}
+
+const UNAVAILABLE = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSLockTimeout',
+]);
+
+/** Whether a produce error means the cluster is out of reach (as opposed to a bad record). */
+export function isUnavailable(error: Error): boolean {
+  return UNAVAILABLE.has(error.name) || (error as { retriable?: boolean }).retriable === true;
+}

@@ -1,0 +1,165 @@
+import { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { PartitionLane } from './partition-lane';
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders | undefined;
+  readonly timestamp: string;
+}
+
+export interface ParallelConsumerObserver {
+  onAssigned(partitions: number[]): void;
+  onPausedChange(pausedCount: number): void;
+  onQueuedChange(queued: number): void;
+  onHandlerError(error: unknown, record: ConsumedRecord): void;
+  onCommitError(error: unknown): void;
+}
+
+export interface ParallelConsumerOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topic: string;
+  /** Records of one partition handled at the same time. */
+  readonly concurrency: number;
+  /** Records of one partition held in memory before the partition is paused. */
+  readonly maxQueue: number;
+  readonly commitIntervalMs: number;
+  readonly handle: (record: ConsumedRecord) => Promise<void>;
+  readonly observer: ParallelConsumerObserver;
+}
+
+/**
+ * Consumes a topic in a consumer group and handles records of each partition concurrently (up to
+ * `concurrency`), so one slow record does not hold up the ones behind it. A partition whose queue
+ * is full is paused and resumed when it has drained to half, so Kafka's lag is the buffer and
+ * memory stays flat. Offsets are committed only up to the first unfinished record
+ * (at-least-once): a crash replays what was not finished, never skips it.
+ */
+export class ParallelConsumer {
+  private readonly consumer: Consumer;
+  private lanes = new Map<number, PartitionLane<ConsumedRecord>>();
+  private readonly paused = new Set<number>();
+  private readonly committed = new Map<number, string>();
+  private commitTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ParallelConsumerOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 10_000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+    });
+  }
+
+  async start(): Promise<void> {
+    const { topic } = this.options;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.onAssigned(payload.memberAssignment[topic] ?? []);
+    });
+    // Commit what is finished before partitions move, so their next owner repeats less.
+    this.consumer.on(this.consumer.events.REBALANCING, () => void this.commit());
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch, isStale }) => {
+        const lane = this.lanes.get(batch.partition) ?? this.createLane(batch.partition);
+        for (const message of batch.messages) {
+          if (isStale()) break;
+          const { offset, key, value, headers, timestamp } = message;
+          lane.push(offset, { topic, partition: batch.partition, offset, key, value, headers, timestamp });
+        }
+        if (lane.size >= this.options.maxQueue) this.pause(batch.partition);
+        this.reportQueued();
+      },
+    });
+    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs);
+  }
+
+  /** Stops fetching, lets running and queued records finish (up to `timeoutMs`), commits, leaves. */
+  async stop(timeoutMs: number): Promise<void> {
+    const { topic } = this.options;
+    this.consumer.pause([{ topic }]);
+    const idle = Promise.all([...this.lanes.values()].map((lane) => lane.idle()));
+    await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.commit();
+    await this.consumer.disconnect();
+  }
+
+  private createLane(partition: number): PartitionLane<ConsumedRecord> {
+    const lane = new PartitionLane<ConsumedRecord>({
+      concurrency: this.options.concurrency,
+      handle: this.options.handle,
+      onError: this.options.observer.onHandlerError,
+      onDone: () => {
+        if (this.paused.has(partition) && lane.size <= this.options.maxQueue / 2) this.resume(partition);
+      },
+    });
+    this.lanes.set(partition, lane);
+    return lane;
+  }
+
+  private onAssigned(partitions: number[]): void {
+    const keep = new Set(partitions);
+    for (const [partition, lane] of this.lanes) {
+      if (keep.has(partition)) continue;
+      lane.close();
+      this.lanes.delete(partition);
+      this.paused.delete(partition);
+      this.committed.delete(partition);
+    }
+    this.options.observer.onAssigned(partitions);
+    this.options.observer.onPausedChange(this.paused.size);
+  }
+
+  private pause(partition: number): void {
+    if (this.paused.has(partition)) return;
+    this.paused.add(partition);
+    this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
+    this.options.observer.onPausedChange(this.paused.size);
+  }
+
+  private resume(partition: number): void {
+    this.paused.delete(partition);
+    this.consumer.resume([{ topic: this.options.topic, partitions: [partition] }]);
+    this.options.observer.onPausedChange(this.paused.size);
+    this.reportQueued();
+  }
+
+  private reportQueued(): void {
+    let queued = 0;
+    for (const lane of this.lanes.values()) queued += lane.size;
+    this.options.observer.onQueuedChange(queued);
+  }
+
+  private committing = false;
+
+  private async commit(): Promise<void> {
+    if (this.committing) return;
+    const { topic } = this.options;
+    const offsets = [...this.lanes]
+      .map(([partition, lane]) => ({ topic, partition, offset: lane.commitOffset }))
+      .filter((o): o is { topic: string; partition: number; offset: string } =>
+        o.offset !== undefined && this.committed.get(o.partition) !== o.offset);
+    this.reportQueued();
+    if (offsets.length === 0) return;
+    this.committing = true;
+    try {
+      await this.consumer.commitOffsets(offsets);
+      for (const { partition, offset } of offsets) this.committed.set(partition, offset);
+    } catch (error) {
+      // A commit during a rebalance fails; the next interval (or the new owner) catches up.
+      this.options.observer.onCommitError(error);
+    } finally {
+      this.committing = false;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { pinnedPartitionAssigner } from './pinned-partition-assigner';
+
+export interface ReadRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders | undefined;
+  readonly offset: string;
+}
+
+export interface PartitionReaderOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly partition: number;
+  readonly groupId: string;
+  /** Called for every record, in order; must not throw. */
+  readonly onRecord: (record: ReadRecord) => void;
+  /** Called with true once the reader is positioned at the end of the partition, false when it stops. */
+  readonly onReady: (ready: boolean) => void;
+  /** Called when positioning at the end fails; the reader stays not ready. */
+  readonly onError: (error: unknown) => void;
+  /** Session timeout of the group; keep it shorter than the lease that guards the partition. */
+  readonly sessionTimeoutMs: number;
+}
+
+/**
+ * Reads one partition of one topic from its end, for as long as it runs. On its first join it
+ * skips to the high watermark: what was written before this reader started was for someone
+ * else. After a restart (e.g. Kafka was down) it resumes from its last commit, so replies
+ * written while it was away are not lost.
+ */
+export class PartitionReader {
+  private consumer: Consumer | undefined;
+  private positioned = false;
+
+  constructor(private readonly options: PartitionReaderOptions) {}
+
+  async start(): Promise<void> {
+    const { kafka, topic, partition, groupId, sessionTimeoutMs } = this.options;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+      rebalanceTimeout: sessionTimeoutMs,
+      partitionAssigners: [pinnedPartitionAssigner(partition)],
+      maxWaitTimeInMs: 100,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => void this.onJoin().catch(this.options.onError));
+    consumer.on(consumer.events.CRASH, () => this.options.onReady(false));
+    consumer.on(consumer.events.STOP, () => this.options.onReady(false));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({
+      autoCommitInterval: 1_000,
+      eachBatch: async ({ batch, isStale }) => {
+        for (const message of batch.messages) {
+          if (isStale()) return;
+          this.options.onRecord({ key: message.key, value: message.value, headers: message.headers, offset: message.offset });
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.options.onReady(false);
+    await this.consumer?.disconnect();
+  }
+
+  private async onJoin(): Promise<void> {
+    const { kafka, topic, partition } = this.options;
+    if (!this.positioned) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        const high = offsets.find((o) => o.partition === partition)?.high ?? '0';
+        this.consumer?.seek({ topic, partition, offset: high });
+        this.positioned = true;
+      } finally {
+        await admin.disconnect();
+      }
+    }
+    this.options.onReady(true);
+  }
+}

@@ -1,0 +1,52 @@
+import { Kafka } from 'kafkajs';
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly configs?: Record<string, string>;
+}
+
+/**
+ * Creates missing topics and grows topics that have fewer partitions than asked. Safe to run
+ * from every replica at boot: creation races end in "already exists", which is success.
+ */
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    const present = topics.filter((t) => existing.has(t.topic));
+    if (present.length === 0) return;
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((t) => t.topic) });
+    const grow = present
+      .map((t) => ({ topic: t.topic, count: t.numPartitions, has: metadata.find((m) => m.name === t.topic)?.partitions.length ?? 0 }))
+      .filter((t) => t.has < t.count);
+    if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow.map(({ topic, count }) => ({ topic, count })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Partition count of a topic, as the cluster reports it now. */
+export async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length ?? 0;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LATENCY_BUCKETS } from './latency-buckets';
+
+/** Every metric the gateway exports, declared once. */
+export class GatewayMetrics {
+  readonly requests: Counter<'route' | 'status'>;
+  readonly requestDuration: Histogram<'route'>;
+  readonly inflight: Gauge;
+  readonly inflightLimit: Gauge;
+  readonly admissionRejections: Counter<'reason'>;
+  readonly timeouts: Counter<'route'>;
+  readonly cancelled: Counter<'route'>;
+  readonly lateReplies: Counter;
+  readonly orphanReplies: Counter;
+  readonly replySlot: Gauge;
+  readonly kafkaUp: Gauge;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: 'flowgate_gateway_requests_total',
+      help: 'HTTP requests answered, by route and status.',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'flowgate_gateway_request_duration_seconds',
+      help: 'End-to-end latency from request received to response written, by route.',
+      labelNames: ['route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.inflight = new Gauge({ name: 'flowgate_gateway_inflight_requests', help: 'Requests waiting for their reply.', registers });
+    this.inflightLimit = new Gauge({
+      name: 'flowgate_gateway_inflight_limit',
+      help: 'FLOWGATE_MAX_INFLIGHT: the most requests waiting at once.',
+      registers,
+    });
+    this.admissionRejections = new Counter({
+      name: 'flowgate_gateway_admission_rejections_total',
+      help: 'Requests answered 503 without being sent, by reason (full, kafka_down, draining).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.timeouts = new Counter({
+      name: 'flowgate_gateway_timeouts_total',
+      help: 'Requests whose deadline passed before their reply arrived.',
+      labelNames: ['route'],
+      registers,
+    });
+    this.cancelled = new Counter({
+      name: 'flowgate_gateway_cancelled_total',
+      help: 'Requests whose caller disconnected before the reply.',
+      labelNames: ['route'],
+      registers,
+    });
+    this.lateReplies = new Counter({
+      name: 'flowgate_gateway_late_replies_total',
+      help: 'Replies for requests that had already timed out or were cancelled; dropped.',
+      registers,
+    });
+    this.orphanReplies = new Counter({
+      name: 'flowgate_gateway_orphan_replies_total',
+      help: 'Replies for request ids this gateway does not know (or malformed replies); dropped.',
+      registers,
+    });
+    this.replySlot = new Gauge({
+      name: 'flowgate_gateway_reply_partition',
+      help: 'Reply partition this gateway owns (-1 while it owns none).',
+      registers,
+    });
+    this.kafkaUp = new Gauge({ name: 'flowgate_gateway_kafka_up', help: '1 while Kafka accepts produce requests.', registers });
+  }
+}

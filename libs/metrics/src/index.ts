@@ -1,0 +1,5 @@
+export * from './gateway.metrics';
+export * from './latency-buckets';
+export * from './processor.metrics';
+export * from './producer.metrics';
+export * from './registry';

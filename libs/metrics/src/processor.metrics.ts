@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LATENCY_BUCKETS } from './latency-buckets';
+
+/** Every metric the processor exports, declared once. */
+export class ProcessorMetrics {
+  readonly records: Counter<'route' | 'result'>;
+  readonly handlerDuration: Histogram<'route'>;
+  readonly deadLetters: Counter<'reason'>;
+  readonly pausedPartitions: Gauge;
+  readonly queuedRecords: Gauge;
+  readonly assignedPartitions: Gauge;
+  readonly rebalances: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.records = new Counter({
+      name: 'flowgate_processor_records_total',
+      help: 'Request records by route and result (processed, failed, rejected, expired).',
+      labelNames: ['route', 'result'],
+      registers,
+    });
+    this.handlerDuration = new Histogram({
+      name: 'flowgate_processor_handler_duration_seconds',
+      help: 'Time a route handler took.',
+      labelNames: ['route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'flowgate_processor_dead_letters_total',
+      help: 'Records sent to the DLQ, by reason (protocol, handler).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.pausedPartitions = new Gauge({
+      name: 'flowgate_processor_paused_partitions',
+      help: 'Partitions paused because their queue is full.',
+      registers,
+    });
+    this.queuedRecords = new Gauge({
+      name: 'flowgate_processor_queued_records',
+      help: 'Records fetched and not yet finished, over all partitions.',
+      registers,
+    });
+    this.assignedPartitions = new Gauge({
+      name: 'flowgate_processor_assigned_partitions',
+      help: 'Request partitions this processor owns.',
+      registers,
+    });
+    this.rebalances = new Counter({ name: 'flowgate_processor_rebalances_total', help: 'Consumer group joins.', registers });
+  }
+}

@@ -1,0 +1,30 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import { BATCH_SIZE_BUCKETS, LATENCY_BUCKETS } from './latency-buckets';
+
+/** Metrics of a batching Kafka producer; `component` is the app that owns it. */
+export class ProducerMetrics {
+  readonly batchSize: Histogram;
+  readonly produceDuration: Histogram;
+  readonly produceErrors: Counter;
+
+  constructor(registry: Registry, component: 'gateway' | 'processor') {
+    const registers = [registry];
+    this.batchSize = new Histogram({
+      name: `flowgate_${component}_produce_batch_size`,
+      help: 'Records per Kafka produce request.',
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    });
+    this.produceDuration = new Histogram({
+      name: `flowgate_${component}_produce_duration_seconds`,
+      help: 'Time from a produce request sent to its acknowledgement.',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.produceErrors = new Counter({
+      name: `flowgate_${component}_produce_errors_total`,
+      help: 'Produce requests that failed.',
+      registers,
+    });
+  }
+}

@@ -1,0 +1,52 @@
+// Bundles one app into dist/apps/<name>/main.js: the file the tests, `npm start` and the
+// container images all run. esbuild does the bundling; swc transpiles the TypeScript because
+// NestJS dependency injection needs `emitDecoratorMetadata`, which esbuild does not implement.
+import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import swc from '@swc/core';
+
+const root = resolve(import.meta.dirname, '../..');
+const app = process.argv[2];
+if (!app) {
+  console.error('usage: node tools/build/bundle.mjs <app>');
+  process.exit(2);
+}
+
+const swcOptions = JSON.parse(await readFile(join(root, '.swcrc'), 'utf8'));
+delete swcOptions.$schema;
+
+const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
+const alias = Object.fromEntries(
+  Object.entries(tsconfig.compilerOptions.paths).map(([name, [path]]) => [name, join(root, path)]),
+);
+
+const swcDecorators = {
+  name: 'swc-decorators',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const { code } = await swc.transform(source, { ...swcOptions, filename: path, sourceMaps: 'inline' });
+      return { contents: code, loader: 'js' };
+    });
+  },
+};
+
+const started = Date.now();
+await build({
+  entryPoints: [join(root, 'apps', app, 'src/main.ts')],
+  outfile: join(root, 'dist/apps', app, 'main.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  // npm packages stay in node_modules: NestJS loads optional peers lazily by name.
+  packages: 'external',
+  alias,
+  plugins: [swcDecorators],
+  // Nest logs and resolves providers by class name; keep the names esbuild would mangle.
+  keepNames: true,
+  logLevel: 'warning',
+});
+console.log(`bundled ${app} in ${Date.now() - started} ms -> dist/apps/${app}/main.js`);
