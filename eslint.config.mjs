@@ -2,14 +2,14 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'bench/results/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'bench/results/**', 'jest.config.js'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: false }],
       // The dependency matrix of STYLE.md: apps use libs; libs use contracts and the
       // utility libs (config, metrics); contracts use nothing from the repo.

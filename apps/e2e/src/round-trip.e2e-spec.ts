@@ -1,0 +1,67 @@
+import { AppProcess } from './support/app-process';
+import { Cluster } from './support/cluster';
+import { post } from './support/http';
+
+describe('request path: HTTP -> Kafka -> processor -> Kafka -> HTTP', () => {
+  const cluster = new Cluster('round-trip');
+  let gateway: AppProcess;
+
+  beforeAll(async () => {
+    await cluster.start('processor');
+    gateway = await cluster.start('gateway');
+  });
+  afterAll(() => cluster.stopAll());
+
+  it('echoes the body with result and timestamps, and the caller\'s request id', async () => {
+    const before = Date.now();
+    const res = await post(`${gateway.url}/v1/echo`, { hello: 'world', n: 1 }, { 'x-request-id': 'rt-echo-1' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('rt-echo-1');
+    expect(res.json).toMatchObject({ hello: 'world', n: 1, result: 'ok' });
+    const { request_timestamp, response_timestamp } = res.json as { request_timestamp: number; response_timestamp: number };
+    expect(request_timestamp).toBeGreaterThanOrEqual(before - 1);
+    expect(response_timestamp).toBeGreaterThanOrEqual(request_timestamp);
+  });
+
+  it('generates a request id unique per request when none is sent', async () => {
+    const [a, b] = await Promise.all([post(`${gateway.url}/v1/echo`, {}), post(`${gateway.url}/v1/echo`, {})]);
+    expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+  });
+
+  it('serves the seed\'s POST /event envelope, OPTIONS and 405', async () => {
+    const res = await post(`${gateway.url}/event`, { user: 'u1' });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ code: 200, msg: '200 OK', data: { user: 'u1', result: 'ok' } });
+    expect((await fetch(`${gateway.url}/event`, { method: 'OPTIONS' })).status).toBe(200);
+    const get = await fetch(`${gateway.url}/event`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+
+  it('answers delay after the asked time without holding up echo', async () => {
+    const slow = post(`${gateway.url}/v1/delay`, { ms: 1_500 });
+    const fast = await post(`${gateway.url}/v1/echo`, { quick: true });
+    expect(fast.status).toBe(200);
+    expect(fast.ms).toBeLessThan(1_000);
+    const done = await slow;
+    expect(done.status).toBe(200);
+    expect(done.ms).toBeGreaterThanOrEqual(1_500);
+    expect(done.json).toMatchObject({ ms: 1_500, result: 'ok' });
+  });
+
+  it('refuses a bad delay body with 400 problem from the processor', async () => {
+    const res = await post(`${gateway.url}/v1/delay`, { ms: 60_001 });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(res.json).toMatchObject({ status: 400, detail: expect.stringMatching(/ms/) });
+  });
+
+  it('exports request metrics by route and status', async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(text).toMatch(/flowgate_gateway_requests_total\{route="echo",status="200",component="gateway"\} \d+/);
+    expect(text).toMatch(/flowgate_gateway_request_duration_seconds_bucket/);
+    expect(text).toMatch(/flowgate_gateway_produce_batch_size_bucket/);
+    expect(await gateway.metric('flowgate_gateway_inflight_limit')).toBe(1024);
+  });
+});

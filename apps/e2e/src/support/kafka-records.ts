@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { Admin, Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
+import { stackEnv } from './stack';
+
+/** A record as read back from a topic, headers decoded to strings. */
+export interface RawRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: Record<string, string>;
+}
+
+/** A record to write as is, bypassing the gateway. */
+export interface RecordToWrite {
+  readonly key?: string | null;
+  readonly value: string | Buffer | null;
+  readonly headers?: Record<string, string>;
+  readonly partition?: number;
+}
+
+/**
+ * Direct access to the shared Kafka for tests: raw writes, high watermarks, and tails that collect
+ * what lands on a topic. One instance per spec file; `close()` it in afterAll.
+ */
+export class KafkaRecords {
+  private readonly kafka: Kafka;
+  private admin: Admin | undefined;
+  private producer: Producer | undefined;
+  private readonly tails: TopicTail[] = [];
+
+  constructor(clientName: string) {
+    this.kafka = new Kafka({
+      brokers: stackEnv().KAFKA_BROKERS.split(','),
+      clientId: `e2e-${clientName}`,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+  }
+
+  /** Sum over partitions of the topic's high watermark: how many records were ever written to it. */
+  async highWatermarkSum(topic: string): Promise<number> {
+    this.admin ??= await this.connectedAdmin();
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+  }
+
+  /** Writes records exactly as given (acks from all replicas). */
+  async write(topic: string, records: RecordToWrite[]): Promise<void> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      this.producer = producer;
+    }
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: records.map((r) => ({
+        key: r.key ?? null,
+        value: r.value,
+        ...(r.headers ? { headers: r.headers } : {}),
+        ...(r.partition === undefined ? {} : { partition: r.partition }),
+      })),
+    });
+  }
+
+  /** Starts collecting every record of `topic` from its beginning; resolves once the tail is reading. */
+  async tail(topic: string): Promise<TopicTail> {
+    const consumer = this.kafka.consumer({
+      groupId: `e2e-tail-${randomBytes(4).toString('hex')}`,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+    const tail = new TopicTail(consumer);
+    this.tails.push(tail);
+    await tail.start(topic);
+    return tail;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([
+      ...this.tails.map((t) => t.stop()),
+      this.admin?.disconnect(),
+      this.producer?.disconnect(),
+    ]);
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    return admin;
+  }
+}
+
+/** Every record read from one topic since the tail started (from the topic's beginning). */
+export class TopicTail {
+  readonly records: RawRecord[] = [];
+
+  constructor(private readonly consumer: Consumer) {}
+
+  async start(topic: string): Promise<void> {
+    const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic: t, partition, message }) => {
+        this.records.push({
+          topic: t,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString('utf8') ?? null,
+          value: message.value?.toString('utf8') ?? null,
+          headers: decodeHeaders(message.headers),
+        });
+      },
+    });
+    await withTimeout(joined, 30_000, `tail of ${topic} joining its group`);
+  }
+
+  /** Resolves with the first record matching `predicate`, waiting for it up to `timeoutMs`. */
+  async waitFor(predicate: (record: RawRecord) => boolean, timeoutMs = 15_000, what = 'record'): Promise<RawRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.records.find(predicate);
+      if (found) return found;
+      if (Date.now() >= deadline) throw new Error(`${what} not seen within ${timeoutMs} ms (${this.records.length} records read)`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

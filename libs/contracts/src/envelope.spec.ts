@@ -1,0 +1,39 @@
+import { decodeReplyHeaders, decodeRequestHeaders, encodeReplyHeaders, encodeRequestHeaders, ProtocolError, RequestMeta } from './index';
+
+const meta: RequestMeta = {
+  requestId: 'req-1',
+  route: 'echo',
+  deadline: 1_795_000_000_000,
+  replyPartition: 3,
+  replyMode: 'sync',
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+};
+
+const asBuffers = (headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)]));
+
+describe('wire envelope', () => {
+  it('round-trips request metadata through Kafka-style Buffer headers', () => {
+    expect(decodeRequestHeaders(asBuffers(encodeRequestHeaders(meta)))).toEqual(meta);
+  });
+
+  it('round-trips reply metadata', () => {
+    const reply = { requestId: 'req-1', status: 201, outcome: 'result' as const, contentType: 'application/json' };
+    expect(decodeReplyHeaders(asBuffers(encodeReplyHeaders(reply)))).toEqual(reply);
+  });
+
+  it.each([
+    [{ ...encodeRequestHeaders(meta), 'fg-route': 'nope' }, /unknown route "nope"/],
+    [{ ...encodeRequestHeaders(meta), 'fg-deadline': 'soon' }, /fg-deadline is not a non-negative integer/],
+    [{ ...encodeRequestHeaders(meta), 'fg-reply-mode': 'maybe' }, /fg-reply-mode must be sync or async/],
+    [{ ...encodeRequestHeaders(meta), 'fg-request-id': 'has space' }, /not a valid request id/],
+    [{}, /fg-request-id is missing/],
+  ])('names what is wrong with a broken request record (%#)', (headers, message) => {
+    expect(() => decodeRequestHeaders(headers)).toThrow(ProtocolError);
+    expect(() => decodeRequestHeaders(headers)).toThrow(message);
+  });
+
+  it('refuses a reply whose status is not an HTTP status', () => {
+    expect(() => decodeReplyHeaders({ 'fg-request-id': 'a', 'fg-status': '999', 'fg-outcome': 'result' })).toThrow(/HTTP status/);
+  });
+});

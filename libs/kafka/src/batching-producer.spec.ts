@@ -1,0 +1,59 @@
+import type { Producer, ProducerBatch } from 'kafkajs';
+import { BatchingProducer } from './batching-producer';
+
+/** A stand-in for kafkajs's producer that records each produce request and acks on demand. */
+function fakeProducer() {
+  const requests: ProducerBatch[] = [];
+  const acks: ((error?: Error) => void)[] = [];
+  const producer = {
+    sendBatch: (batch: ProducerBatch) =>
+      new Promise((resolve, reject) => {
+        requests.push(batch);
+        acks.push((error) => (error ? reject(error) : resolve([])));
+      }),
+  } as unknown as Producer;
+  return { producer, requests, acks };
+}
+const tick = () => new Promise((r) => setImmediate(r));
+const count = (batch: ProducerBatch) => batch.topicMessages!.reduce((n, t) => n + t.messages.length, 0);
+
+describe('BatchingProducer', () => {
+  it('sends what arrives in one turn of the event loop as one produce request', async () => {
+    const { producer, requests, acks } = fakeProducer();
+    const batching = new BatchingProducer(producer, { maxBatch: 100, maxInFlight: 1 });
+    const sent = [1, 2, 3].map((i) => batching.send({ topic: i === 3 ? 'b' : 'a', value: String(i) }));
+    await tick();
+    expect(requests).toHaveLength(1);
+    expect(requests[0].topicMessages!.map((t) => t.topic)).toEqual(['a', 'b']);
+    acks[0]();
+    await Promise.all(sent);
+  });
+
+  it('groups records arriving while a request is in flight into the next one', async () => {
+    const { producer, requests, acks } = fakeProducer();
+    const batching = new BatchingProducer(producer, { maxBatch: 100, maxInFlight: 1 });
+    const first = batching.send({ topic: 't', value: '0' });
+    await tick();
+    const rest = [1, 2, 3, 4].map((i) => batching.send({ topic: 't', value: String(i) }));
+    await tick();
+    expect(requests).toHaveLength(1);
+    acks[0]();
+    await first;
+    await tick();
+    expect(requests).toHaveLength(2);
+    expect(count(requests[1])).toBe(4);
+    acks[1]();
+    await Promise.all(rest);
+  });
+
+  it('splits at maxBatch and rejects every record of a failed request', async () => {
+    const { producer, requests, acks } = fakeProducer();
+    const batching = new BatchingProducer(producer, { maxBatch: 2, maxInFlight: 4 });
+    const sent = [1, 2, 3].map((i) => batching.send({ topic: 't', value: String(i) }).then(() => 'ok', (e: Error) => e.message));
+    await tick();
+    expect(requests.map(count)).toEqual([2, 1]);
+    acks[0](new Error('broker gone'));
+    acks[1]();
+    expect(await Promise.all(sent)).toEqual(['broker gone', 'broker gone', 'ok']);
+  });
+});

@@ -1,0 +1,80 @@
+// Shared steps of `npm start`, `npm test` and `npm run bench`. Node built-ins only: this runs
+// before the npm packages are installed on a fresh clone.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '../..');
+export const log = (message) => process.stderr.write(`[flowgate] ${message}\n`);
+
+/** Installs npm packages when node_modules is missing or older than the lockfile. */
+export function ensureNpmPackages() {
+  const marker = join(root, 'node_modules/.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing npm packages (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** Runs a command in the repo root, inheriting stdio; exits the process if it fails. */
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.status !== 0) {
+    log(`${command} ${args.join(' ')} failed (${result.status ?? result.signal})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+/** Builds the app bundles under dist/apps (cached by Nx when nothing changed). */
+export function buildApps(apps = ['gateway', 'processor', 'sweeper']) {
+  run('npx', ['nx', 'run-many', '-t', 'build', '-p', ...apps, '--outputStyle=static', '--skipNxCache=false'], {
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+  });
+}
+
+/** The topics every colour needs, with their partition counts from the environment. */
+export function coreTopics(env = process.env) {
+  const prefix = env.FLOWGATE_TOPIC_PREFIX ?? 'flowgate.';
+  return [
+    { topic: `${prefix}requests`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
+    { topic: `${prefix}replies`, numPartitions: Number(env.FLOWGATE_REPLY_PARTITIONS ?? 16) },
+    { topic: `${prefix}dlq`, numPartitions: 1 },
+  ];
+}
+
+/**
+ * Starts an app bundle with its output prefixed by its name. Returns the child; its `exit`
+ * is reported, and the others keep running.
+ */
+export function startApp(name, env, { onExit } = {}) {
+  const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'main.js')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `[${name}] `;
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream.on('data', (chunk) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop();
+      for (const line of lines) process.stdout.write(prefix + line + '\n');
+    });
+  }
+  child.once('exit', (code, signal) => onExit?.(code, signal));
+  return child;
+}
+
+/** Polls a URL until it answers 200. */
+export async function waitForOk(url, { timeoutMs = 60_000, alive = () => true } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && alive()) {
+    try {
+      if ((await fetch(url)).status === 200) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}

@@ -1,0 +1,17 @@
+// `npm run start:<app>`: one app against Kafka and Redis that are already running
+// (KAFKA_BROKERS, REDIS_URL, and the app's FLOWGATE_* variables from the environment).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { buildApps, ensureNpmPackages, root } from './bootstrap.mjs';
+
+const name = process.argv[2];
+if (!['gateway', 'processor', 'sweeper'].includes(name)) {
+  console.error('usage: node tools/dev/start-app.mjs gateway|processor|sweeper');
+  process.exit(2);
+}
+ensureNpmPackages();
+buildApps([name]);
+const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'main.js')], { cwd: root, stdio: 'inherit' });
+// The app handles SIGINT/SIGTERM itself (drain); forward them and exit with its code.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,64 @@
+// `npm start`: Kafka and Redis (or KAFKA_BROKERS / REDIS_URL), topics, then gateway, processor
+// and sweeper from their bundles. Ctrl-C stops the apps (they drain), then the servers.
+import { buildApps, coreTopics, ensureNpmPackages, log, startApp, waitForOk } from './bootstrap.mjs';
+
+ensureNpmPackages();
+const { startStack, createTopics } = await import('../stack/stack.mjs');
+
+const stack = await startStack({ name: 'dev', kafkaPort: 9092, redisPort: 6379 });
+let stopping = false;
+const children = new Map();
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping apps (they finish in-flight requests first)…');
+  await Promise.all(
+    [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null).map(
+      (child) =>
+        new Promise((resolve) => {
+          const force = setTimeout(() => child.kill('SIGKILL'), 70_000);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await stack.stop();
+  log('stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  await createTopics({ brokers: stack.brokers, topics: coreTopics() });
+  buildApps();
+} catch (error) {
+  log(`start failed: ${error.message}`);
+  await stack.stop();
+  process.exit(1);
+}
+
+const env = { KAFKA_BROKERS: stack.brokers, REDIS_URL: stack.redisUrl };
+for (const name of ['processor', 'gateway', 'sweeper']) {
+  children.set(
+    name,
+    startApp(name, env, {
+      onExit: (code, signal) => {
+        if (!stopping) log(`${name} exited (${signal ?? code}); the other apps keep running`);
+      },
+    }),
+  );
+}
+
+const port = process.env.FLOWGATE_GATEWAY_PORT ?? '8080';
+const url = `http://127.0.0.1:${port}`;
+const gateway = children.get('gateway');
+if (await waitForOk(`${url}/readyz`, { alive: () => gateway.exitCode === null })) {
+  log(`ready: ${url}  (try: curl -s -X POST ${url}/v1/echo -H 'content-type: application/json' -d '{"hello":"world"}')`);
+} else {
+  log('the gateway did not become ready; see its log lines above');
+}
