@@ -40,6 +40,7 @@ describe('BatchingProducer', () => {
     acks[0]();
     await first;
     await tick();
+    await tick();
     expect(requests).toHaveLength(2);
     expect(count(requests[1])).toBe(4);
     acks[1]();
