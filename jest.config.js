@@ -18,7 +18,8 @@ module.exports = {
       moduleNameMapper,
       transform,
       testEnvironment: 'node',
-      testTimeout: 120_000,
     },
   ],
+  // A global option: inside a project entry Jest ignores it. E2E specs start real processes.
+  testTimeout: 60_000,
 };

@@ -39,8 +39,31 @@ export async function createFastifyApp(
     // Apps that take bodies register their own parser (the gateway keeps raw bytes).
     bodyParser: false,
   });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  closeOnSignals(app, options.logger);
   return app;
+}
+
+/**
+ * SIGTERM/SIGINT run the app's shutdown hooks (drain) through `app.close()`, then exit 0. Nest's
+ * own `enableShutdownHooks` re-raises the signal afterwards, so the process would end "killed by
+ * SIGTERM" instead of with a clean exit code.
+ */
+export function closeOnSignals(app: INestApplication, logger: ConsoleLogger): void {
+  let closing = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      logger.log(`${signal}: shutting down`, 'Shutdown');
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`shutdown failed: ${error instanceof Error ? error.stack : String(error)}`, 'Shutdown');
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 /** Ends the process if boot fails, with the reason logged: a half-started app helps nobody. */

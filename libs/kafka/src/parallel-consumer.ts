@@ -36,7 +36,7 @@ export interface ParallelConsumerOptions {
  * Consumes a topic in a consumer group and handles records of each partition concurrently (up to
  * `concurrency`), so one slow record does not hold up the ones behind it. A partition whose queue
  * is full is paused and resumed when it has drained to half, so Kafka's lag is the buffer and
- * memory stays flat. Offsets are committed only up to the first unfinished record
+ * memory stays flat: a lane never holds more than `maxQueue` records. Offsets are committed only up to the first unfinished record
  * (at-least-once): a crash replays what was not finished, never skips it.
  */
 export class ParallelConsumer {
@@ -68,13 +68,18 @@ export class ParallelConsumer {
     await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
+      // Offsets are resolved record by record as they enter a lane: what does not fit stays
+      // unresolved, and kafkajs fetches it again after the partition is resumed.
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, isStale }) => {
         const lane = this.lanes.get(batch.partition) ?? this.createLane(batch.partition);
         for (const message of batch.messages) {
           if (isStale()) break;
+          if (lane.size >= this.options.maxQueue) break;
           const { offset, key, value, headers, timestamp } = message;
           lane.push(offset, { topic, partition: batch.partition, offset, key, value, headers, timestamp });
+          resolveOffset(offset);
         }
         if (lane.size >= this.options.maxQueue) this.pause(batch.partition);
         this.reportQueued();
