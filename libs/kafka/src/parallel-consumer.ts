@@ -49,7 +49,8 @@ export class ParallelConsumer {
   constructor(private readonly options: ParallelConsumerOptions) {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 10_000,
+      // The broker's smallest allowed session: a crashed processor's partitions move after ~6 s.
+      sessionTimeout: 6_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 10_000,
       maxWaitTimeInMs: 100,

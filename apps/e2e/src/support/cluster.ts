@@ -16,8 +16,10 @@ export class Cluster {
   }
 
   async start(name: AppName, env: Record<string, string> = {}, options: { waitReady?: boolean } = {}): Promise<AppProcess> {
-    const app = await AppProcess.start(name, { ...this.env, ...env }, options);
+    // Registered before it is ready, so stopAll() also stops an app whose start-up timed out.
+    const app = await AppProcess.start(name, { ...this.env, ...env }, { waitReady: false });
     this.apps.push(app);
+    if (options.waitReady ?? true) await app.waitReady();
     return app;
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
 import { encodeRequestHeaders, ProblemKind, RouteName } from '@flowgate/contracts';
+import { Readiness } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { InflightTable, Outcome, Pending } from '../admission/inflight-table';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
@@ -45,8 +46,11 @@ export class RequestDispatcher {
     private readonly table: InflightTable,
     private readonly kafka: GatewayKafka,
     private readonly replies: ReplySlotService,
+    readiness: Readiness,
   ) {
     metrics.inflightLimit.set(config.FLOWGATE_MAX_INFLIGHT);
+    // Not ready while draining, so load balancers stop sending before the listener closes.
+    readiness.register('accepting', () => !this.draining);
   }
 
   async dispatch(request: DispatchRequest): Promise<DispatchResult> {
