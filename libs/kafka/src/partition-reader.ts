@@ -17,6 +17,8 @@ export interface PartitionReaderOptions {
   readonly onRecord: (record: ReadRecord) => void;
   /** Called with true once the reader is positioned at the end of the partition, false when it stops. */
   readonly onReady: (ready: boolean) => void;
+  /** Called when the consumer crashes, e.g. because the cluster is out of reach (it restarts itself). */
+  readonly onCrash: (error: Error) => void;
   /** Called when positioning at the end fails; the reader stays not ready. */
   readonly onError: (error: unknown) => void;
   /** Session timeout of the group; keep it shorter than the lease that guards the partition. */
@@ -48,7 +50,10 @@ export class PartitionReader {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => void this.onJoin().catch(this.options.onError));
-    consumer.on(consumer.events.CRASH, () => this.options.onReady(false));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.options.onReady(false);
+      this.options.onCrash(payload.error);
+    });
     consumer.on(consumer.events.STOP, () => this.options.onReady(false));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });

@@ -74,6 +74,11 @@ export class ReplySlotService {
       sessionTimeoutMs: Math.min(10_000, Math.floor((config.FLOWGATE_REPLY_LEASE_MS * 2) / 3)),
       onRecord: (record) => this.onReply(record),
       onReady: (ready) => this.setReady(ready),
+      onCrash: (error) => {
+        // Usually Kafka is out of reach: open the breaker so callers get 503 at once.
+        this.logger.warn(`reply reader crashed, restarting: ${error.message}`);
+        this.kafka.connection.health.markFailure();
+      },
       onError: (error) => this.logger.error(`positioning on reply partition ${slot} failed: ${String(error)}`),
     });
     await this.reader.start();

@@ -1,0 +1,55 @@
+import { AppProcess } from './support/app-process';
+import { Cluster } from './support/cluster';
+import { KafkaNode } from './support/kafka-node';
+import { eventually, post } from './support/http';
+
+/**
+ * Kafka goes away and comes back: the gateway answers 503 fast instead of hanging, says it is not
+ * ready, and serves again once Kafka is back, without a restart of any app.
+ */
+describe('Kafka outage', () => {
+  const kafka = KafkaNode.create();
+  let cluster: Cluster;
+  let gateway: AppProcess;
+
+  beforeAll(async () => {
+    const node = await kafka;
+    await node.start();
+    cluster = new Cluster('kafka-outage', { KAFKA_BROKERS: node.brokers });
+    await cluster.start('processor');
+    gateway = await cluster.start('gateway');
+    expect((await post(`${gateway.url}/v1/echo`, { before: true })).status).toBe(200);
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stopAll();
+    await (await kafka).stop();
+  });
+
+  it('answers 503 fast while Kafka is down, turns unready, and recovers when it is back', async () => {
+    const node = await kafka;
+    await node.stop();
+
+    // The first request may wait for the failed produce (FLOWGATE_PRODUCE_TIMEOUT_MS, 2 s).
+    const first = await post(`${gateway.url}/v1/echo`, { during: 0 }, { 'x-timeout-ms': '20000' });
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect(first.json).toMatchObject({ type: 'urn:flowgate:problem:kafka-unavailable' });
+    expect(first.ms).toBeLessThan(5_000);
+
+    // From then on the breaker is open: refusals are immediate, not a hang until the deadline.
+    const later = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`${gateway.url}/v1/echo`, { during: i + 1 }, { 'x-timeout-ms': '20000' })));
+    expect(later.map((r) => r.status)).toEqual(Array(20).fill(503));
+    expect(Math.max(...later.map((r) => r.ms))).toBeLessThan(1_000);
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
+    expect(await gateway.metric('flowgate_gateway_kafka_up')).toBe(0);
+    expect(await gateway.metric('flowgate_gateway_admission_rejections_total', { reason: 'kafka_down' })).toBeGreaterThanOrEqual(20);
+
+    await node.start();
+    await eventually(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, 60_000, 'gateway ready again');
+    await eventually(async () => (await post(`${gateway.url}/v1/echo`, { after: true })).status === 200, 60_000, 'echo served again');
+    const after = await post(`${gateway.url}/v1/echo`, { after: 'yes' });
+    expect(after.status).toBe(200);
+    expect(after.json).toMatchObject({ after: 'yes', result: 'ok' });
+    expect(await gateway.metric('flowgate_gateway_kafka_up')).toBe(1);
+  }, 150_000);
+});
