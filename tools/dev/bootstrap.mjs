@@ -12,8 +12,10 @@ export function ensureNpmPackages() {
   const marker = join(root, 'node_modules/.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  log('installing npm packages (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install`, not `npm ci`: the lockfile can only list the optional native packages (swc,
+  // nx) of platforms the registry serves, and `npm ci` refuses a lockfile missing any of them.
+  log('installing npm packages…');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 /** Runs a command in the repo root, inheriting stdio; exits the process if it fails. */
