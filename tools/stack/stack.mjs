@@ -35,7 +35,7 @@ export async function startStack({ name = 'dev', kafkaPort = 9092, redisPort = 6
     await assertPortFree(kafkaPort + 1, 'kafka controller');
   }
   if (!externalRedis) await assertPortFree(redisPort, 'redis');
-  claimRunDir(runDir, name);
+  if (!externalKafka || !externalRedis) claimRunDir(runDir, name);
 
   const results = await Promise.allSettled([
     externalKafka

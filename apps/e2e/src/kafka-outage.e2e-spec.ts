@@ -22,7 +22,7 @@ describe('Kafka outage', () => {
   }, 120_000);
   afterAll(async () => {
     await cluster?.stopAll();
-    await (await kafka).stop();
+    await (await kafka).destroy();
   });
 
   it('answers 503 fast while Kafka is down, turns unready, and recovers when it is back', async () => {

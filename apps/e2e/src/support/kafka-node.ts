@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from './app-process';
 
 const SCRIPT = resolve(__dirname, '../../../../tools/stack/kafka-node.mjs');
@@ -58,5 +58,11 @@ export class KafkaNode {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
+  }
+
+  /** Stops the broker and deletes its data. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(dirname(this.dataDir), { recursive: true, force: true });
   }
 }
