@@ -1,5 +1,5 @@
 import type { Producer, ProducerBatch } from 'kafkajs';
-import { BatchingProducer } from './batching-producer';
+import { BatchingProducer, ProduceTimeoutError } from './batching-producer';
 
 /** A stand-in for kafkajs's producer that records each produce request and acks on demand. */
 function fakeProducer() {
@@ -56,5 +56,14 @@ describe('BatchingProducer', () => {
     acks[0](new Error('broker gone'));
     acks[1]();
     expect(await Promise.all(sent)).toEqual(['broker gone', 'broker gone', 'ok']);
+  });
+
+  it('fails a batch Kafka does not acknowledge within ackTimeoutMs', async () => {
+    const { producer, requests } = fakeProducer();
+    const batching = new BatchingProducer(producer, { maxBatch: 10, maxInFlight: 1, ackTimeoutMs: 20 });
+    const sent = [1, 2].map((i) => batching.send({ topic: 't', value: String(i) }).catch((e: Error) => e));
+    const errors = await Promise.all(sent);
+    expect(requests).toHaveLength(1);
+    expect(errors.every((e) => e instanceof ProduceTimeoutError)).toBe(true);
   });
 });

@@ -36,7 +36,13 @@ export class BatchingProducer {
 
   constructor(
     private readonly producer: Producer,
-    private readonly options: { maxBatch: number; maxInFlight: number; observer?: ProduceObserver },
+    private readonly options: {
+      maxBatch: number;
+      maxInFlight: number;
+      /** A batch not acknowledged by then fails with ProduceTimeoutError (one timer per batch). */
+      ackTimeoutMs?: number;
+      observer?: ProduceObserver;
+    },
   ) {}
 
   /** Resolves when Kafka has acknowledged the record (acks=all). */
@@ -73,16 +79,35 @@ export class BatchingProducer {
 
   private async sendBatch(batch: Waiting[]): Promise<void> {
     const started = process.hrtime.bigint();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.producer.sendBatch({ topicMessages: groupByTopic(batch), acks: -1 });
+      const sent = this.producer.sendBatch({ topicMessages: groupByTopic(batch), acks: -1 });
+      const { ackTimeoutMs } = this.options;
+      if (ackTimeoutMs === undefined) await sent;
+      else {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ProduceTimeoutError(`not acknowledged within ${ackTimeoutMs} ms`)), ackTimeoutMs);
+        });
+        // A late acknowledgement or failure of the abandoned send has nobody left to tell.
+        sent.catch(() => undefined);
+        await Promise.race([sent, timeout]);
+      }
       this.options.observer?.onBatch(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
       for (const waiting of batch) waiting.resolve();
     } catch (cause) {
       const error = cause instanceof Error ? cause : new Error(String(cause));
       this.options.observer?.onError(error);
       for (const waiting of batch) waiting.reject(error);
+    } finally {
+      clearTimeout(timer);
     }
   }
+}
+
+/** Kafka did not acknowledge a produce request in time: usually the cluster is out of reach. */
+export class ProduceTimeoutError extends Error {
+  override readonly name = 'ProduceTimeoutError';
+  readonly retriable = true;
 }
 
 function groupByTopic(batch: Waiting[]): TopicMessages[] {

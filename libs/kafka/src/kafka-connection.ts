@@ -8,6 +8,8 @@ export interface KafkaConnectionOptions {
   readonly clientId: string;
   /** A topic that exists, asked for by the health probe. */
   readonly probeTopic: string;
+  /** How long a produce may wait for Kafka's acknowledgement before it fails. */
+  readonly ackTimeoutMs?: number;
   readonly observer?: ProduceObserver;
 }
 
@@ -40,6 +42,7 @@ export class KafkaConnection {
     this.batching = new BatchingProducer(this.producer, {
       maxBatch: 1_000,
       maxInFlight: 4,
+      ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
       observer: {
         onBatch: (size, seconds) => {
           this.health.markSuccess();

@@ -25,6 +25,7 @@ export class GatewayKafka {
       brokers: config.KAFKA_BROKERS,
       clientId: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}`,
       probeTopic: this.topics.requests,
+      ackTimeoutMs: config.FLOWGATE_PRODUCE_TIMEOUT_MS,
       observer: {
         onBatch: (size, seconds) => {
           producerMetrics.batchSize.observe(size);

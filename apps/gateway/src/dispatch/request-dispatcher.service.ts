@@ -114,22 +114,13 @@ export class RequestDispatcher {
         ...(request.traceparent ? { traceparent: request.traceparent } : {}),
       }),
     };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ProduceTimeout(`not acknowledged within ${this.config.FLOWGATE_PRODUCE_TIMEOUT_MS} ms`)),
-        this.config.FLOWGATE_PRODUCE_TIMEOUT_MS,
-      );
-    });
     try {
-      await Promise.race([this.kafka.connection.send(record), timeout]);
+      await this.kafka.connection.send(record);
       return 'sent';
     } catch (error) {
-      if (error instanceof ProduceTimeout) this.kafka.connection.health.markFailure();
+      // KafkaConnection has already opened the breaker if the cluster is out of reach.
       this.logger.warn(`request ${request.requestId} not sent: ${(error as Error).message}`);
       return this.reject('kafkaUnavailable', 'Kafka did not accept the request; try again shortly', 'kafka_down', 1);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -137,8 +128,4 @@ export class RequestDispatcher {
     this.metrics.admissionRejections.inc({ reason });
     return { kind: 'rejected', problem, detail, ...(retryAfterS === undefined ? {} : { retryAfterS }) };
   }
-}
-
-class ProduceTimeout extends Error {
-  override readonly name = 'ProduceTimeout';
 }
