@@ -5,9 +5,10 @@ import { post } from './support/http';
 describe('request path: HTTP -> Kafka -> processor -> Kafka -> HTTP', () => {
   const cluster = new Cluster('round-trip');
   let gateway: AppProcess;
+  let processor: AppProcess;
 
   beforeAll(async () => {
-    await cluster.start('processor');
+    processor = await cluster.start('processor');
     gateway = await cluster.start('gateway');
   });
   afterAll(() => cluster.stopAll());
@@ -63,5 +64,17 @@ describe('request path: HTTP -> Kafka -> processor -> Kafka -> HTTP', () => {
     expect(text).toMatch(/flowgate_gateway_request_duration_seconds_bucket/);
     expect(text).toMatch(/flowgate_gateway_produce_batch_size_bucket/);
     expect(await gateway.metric('flowgate_gateway_inflight_limit')).toBe(1024);
+  });
+
+  it('shows every job as a graph on GET /topology', async () => {
+    const { jobs } = (await (await fetch(`${processor.url}/topology`)).json()) as {
+      jobs: { name: string; nodes: { id: string; kind: string; name: string }[]; edges: { from: string; to: string }[] }[];
+    };
+    expect(jobs.map((j) => j.name).sort()).toEqual(['delay', 'echo', 'fail']);
+    const delay = jobs.find((j) => j.name === 'delay')!;
+    expect(delay.nodes.map((n) => n.kind)).toEqual(['source', 'map', 'map', 'map', 'sink']);
+    expect(delay.nodes[0]).toMatchObject({ name: 'route delay', route: 'delay' });
+    expect(delay.edges).toEqual(delay.nodes.slice(1).map((n, i) => ({ from: delay.nodes[i].id, to: n.id })));
+    expect(jobs.find((j) => j.name === 'fail')!.nodes.map((n) => n.name)).toEqual(['route fail', 'handler', 'reply to caller']);
   });
 });

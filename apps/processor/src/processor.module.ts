@@ -3,9 +3,12 @@ import type { ProcessorConfig } from '@flowgate/config';
 import { HealthModule } from '@flowgate/http';
 import { ProcessorMetrics, Registry } from '@flowgate/metrics';
 import { DemoRoutesController } from './jobs/demo-routes.controller';
+import { DEMO_JOBS } from './jobs/demo.jobs';
+import { JOBS } from './jobs/jobs.token';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from './processor.tokens';
 import { ProcessorKafka } from './transport/processor-kafka.service';
 import { StreamServer } from './transport/stream.server';
+import { TopologyController } from './transport/topology.controller';
 
 @Module({})
 export class ProcessorModule {
@@ -13,9 +16,10 @@ export class ProcessorModule {
     return {
       module: ProcessorModule,
       imports: [HealthModule.forRoot(registry)],
-      controllers: [DemoRoutesController],
+      controllers: [DemoRoutesController, TopologyController],
       providers: [
         { provide: PROCESSOR_CONFIG, useValue: config },
+        { provide: JOBS, useValue: DEMO_JOBS },
         { provide: PROCESSOR_METRICS, useValue: new ProcessorMetrics(registry) },
         ProcessorKafka,
         StreamServer,

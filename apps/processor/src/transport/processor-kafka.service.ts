@@ -68,7 +68,7 @@ export class ProcessorKafka {
       topic: this.topics.replies,
       partition: meta.replyPartition,
       key: meta.requestId,
-      value: JSON.stringify(body),
+      value: body === undefined ? '' : JSON.stringify(body),
       headers: encodeReplyHeaders({
         requestId: meta.requestId,
         status,

@@ -2,29 +2,33 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { ProcessorConfig } from '@flowgate/config';
-import { decodeRequestHeaders, groupNames, problem, ProtocolError, RequestMeta } from '@flowgate/contracts';
+import { decodeRequestHeaders, groupNames, isRouteName, problem, ProtocolError, RequestMeta } from '@flowgate/contracts';
 import { Readiness } from '@flowgate/http';
 import { ConsumedRecord, ParallelConsumer } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
+import { Job, job, RecordContext, RouteError, RouteReply, runOperators } from '@flowgate/stream';
+import { JOBS } from '../jobs/jobs.token';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
 import { ProcessorKafka } from './processor-kafka.service';
 import { RequestContext } from './request-context';
-import { RouteError, RouteReply } from './route-error';
 
 /**
  * flowgate's transport for NestJS microservices. Instead of Nest's stock Kafka server (one
  * message at a time, auto-commit), it runs a ParallelConsumer over the requests topic: bounded
  * concurrency per partition, pause/resume backpressure, commits only of finished work. Each
- * record goes to the `@MessagePattern(route)` handler named by its route header, and the
- * handler's answer goes back to the gateway's reply partition.
+ * record goes to the job whose source is the route named in its header — a job from `JOBS`, or a
+ * `@MessagePattern(route)` handler run as a one-operator job — and the job's result goes back to
+ * the gateway's reply partition.
  */
 @Injectable()
 export class StreamServer extends Server implements CustomTransportStrategy {
   private readonly log = new Logger(StreamServer.name);
   private consumer: ParallelConsumer | undefined;
   private joined = false;
+  private routeJobs = new Map<string, Job>();
 
   constructor(
+    @Inject(JOBS) private readonly declaredJobs: Job[],
     @Inject(PROCESSOR_CONFIG) private readonly config: ProcessorConfig,
     @Inject(PROCESSOR_METRICS) private readonly metrics: ProcessorMetrics,
     private readonly kafka: ProcessorKafka,
@@ -54,7 +58,13 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     return this.consumer as T;
   }
 
+  /** Every job this server runs, in the order they were declared. */
+  get jobs(): Job[] {
+    return [...this.routeJobs.values()];
+  }
+
   private async start(): Promise<void> {
+    this.routeJobs = this.collectJobs();
     await this.kafka.start();
     const { config, metrics } = this;
     this.consumer = new ParallelConsumer({
@@ -118,13 +128,14 @@ export class StreamServer extends Server implements CustomTransportStrategy {
 
   private async invoke(record: ConsumedRecord, meta: RequestMeta, body: unknown): Promise<void> {
     const { route } = meta;
-    const handler = this.getHandlerByPattern(route);
+    const routeJob = this.routeJobs.get(route);
     const started = process.hrtime.bigint();
     try {
-      if (!handler) throw new Error(`no handler is registered for route "${route}"`);
-      const context = new RequestContext([meta, Number(record.timestamp), record.partition]);
-      const answer = await lastValueFrom(this.transformToObservable(await handler(body, context)), { defaultValue: undefined });
-      const reply = answer instanceof RouteReply ? answer : new RouteReply(200, answer ?? {});
+      if (!routeJob) throw new Error(`no job or handler serves route "${route}"`);
+      const ctx: RecordContext = { id: meta.requestId, partition: record.partition, timestamp: Number(record.timestamp), deadline: meta.deadline };
+      const [answer] = await runOperators(routeJob, body, ctx);
+      // A job that filtered its value out has nothing to say: 204.
+      const reply = answer instanceof RouteReply ? answer : new RouteReply(answer === undefined ? 204 : 200, answer);
       this.metrics.records.inc({ route, result: 'processed' });
       await this.kafka.reply(meta, reply.status, reply.body);
     } catch (error) {
@@ -144,5 +155,25 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     } finally {
       this.metrics.handlerDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  /** Declared jobs, plus each `@MessagePattern(route)` handler as a job of one operator. */
+  private collectJobs(): Map<string, Job> {
+    const jobs = new Map<string, Job>();
+    for (const declared of this.declaredJobs) {
+      if (declared.source.kind === 'route') jobs.set(declared.source.route, declared);
+    }
+    for (const [pattern, handler] of this.getHandlers()) {
+      if (!isRouteName(pattern)) throw new Error(`@MessagePattern('${pattern}') names no route of the registry`);
+      if (jobs.has(pattern)) throw new Error(`route ${pattern} has both a job and a @MessagePattern handler`);
+      const handlerJob = job(pattern)
+        .fromRoute(pattern)
+        .map('handler', async (body, ctx) =>
+          lastValueFrom(this.transformToObservable(await handler(body, new RequestContext([ctx]))), { defaultValue: undefined }),
+        )
+        .toReply();
+      jobs.set(pattern, handlerJob);
+    }
+    return jobs;
   }
 }

@@ -1,0 +1,30 @@
+import { MAX_DELAY_MS } from '@flowgate/contracts';
+import { job, RecordContext, RouteError } from '@flowgate/stream';
+
+type Body = Record<string, unknown>;
+
+/** The seed's Flink job: the event plus `result`, `request_timestamp`, `response_timestamp`. */
+function echoed(body: Body, ctx: RecordContext): Body {
+  return { ...body, result: 'ok', request_timestamp: ctx.timestamp, response_timestamp: Date.now() };
+}
+
+export const echoJob = job('echo').fromRoute('echo').map('echo', echoed).toReply();
+
+/** Waits `ms` on a timer (other requests keep flowing), then answers like echo. */
+export const delayJob = job('delay')
+  .fromRoute('delay')
+  .map('check ms', (body) => {
+    const ms = body.ms;
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_DELAY_MS) {
+      throw new RouteError('badBody', `"ms" must be a whole number from 0 to ${MAX_DELAY_MS}`);
+    }
+    return { body, ms };
+  })
+  .map('wait', async ({ body, ms }) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return body;
+  })
+  .map('echo', echoed)
+  .toReply();
+
+export const DEMO_JOBS = [echoJob, delayJob];

@@ -1,0 +1,36 @@
+import type { RouteName } from '@flowgate/contracts';
+
+/** Where a job's records come from. */
+export type SourceSpec =
+  | { readonly kind: 'route'; readonly route: RouteName }
+  | { readonly kind: 'topic'; readonly topic: string };
+
+/** Where a job's results go. */
+export type SinkSpec = { readonly kind: 'reply' } | { readonly kind: 'topic'; readonly topic: string };
+
+/** What an operator may know about the record it is working on. */
+export interface RecordContext {
+  /** Request id for route sources; `topic/partition/offset` otherwise. */
+  readonly id: string;
+  readonly partition: number;
+  /** Record timestamp, epoch ms (for route sources: when the gateway accepted the request). */
+  readonly timestamp: number;
+  /** Absolute deadline for route sources, epoch ms; Infinity otherwise. */
+  readonly deadline: number;
+  /** The key set by the last keyBy, if any. */
+  readonly key?: string;
+}
+
+export type Operator =
+  | { readonly kind: 'map'; readonly name: string; readonly fn: (value: unknown, ctx: RecordContext) => unknown }
+  | { readonly kind: 'filter'; readonly name: string; readonly fn: (value: unknown, ctx: RecordContext) => boolean }
+  | { readonly kind: 'flatMap'; readonly name: string; readonly fn: (value: unknown, ctx: RecordContext) => Iterable<unknown> }
+  | { readonly kind: 'keyBy'; readonly name: string; readonly fn: (value: unknown) => string };
+
+/** A job: one source, a chain of operators, one sink. Built with `job()`, run by the stream runtime. */
+export interface Job {
+  readonly name: string;
+  readonly source: SourceSpec;
+  readonly operators: readonly Operator[];
+  readonly sink: SinkSpec;
+}

@@ -1,0 +1,34 @@
+import type { Job, RecordContext } from './job';
+
+/**
+ * Pushes one input value through a job's operators and returns what reaches the sink (none when
+ * filtered out, several after a flatMap). Values from one input stay in order; async maps are
+ * awaited one value at a time so a flatMap's outputs keep their order too.
+ *
+ * @example
+ * await runOperators(echoJob, { hello: 'world' }, ctx); // [{ hello: 'world', result: 'ok', ... }]
+ */
+export async function runOperators(job: Job, input: unknown, ctx: RecordContext): Promise<unknown[]> {
+  let values: { value: unknown; ctx: RecordContext }[] = [{ value: input, ctx }];
+  for (const op of job.operators) {
+    const next: { value: unknown; ctx: RecordContext }[] = [];
+    for (const item of values) {
+      switch (op.kind) {
+        case 'map':
+          next.push({ value: await op.fn(item.value, item.ctx), ctx: item.ctx });
+          break;
+        case 'filter':
+          if (op.fn(item.value, item.ctx)) next.push(item);
+          break;
+        case 'flatMap':
+          for (const value of op.fn(item.value, item.ctx)) next.push({ value, ctx: item.ctx });
+          break;
+        case 'keyBy':
+          next.push({ value: item.value, ctx: { ...item.ctx, key: op.fn(item.value) } });
+          break;
+      }
+    }
+    values = next;
+  }
+  return values.map((item) => item.value);
+}
