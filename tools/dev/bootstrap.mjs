@@ -34,11 +34,15 @@ export function buildApps(apps = ['gateway', 'processor', 'sweeper']) {
   });
 }
 
-/** The topics every colour needs, with their partition counts from the environment. */
+/**
+ * The topics every colour needs, with their partition counts from the environment (the apps
+ * ensure the same at boot, from libs/contracts; creating them first avoids a race between apps).
+ */
 export function coreTopics(env = process.env) {
   const prefix = env.FLOWGATE_TOPIC_PREFIX ?? 'flowgate.';
   return [
     { topic: `${prefix}requests`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
+    { topic: `${prefix}counter`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
     { topic: `${prefix}replies`, numPartitions: Number(env.FLOWGATE_REPLY_PARTITIONS ?? 16) },
     { topic: `${prefix}dlq`, numPartitions: 1 },
   ];

@@ -3,10 +3,12 @@ import type { ProcessorConfig } from '@flowgate/config';
 import { HealthModule } from '@flowgate/http';
 import { ProcessorMetrics, Registry } from '@flowgate/metrics';
 import { DemoRoutesController } from './jobs/demo-routes.controller';
+import { counterJob } from './jobs/counter.job';
 import { DEMO_JOBS } from './jobs/demo.jobs';
 import { JOBS } from './jobs/jobs.token';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from './processor.tokens';
 import { ProcessorKafka } from './transport/processor-kafka.service';
+import { RequestRecords } from './transport/request-records';
 import { StreamServer } from './transport/stream.server';
 import { TopologyController } from './transport/topology.controller';
 
@@ -19,9 +21,10 @@ export class ProcessorModule {
       controllers: [DemoRoutesController, TopologyController],
       providers: [
         { provide: PROCESSOR_CONFIG, useValue: config },
-        { provide: JOBS, useValue: DEMO_JOBS },
+        { provide: JOBS, useValue: [...DEMO_JOBS, counterJob] },
         { provide: PROCESSOR_METRICS, useValue: new ProcessorMetrics(registry) },
         ProcessorKafka,
+        RequestRecords,
         StreamServer,
       ],
     };

@@ -1,5 +1,5 @@
 import { COMMON_ENV } from './common.config';
-import { EnvValues, int, readEnv } from './env-reader';
+import { EnvValues, int, oneOf, readEnv } from './env-reader';
 
 export const PROCESSOR_ENV = {
   ...COMMON_ENV,
@@ -11,6 +11,10 @@ export const PROCESSOR_ENV = {
   FLOWGATE_PARTITION_QUEUE: int({
     default: 512, min: 1, max: 1_000_000,
     description: 'Records of one partition held in memory; above it the partition is paused.',
+  }),
+  FLOWGATE_PROCESSING: oneOf({
+    default: 'exactly_once', values: ['exactly_once', 'at_least_once'] as const,
+    description: 'How jobs with keyed state commit: in Kafka transactions, or offsets after outputs.',
   }),
   FLOWGATE_COMMIT_INTERVAL_MS: int({
     default: 500, min: 10, max: 60_000,

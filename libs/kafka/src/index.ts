@@ -5,4 +5,5 @@ export * from './kafka-health';
 export * from './parallel-consumer';
 export * from './partition-lane';
 export * from './partition-reader';
+export * from './pinned-partition-assigner';
 export * from './topic-admin';

@@ -1,4 +1,4 @@
-import { Kafka, Partitioners } from 'kafkajs';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { BatchingProducer, OutgoingRecord, ProduceObserver } from './batching-producer';
 import { createKafka } from './kafka-client';
 import { KafkaHealth } from './kafka-health';
@@ -20,7 +20,7 @@ export interface KafkaConnectionOptions {
 export class KafkaConnection {
   readonly kafka: Kafka;
   readonly health: KafkaHealth;
-  private readonly producer;
+  private readonly producer: Producer;
   private readonly batching: BatchingProducer;
   private connected = false;
 
@@ -54,6 +54,11 @@ export class KafkaConnection {
         },
       },
     });
+  }
+
+  /** The producer itself, for the stream runtime's own batches (they bypass the batching). */
+  get producerForTransactions(): Producer {
+    return this.producer;
   }
 
   get isConnected(): boolean {

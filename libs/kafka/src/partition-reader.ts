@@ -79,10 +79,19 @@ export class PartitionReader {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        const high = offsets.find((o) => o.partition === partition)?.high ?? '0';
-        this.consumer?.seek({ topic, partition, offset: high });
-        this.positioned = true;
+        // A topic created a moment ago may not have its leaders yet: ask again for a while.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const offsets = await admin.fetchTopicOffsets(topic);
+            const high = offsets.find((o) => o.partition === partition)?.high ?? '0';
+            this.consumer?.seek({ topic, partition, offset: high });
+            this.positioned = true;
+            break;
+          } catch (error) {
+            if (attempt >= 40) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
       } finally {
         await admin.disconnect();
       }

@@ -11,6 +11,12 @@ export interface TopicSpec {
  * from every replica at boot: creation races end in "already exists", which is success.
  */
 export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+  // Another replica may be creating the same topics right now: until their leaders are elected
+  // the metadata calls fail, so the whole step is retried.
+  await retryWhileSettling(() => ensureTopicsOnce(kafka, topics));
+}
+
+async function ensureTopicsOnce(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -41,6 +47,10 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<v
 
 /** Partition count of a topic, as the cluster reports it now. */
 export async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  return retryWhileSettling(() => partitionCountOnce(kafka, topic));
+}
+
+async function partitionCountOnce(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -48,5 +58,17 @@ export async function partitionCount(kafka: Kafka, topic: string): Promise<numbe
     return topics[0]?.partitions.length ?? 0;
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function retryWhileSettling<T>(step: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      const settling = /does not host this topic-partition|leader|already exists|UNKNOWN_TOPIC/i.test(String(error));
+      if (!settling || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { RouteName } from '@flowgate/contracts';
-import type { Job, Operator, RecordContext, SourceSpec } from './job';
+import type { Job, KeyedState, Operator, RecordContext, SourceSpec } from './job';
 
 /**
  * Builds a job in one place, so its topology can be printed and drawn. Each step returns a new
@@ -14,6 +14,8 @@ import type { Job, Operator, RecordContext, SourceSpec } from './job';
 export function job(name: string) {
   return {
     fromRoute: (route: RouteName) => new JobBuilder<Record<string, unknown>>(name, { kind: 'route', route }, []),
+    /** Routes that share one request topic (their `topic` in the route registry). */
+    fromRoutes: (routes: RouteName[]) => new JobBuilder<Record<string, unknown>>(name, { kind: 'routes', routes }, []),
     fromTopic: (topic: string) => new JobBuilder<unknown>(name, { kind: 'topic', topic }, []),
   };
 }
@@ -45,9 +47,17 @@ export class JobBuilder<T> {
     return this.then<T>({ kind: 'keyBy', name, fn: fn as (value: unknown) => string });
   }
 
+  /**
+   * Reads and writes keyed state of the current key (set by `keyBy`) in the named stores.
+   * A job with a `process` operator runs partition by partition with its state restored first.
+   */
+  process<U>(name: string, stores: string[], fn: (value: T, ctx: RecordContext, state: KeyedState) => U): JobBuilder<U> {
+    return this.then<U>({ kind: 'process', name, stores, fn: fn as (value: unknown, ctx: RecordContext, state: KeyedState) => unknown });
+  }
+
   /** Each result answers the caller that sent the request (route sources only). */
   toReply(): Job {
-    if (this.source.kind !== 'route') throw new Error(`job ${this.name}: only a route source can reply`);
+    if (this.source.kind === 'topic') throw new Error(`job ${this.name}: only a route source can reply`);
     return { name: this.name, source: this.source, operators: this.operators, sink: { kind: 'reply' } };
   }
 

@@ -1,4 +1,5 @@
-import type { Job, RecordContext } from './job';
+import type { Job, KeyedState, RecordContext } from './job';
+import type { KeyedStore } from './keyed-store';
 
 /**
  * Pushes one input value through a job's operators and returns what reaches the sink (none when
@@ -8,7 +9,7 @@ import type { Job, RecordContext } from './job';
  * @example
  * await runOperators(echoJob, { hello: 'world' }, ctx); // [{ hello: 'world', result: 'ok', ... }]
  */
-export async function runOperators(job: Job, input: unknown, ctx: RecordContext): Promise<unknown[]> {
+export async function runOperators(job: Job, input: unknown, ctx: RecordContext, store?: KeyedStore): Promise<unknown[]> {
   let values: { value: unknown; ctx: RecordContext }[] = [{ value: input, ctx }];
   for (const op of job.operators) {
     const next: { value: unknown; ctx: RecordContext }[] = [];
@@ -26,9 +27,23 @@ export async function runOperators(job: Job, input: unknown, ctx: RecordContext)
         case 'keyBy':
           next.push({ value: item.value, ctx: { ...item.ctx, key: op.fn(item.value) } });
           break;
+        case 'process':
+          next.push({ value: op.fn(item.value, item.ctx, keyedState(job, store, item.ctx)), ctx: item.ctx });
+          break;
       }
     }
     values = next;
   }
   return values.map((item) => item.value);
+}
+
+function keyedState(job: Job, store: KeyedStore | undefined, ctx: RecordContext): KeyedState {
+  if (!store) throw new Error(`job ${job.name} has a process operator but runs without keyed state`);
+  const key = ctx.key;
+  if (key === undefined) throw new Error(`job ${job.name}: a process operator needs a keyBy before it`);
+  return {
+    get: <V>(name: string) => store.get(name, key) as V | undefined,
+    put: (name: string, value: unknown) => store.put(name, key, value),
+    delete: (name: string) => store.delete(name, key),
+  };
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
-import { topicNames } from '@flowgate/contracts';
+import { requestTopics, topicNames } from '@flowgate/contracts';
 import { ensureTopics, KafkaConnection } from '@flowgate/kafka';
 import { GatewayMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
@@ -49,7 +49,7 @@ export class GatewayKafka {
   async start(): Promise<void> {
     const { config, topics } = this;
     await ensureTopics(this.connection.kafka, [
-      { topic: topics.requests, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
+      ...requestTopics(config.FLOWGATE_TOPIC_PREFIX).map((topic) => ({ topic, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS })),
       { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
       { topic: topics.dlq, numPartitions: 1 },
     ]);

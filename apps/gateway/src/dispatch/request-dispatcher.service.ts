@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
-import { encodeRequestHeaders, ProblemKind, RouteName } from '@flowgate/contracts';
+import { encodeRequestHeaders, ProblemKind, RouteName, routeTopic } from '@flowgate/contracts';
 import { Readiness } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { InflightTable, Outcome, Pending } from '../admission/inflight-table';
@@ -101,7 +101,7 @@ export class RequestDispatcher {
     meta: { deadline: number; replyPartition: number; timestamp: number },
   ): Promise<'sent' | Rejection> {
     const record = {
-      topic: this.kafka.topics.requests,
+      topic: routeTopic(request.route, this.config.FLOWGATE_TOPIC_PREFIX),
       key: request.key,
       value: request.body,
       timestamp: String(meta.timestamp),

@@ -46,6 +46,8 @@ export class RouteController {
     if (!isRouteName(route)) return refuse('unknownRoute', `no route named "${route}"`);
     if (!headers.ok) return refuse('badHeader', headers.detail);
     const body = request.body as JsonBody;
+    const missing = ROUTES[route].requiredFields?.filter((field) => !isKeyValue(body.value[field]));
+    if (missing?.length) return refuse('badBody', `route ${route} needs ${missing.map((f) => `"${f}"`).join(', ')} (a string or number)`);
 
     const result = await this.dispatcher.dispatch({
       route,
@@ -63,6 +65,10 @@ export class RouteController {
     });
     this.responder.send(reply, result, { route, requestId, style, startedNs });
   }
+}
+
+function isKeyValue(value: unknown): value is string | number {
+  return (typeof value === 'string' && value.length > 0 && value.length <= 256) || (typeof value === 'number' && Number.isFinite(value));
 }
 
 function partitionKey(route: RouteName, body: JsonBody, requestId: string): string {

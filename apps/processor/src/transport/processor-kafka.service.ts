@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ProcessorConfig } from '@flowgate/config';
-import { encodeReplyHeaders, HEADERS, Problem, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames, WireHeaders } from '@flowgate/contracts';
+import { encodeReplyHeaders, HEADERS, requestTopics, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames, WireHeaders } from '@flowgate/contracts';
 import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount } from '@flowgate/kafka';
 import { ProcessorMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
 import { METRICS_REGISTRY } from '@flowgate/http';
@@ -49,7 +49,7 @@ export class ProcessorKafka {
   async start(): Promise<void> {
     const { config, topics } = this;
     await ensureTopics(this.connection.kafka, [
-      { topic: topics.requests, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
+      ...requestTopics(config.FLOWGATE_TOPIC_PREFIX).map((topic) => ({ topic, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS })),
       { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
       { topic: topics.dlq, numPartitions: 1 },
     ]);
@@ -62,9 +62,10 @@ export class ProcessorKafka {
     return partition < this.replyPartitions;
   }
 
-  reply(meta: RequestMeta, status: number, body: unknown): Promise<void> {
+  /** The reply record for the gateway waiting on `meta` (a problem when status >= 400). */
+  replyRecord(meta: RequestMeta, status: number, body: unknown): OutgoingRecord {
     const isProblem = status >= 400;
-    return this.sendUntil(meta.deadline, {
+    return {
       topic: this.topics.replies,
       partition: meta.replyPartition,
       key: meta.requestId,
@@ -75,16 +76,13 @@ export class ProcessorKafka {
         outcome: isProblem ? 'error' : 'result',
         contentType: isProblem ? PROBLEM_CONTENT_TYPE : 'application/json',
       }),
-    });
+    };
   }
 
-  replyProblem(meta: RequestMeta, body: Problem): Promise<void> {
-    return this.reply(meta, body.status, body);
-  }
-
-  async deadLetter(record: ConsumedRecord, reason: string, kind: 'protocol' | 'handler'): Promise<void> {
+  /** The DLQ record for a consumed record that could not be processed. */
+  deadLetterRecord(record: ConsumedRecord, reason: string, kind: 'protocol' | 'handler'): OutgoingRecord {
     this.metrics.deadLetters.inc({ reason: kind });
-    await this.sendUntil(Date.now() + DLQ_PATIENCE_MS, {
+    return {
       topic: this.topics.dlq,
       key: record.key,
       value: record.value ?? Buffer.alloc(0),
@@ -93,7 +91,17 @@ export class ProcessorKafka {
         [HEADERS.dlqReason]: reason.slice(0, 1_000),
         [HEADERS.dlqSource]: `${record.topic}/${record.partition}/${record.offset}`,
       },
-    });
+    };
+  }
+
+  /**
+   * Writes records outside a transaction. A reply is retried until its deadline (after that
+   * nobody waits for it), a dead letter for half a minute.
+   */
+  async send(records: OutgoingRecord[], deadline: number): Promise<void> {
+    await Promise.all(
+      records.map((record) => this.sendUntil(record.topic === this.topics.dlq ? Date.now() + DLQ_PATIENCE_MS : deadline, record)),
+    );
   }
 
   close(): Promise<void> {

@@ -2,41 +2,49 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { ProcessorConfig } from '@flowgate/config';
-import { decodeRequestHeaders, groupNames, isRouteName, problem, ProtocolError, RequestMeta } from '@flowgate/contracts';
+import { groupNames, isRouteName, RouteName, routeTopic } from '@flowgate/contracts';
 import { Readiness } from '@flowgate/http';
-import { ConsumedRecord, ParallelConsumer } from '@flowgate/kafka';
+import { ConsumedRecord, ensureTopics, ParallelConsumer } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
-import { Job, job, RecordContext, RouteError, RouteReply, runOperators } from '@flowgate/stream';
+import { changelogTopic, isKeyed, Job, job, KeyedJobRunner, runOperators } from '@flowgate/stream';
 import { JOBS } from '../jobs/jobs.token';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
 import { ProcessorKafka } from './processor-kafka.service';
 import { RequestContext } from './request-context';
+import { RequestRecords } from './request-records';
 
 /**
- * flowgate's transport for NestJS microservices. Instead of Nest's stock Kafka server (one
- * message at a time, auto-commit), it runs a ParallelConsumer over the requests topic: bounded
- * concurrency per partition, pause/resume backpressure, commits only of finished work. Each
- * record goes to the job whose source is the route named in its header — a job from `JOBS`, or a
- * `@MessagePattern(route)` handler run as a one-operator job — and the job's result goes back to
- * the gateway's reply partition.
+ * flowgate's transport for NestJS microservices. Stateless routes run on a ParallelConsumer over
+ * the shared requests topic: bounded concurrency per partition, pause/resume backpressure,
+ * commits only of finished work (at-least-once; the gateway drops a duplicate reply). Jobs with
+ * keyed state run on a KeyedJobRunner over their own topic: partitions in order, state restored
+ * before the first record, each batch committed exactly once (FLOWGATE_PROCESSING). Routes are
+ * served by jobs from `JOBS` or by `@MessagePattern(route)` handlers run as one-operator jobs.
  */
 @Injectable()
 export class StreamServer extends Server implements CustomTransportStrategy {
   private readonly log = new Logger(StreamServer.name);
   private consumer: ParallelConsumer | undefined;
+  private runners: KeyedJobRunner[] = [];
   private joined = false;
-  private routeJobs = new Map<string, Job>();
+  private routeJobs = new Map<RouteName, Job>();
 
   constructor(
     @Inject(JOBS) private readonly declaredJobs: Job[],
     @Inject(PROCESSOR_CONFIG) private readonly config: ProcessorConfig,
     @Inject(PROCESSOR_METRICS) private readonly metrics: ProcessorMetrics,
     private readonly kafka: ProcessorKafka,
+    private readonly requests: RequestRecords,
     readiness: Readiness,
   ) {
     super();
     readiness.register('kafka', () => this.kafka.connection.isConnected && this.kafka.connection.health.isUp);
     readiness.register('consumer', () => this.joined);
+  }
+
+  /** Every job this server runs, each once. */
+  get jobs(): Job[] {
+    return [...new Set(this.routeJobs.values())];
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -46,7 +54,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     this.joined = false;
     // Finish what was fetched, bounded by the longest deadline a request can have.
-    await this.consumer?.stop(60_000);
+    await Promise.all([this.consumer?.stop(60_000), ...this.runners.map((runner) => runner.stop())]);
     await this.kafka.close();
   }
 
@@ -58,14 +66,24 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     return this.consumer as T;
   }
 
-  /** Every job this server runs, in the order they were declared. */
-  get jobs(): Job[] {
-    return [...this.routeJobs.values()];
-  }
-
   private async start(): Promise<void> {
     this.routeJobs = this.collectJobs();
     await this.kafka.start();
+    const keyed = this.jobs.filter(isKeyed);
+    await ensureTopics(
+      this.kafka.connection.kafka,
+      keyed.map((j) => ({
+        topic: changelogTopic(this.config.FLOWGATE_TOPIC_PREFIX, j.name),
+        numPartitions: this.config.FLOWGATE_REQUEST_PARTITIONS,
+        configs: { 'cleanup.policy': 'compact' },
+      })),
+    );
+    this.runners = keyed.map((keyedJob) => this.keyedRunner(keyedJob));
+    await Promise.all(this.runners.map((runner) => runner.start()));
+    await this.startParallel();
+  }
+
+  private async startParallel(): Promise<void> {
     const { config, metrics } = this;
     this.consumer = new ParallelConsumer({
       kafka: this.kafka.connection.kafka,
@@ -74,7 +92,10 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       concurrency: config.FLOWGATE_PARTITION_CONCURRENCY,
       maxQueue: config.FLOWGATE_PARTITION_QUEUE,
       commitIntervalMs: config.FLOWGATE_COMMIT_INTERVAL_MS,
-      handle: (record) => this.process(record),
+      handle: async (record) => {
+        const { outputs, deadline } = await this.requests.handle(record, (route) => this.runner(route, record));
+        await this.kafka.send(outputs, deadline);
+      },
       observer: {
         onAssigned: (partitions) => {
           this.joined = true;
@@ -92,76 +113,45 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     await this.consumer.start();
   }
 
-  private async process(record: ConsumedRecord): Promise<void> {
-    let meta: RequestMeta;
-    try {
-      meta = decodeRequestHeaders(record.headers);
-      if (!this.kafka.isReplyPartition(meta.replyPartition)) {
-        throw new ProtocolError(`reply partition ${meta.replyPartition} does not exist`);
-      }
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.metrics.records.inc({ route: 'unknown', result: 'invalid' });
-      await this.kafka.deadLetter(record, error.message, 'protocol');
-      return;
-    }
-    const { route } = meta;
-    if (Date.now() >= meta.deadline) {
-      // Nobody waits for this any more: skipping it is what lets a backlog drain fast.
-      this.metrics.records.inc({ route, result: 'expired' });
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(record.value?.toString('utf8') ?? '');
-    } catch (error) {
-      this.metrics.records.inc({ route, result: 'invalid' });
-      const reason = `value is not JSON: ${(error as Error).message}`;
-      await Promise.all([
-        this.kafka.deadLetter(record, reason, 'protocol'),
-        this.kafka.replyProblem(meta, problem('badBody', reason, meta.requestId)),
-      ]);
-      return;
-    }
-    await this.invoke(record, meta, body);
+  private keyedRunner(keyedJob: Job): KeyedJobRunner {
+    const routes = keyedJob.source.kind === 'routes' ? keyedJob.source.routes : [];
+    const sourceTopic = routeTopic(routes[0], this.config.FLOWGATE_TOPIC_PREFIX);
+    const runner = new KeyedJobRunner({
+      kafka: this.kafka.connection.kafka,
+      job: keyedJob,
+      mode: this.config.FLOWGATE_PROCESSING,
+      prefix: this.config.FLOWGATE_TOPIC_PREFIX,
+      sourceTopic,
+      sharedProducer: this.kafka.connection.producerForTransactions,
+      handle: async (record, run) => (await this.requests.handle(record, (route) => (routes.includes(route) ? run : undefined))).outputs,
+      observer: {
+        onAssigned: (partitions) => this.log.log(`job ${keyedJob.name}: assigned partitions [${partitions.join(',')}] of ${sourceTopic}`),
+        onRestored: (partition, changes, seconds) =>
+          this.log.log(`job ${keyedJob.name}: partition ${partition} restored (${changes} changes, ${seconds.toFixed(2)} s)`),
+        onBatch: () => undefined,
+        onCommitFailed: (partition, error) => this.log.warn(`job ${keyedJob.name}: batch of partition ${partition} rolled back: ${String(error)}`),
+      },
+    });
+    return runner;
   }
 
-  private async invoke(record: ConsumedRecord, meta: RequestMeta, body: unknown): Promise<void> {
-    const { route } = meta;
+  /** The stateless job serving a route on the shared requests topic. */
+  private runner(route: RouteName, record: ConsumedRecord) {
     const routeJob = this.routeJobs.get(route);
-    const started = process.hrtime.bigint();
-    try {
-      if (!routeJob) throw new Error(`no job or handler serves route "${route}"`);
-      const ctx: RecordContext = { id: meta.requestId, partition: record.partition, timestamp: Number(record.timestamp), deadline: meta.deadline };
-      const [answer] = await runOperators(routeJob, body, ctx);
-      // A job that filtered its value out has nothing to say: 204.
-      const reply = answer instanceof RouteReply ? answer : new RouteReply(answer === undefined ? 204 : 200, answer);
-      this.metrics.records.inc({ route, result: 'processed' });
-      await this.kafka.reply(meta, reply.status, reply.body);
-    } catch (error) {
-      if (error instanceof RouteError) {
-        this.metrics.records.inc({ route, result: 'rejected' });
-        await this.kafka.replyProblem(meta, problem(error.problem, error.message, meta.requestId));
-        return;
-      }
-      this.metrics.records.inc({ route, result: 'failed' });
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      this.log.error(`route ${route} failed for ${meta.requestId}: ${error instanceof Error ? error.stack : reason}`);
-      // The caller learns that it failed, not how: stack traces stay in the log and the DLQ.
-      await Promise.all([
-        this.kafka.deadLetter(record, reason, 'handler'),
-        this.kafka.replyProblem(meta, problem('handlerFailed', `route ${route} failed`, meta.requestId)),
-      ]);
-    } finally {
-      this.metrics.handlerDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (!routeJob || isKeyed(routeJob)) {
+      if (routeJob) this.log.warn(`record ${record.partition}/${record.offset}: keyed route ${route} arrived on the shared topic`);
+      return undefined;
     }
+    return (value: unknown, ctx: Parameters<typeof runOperators>[2]) => runOperators(routeJob, value, ctx);
   }
 
   /** Declared jobs, plus each `@MessagePattern(route)` handler as a job of one operator. */
-  private collectJobs(): Map<string, Job> {
-    const jobs = new Map<string, Job>();
+  private collectJobs(): Map<RouteName, Job> {
+    const jobs = new Map<RouteName, Job>();
     for (const declared of this.declaredJobs) {
-      if (declared.source.kind === 'route') jobs.set(declared.source.route, declared);
+      const { source } = declared;
+      if (source.kind === 'route') jobs.set(source.route, declared);
+      if (source.kind === 'routes') for (const route of source.routes) jobs.set(route, declared);
     }
     for (const [pattern, handler] of this.getHandlers()) {
       if (!isRouteName(pattern)) throw new Error(`@MessagePattern('${pattern}') names no route of the registry`);

@@ -1,0 +1,95 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { decodeRequestHeaders, problem, ProtocolError, RequestMeta } from '@flowgate/contracts';
+import type { ConsumedRecord, OutgoingRecord } from '@flowgate/kafka';
+import type { ProcessorMetrics } from '@flowgate/metrics';
+import { RecordContext, RouteError, RouteReply } from '@flowgate/stream';
+import { PROCESSOR_METRICS } from '../processor.tokens';
+import { ProcessorKafka } from './processor-kafka.service';
+
+export type RunJob = (value: unknown, ctx: RecordContext) => Promise<unknown[]>;
+
+/** What became of one request record: the records to write, and until when a reply is useful. */
+export interface Handled {
+  readonly outputs: OutgoingRecord[];
+  readonly deadline: number;
+}
+
+/**
+ * The request protocol around a job: decode the record's headers (a broken record goes to the
+ * DLQ), skip it when its deadline has passed, parse the body, run the job, and turn its result or
+ * failure into the reply (plus a dead letter when the job itself failed). It returns the records
+ * to write instead of writing them, so the same code serves the at-least-once path and the
+ * transactional one.
+ */
+@Injectable()
+export class RequestRecords {
+  private readonly logger = new Logger(RequestRecords.name);
+
+  constructor(
+    @Inject(PROCESSOR_METRICS) private readonly metrics: ProcessorMetrics,
+    private readonly kafka: ProcessorKafka,
+  ) {}
+
+  async handle(record: ConsumedRecord, run: (route: RequestMeta['route']) => RunJob | undefined): Promise<Handled> {
+    let meta: RequestMeta;
+    try {
+      meta = decodeRequestHeaders(record.headers);
+      if (!this.kafka.isReplyPartition(meta.replyPartition)) {
+        throw new ProtocolError(`reply partition ${meta.replyPartition} does not exist`);
+      }
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.metrics.records.inc({ route: 'unknown', result: 'invalid' });
+      return { outputs: [this.kafka.deadLetterRecord(record, error.message, 'protocol')], deadline: Date.now() };
+    }
+    const { route, deadline } = meta;
+    if (Date.now() >= deadline) {
+      // Nobody waits for this any more: skipping it is what lets a backlog drain fast.
+      this.metrics.records.inc({ route, result: 'expired' });
+      return { outputs: [], deadline };
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(record.value?.toString('utf8') ?? '');
+    } catch (error) {
+      this.metrics.records.inc({ route, result: 'invalid' });
+      const reason = `value is not JSON: ${(error as Error).message}`;
+      return {
+        outputs: [this.kafka.deadLetterRecord(record, reason, 'protocol'), this.problemReply(meta, 'badBody', reason)],
+        deadline,
+      };
+    }
+    return { outputs: await this.runJob(record, meta, body, run(route)), deadline };
+  }
+
+  private async runJob(record: ConsumedRecord, meta: RequestMeta, body: unknown, job: RunJob | undefined): Promise<OutgoingRecord[]> {
+    const { route } = meta;
+    const started = process.hrtime.bigint();
+    try {
+      if (!job) throw new Error(`no job or handler serves route "${route}"`);
+      const ctx: RecordContext = { id: meta.requestId, partition: record.partition, timestamp: Number(record.timestamp), deadline: meta.deadline, route };
+      const [answer] = await job(body, ctx);
+      // A job that filtered its value out has nothing to say: 204.
+      const reply = answer instanceof RouteReply ? answer : new RouteReply(answer === undefined ? 204 : 200, answer);
+      this.metrics.records.inc({ route, result: 'processed' });
+      return [this.kafka.replyRecord(meta, reply.status, reply.body)];
+    } catch (error) {
+      if (error instanceof RouteError) {
+        this.metrics.records.inc({ route, result: 'rejected' });
+        return [this.problemReply(meta, error.problem, error.message)];
+      }
+      this.metrics.records.inc({ route, result: 'failed' });
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.logger.error(`route ${route} failed for ${meta.requestId}: ${error instanceof Error ? error.stack : reason}`);
+      // The caller learns that it failed, not how: stack traces stay in the log and the DLQ.
+      return [this.kafka.deadLetterRecord(record, reason, 'handler'), this.problemReply(meta, 'handlerFailed', `route ${route} failed`)];
+    } finally {
+      this.metrics.handlerDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private problemReply(meta: RequestMeta, kind: Parameters<typeof problem>[0], detail: string): OutgoingRecord {
+    const body = problem(kind, detail, meta.requestId);
+    return this.kafka.replyRecord(meta, body.status, body);
+  }
+}

@@ -1,0 +1,170 @@
+import { Consumer, Kafka, Producer } from 'kafkajs';
+import { ConsumedRecord, OutgoingRecord } from '@flowgate/kafka';
+import { changelogTopic } from './changelog';
+import type { Job, RecordContext } from './job';
+import { PartitionTask, ProcessingMode } from './partition-task';
+import { runOperators } from './run-operators';
+
+/** Runs the job on one record with its partition's state; what the app makes of the results. */
+export type RecordHandler = (
+  record: ConsumedRecord,
+  run: (value: unknown, ctx: RecordContext) => Promise<unknown[]>,
+) => Promise<OutgoingRecord[]>;
+
+export interface KeyedJobObserver {
+  onAssigned(partitions: number[]): void;
+  onRestored(partition: number, changes: number, seconds: number): void;
+  onBatch(partition: number, records: number, seconds: number): void;
+  onCommitFailed(partition: number, error: unknown): void;
+}
+
+export interface KeyedJobRunnerOptions {
+  readonly kafka: Kafka;
+  readonly job: Job;
+  readonly mode: ProcessingMode;
+  readonly prefix: string;
+  readonly sourceTopic: string;
+  /** Writes of at-least-once tasks and the restore barriers go through it. */
+  readonly sharedProducer: Producer;
+  readonly handle: RecordHandler;
+  readonly observer: KeyedJobObserver;
+}
+
+/**
+ * Runs a job with keyed state over its source topic in a consumer group of its own. Each
+ * assigned partition gets a PartitionTask; a partition's records are processed in order, batch
+ * by batch, each batch committed (exactly-once: one transaction) before the next is read. A
+ * failed commit rolls the batch back and restarts the consumer from the last committed offset.
+ */
+export class KeyedJobRunner {
+  private readonly consumer: Consumer;
+  private readonly tasks = new Map<number, PartitionTask>();
+  private readonly groupId: string;
+
+  constructor(private readonly options: KeyedJobRunnerOptions) {
+    this.groupId = `${options.prefix}job.${options.job.name}`;
+    this.consumer = options.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: 50,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+    });
+  }
+
+  get changelogTopic(): string {
+    return changelogTopic(this.options.prefix, this.options.job.name);
+  }
+
+  /** Entries in the state of the partitions this runner owns. */
+  get stateSize(): number {
+    let size = 0;
+    for (const task of this.tasks.values()) size += task.state.size();
+    return size;
+  }
+
+  async start(): Promise<void> {
+    const { sourceTopic } = this.options;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => void this.assign(payload.memberAssignment[sourceTopic] ?? []));
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: sourceTopic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 8,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
+        const task = this.task(batch.partition);
+        await whileHeartbeating(task.ready, heartbeat);
+        const outputs: OutgoingRecord[] = [];
+        let last: string | undefined;
+        const batchStarted = process.hrtime.bigint();
+        for (const message of batch.messages) {
+          if (isStale()) break;
+          const { offset, key, value, headers, timestamp } = message;
+          const record: ConsumedRecord = { topic: batch.topic, partition: batch.partition, offset, key, value, headers, timestamp };
+          let succeeded = false;
+          try {
+            outputs.push(...(await this.options.handle(record, (input, ctx) => runOperators(this.options.job, input, ctx, task.state))));
+            succeeded = true;
+          } finally {
+            task.state.endRecord(succeeded);
+          }
+          last = offset;
+        }
+        if (last === undefined) return;
+        const next = (BigInt(last) + 1n).toString();
+        try {
+          await task.commit(outputs, next);
+          if (this.options.mode === 'at_least_once') {
+            await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          }
+        } catch (error) {
+          this.options.observer.onCommitFailed(batch.partition, error);
+          // Start this partition over from its last commit, with fresh state and (for
+          // exactly-once) a fresh producer that fences whatever went wrong.
+          await this.dropTask(batch.partition);
+          throw error;
+        }
+        resolveOffset(last);
+        this.options.observer.onBatch(batch.partition, batch.messages.length, Number(process.hrtime.bigint() - batchStarted) / 1e9);
+        await heartbeat();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await Promise.all([...this.tasks.keys()].map((partition) => this.dropTask(partition)));
+  }
+
+  private task(partition: number): PartitionTask {
+    let task = this.tasks.get(partition);
+    if (!task) {
+      const { kafka, mode, prefix, job, sourceTopic, sharedProducer } = this.options;
+      const started = Date.now();
+      task = new PartitionTask({
+        kafka,
+        mode,
+        job: job.name,
+        partition,
+        sourceTopic,
+        changelogTopic: this.changelogTopic,
+        consumerGroupId: this.groupId,
+        transactionalId: `${prefix}job.${job.name}.${partition}`,
+        restoreGroupId: `${prefix}restore.${job.name}.${partition}`,
+        sharedProducer,
+      });
+      task.ready.then(
+        (changes) => this.options.observer.onRestored(partition, changes, (Date.now() - started) / 1e3),
+        () => undefined, // reported where the batch awaits it
+      );
+      this.tasks.set(partition, task);
+    }
+    return task;
+  }
+
+  /** Starts restoring newly assigned partitions at once and lets go of the others. */
+  private async assign(partitions: number[]): Promise<void> {
+    const keep = new Set(partitions);
+    await Promise.all([...this.tasks.keys()].filter((p) => !keep.has(p)).map((p) => this.dropTask(p)));
+    for (const partition of partitions) this.task(partition);
+    this.options.observer.onAssigned(partitions);
+  }
+
+  private async dropTask(partition: number): Promise<void> {
+    const task = this.tasks.get(partition);
+    this.tasks.delete(partition);
+    await task?.close().catch(() => undefined); // a producer that is already broken has nothing to close
+  }
+}
+
+/** kafkajs heartbeats only between batches; keep the membership alive during a long restore. */
+async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
