@@ -43,6 +43,7 @@ export function coreTopics(env = process.env) {
   return [
     { topic: `${prefix}requests`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
     { topic: `${prefix}counter`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
+    { topic: `${prefix}access-log`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
     { topic: `${prefix}replies`, numPartitions: Number(env.FLOWGATE_REPLY_PARTITIONS ?? 16) },
     { topic: `${prefix}dlq`, numPartitions: 1 },
   ];

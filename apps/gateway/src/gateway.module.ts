@@ -9,6 +9,7 @@ import { RequestDispatcher } from './dispatch/request-dispatcher.service';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from './gateway.tokens';
 import { ProblemFilter } from './http/problem.filter';
+import { IngestController } from './ingest/ingest.controller';
 import { Responder } from './http/responder.service';
 import { RouteController } from './http/route.controller';
 import { ReplySlotService } from './replies/reply-slot.service';
@@ -19,7 +20,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [HealthModule.forRoot(registry)],
-      controllers: [RouteController],
+      controllers: [RouteController, IngestController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_METRICS, useValue: new GatewayMetrics(registry) },

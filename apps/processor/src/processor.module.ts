@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessorConfig } from '@flowgate/config';
+import { topicNames } from '@flowgate/contracts';
 import { HealthModule } from '@flowgate/http';
 import { ProcessorMetrics, Registry } from '@flowgate/metrics';
 import { DemoRoutesController } from './jobs/demo-routes.controller';
 import { counterJob } from './jobs/counter.job';
 import { DEMO_JOBS } from './jobs/demo.jobs';
+import { ipCountJob } from './jobs/ip-count.job';
 import { JOBS } from './jobs/jobs.token';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from './processor.tokens';
 import { ProcessorKafka } from './transport/processor-kafka.service';
@@ -21,7 +23,7 @@ export class ProcessorModule {
       controllers: [DemoRoutesController, TopologyController],
       providers: [
         { provide: PROCESSOR_CONFIG, useValue: config },
-        { provide: JOBS, useValue: [...DEMO_JOBS, counterJob] },
+        { provide: JOBS, useValue: [...DEMO_JOBS, counterJob, ipCountJob(topicNames(config.FLOWGATE_TOPIC_PREFIX))] },
         { provide: PROCESSOR_METRICS, useValue: new ProcessorMetrics(registry) },
         ProcessorKafka,
         RequestRecords,

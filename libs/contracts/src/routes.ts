@@ -3,7 +3,7 @@
  * `Record<RouteName, RouteSpec>` makes the compiler reject a route that is named but not
  * described, so a new route cannot ship half-registered.
  */
-export type RouteName = 'echo' | 'delay' | 'fail' | 'counter' | 'counter-get';
+export type RouteName = 'echo' | 'delay' | 'fail' | 'counter' | 'counter-get' | 'ip-counts';
 
 export interface RouteSpec {
   /** One line for docs and `/v1` listings. */
@@ -25,7 +25,7 @@ export interface RouteSpec {
 }
 
 /** Request topics besides the shared one, each read by the job that owns its keyed state. */
-export type RouteTopic = 'counter';
+export type RouteTopic = 'counter' | 'access-log';
 
 export const ROUTES: Readonly<Record<RouteName, RouteSpec>> = {
   echo: { summary: 'Returns the body plus "result":"ok", request_timestamp and response_timestamp.' },
@@ -42,6 +42,12 @@ export const ROUTES: Readonly<Record<RouteName, RouteSpec>> = {
     keyField: 'key',
     topic: 'counter',
     requiredFields: ['key'],
+  },
+  'ip-counts': {
+    summary: 'Body {"ip": "…"}: the per-IP request counts of the ip-count job\'s 5 s windows, from the partition that owns the IP.',
+    keyField: 'ip',
+    topic: 'access-log',
+    requiredFields: ['ip'],
   },
 };
 

@@ -7,6 +7,10 @@ export interface TopicNames {
   readonly replies: string;
   /** Records that could not be processed, with the reason in headers. */
   readonly dlq: string;
+  /** Access-log events (`{"ts", "ip"}`, keyed by ip) from `POST /v1/ingest/access-log`. */
+  readonly accessLog: string;
+  /** Closed 5 s windows of the ip-count job (`{"ip", "start", "end", "count"}`, keyed by ip). */
+  readonly ipCounts: string;
 }
 
 /**
@@ -14,7 +18,13 @@ export interface TopicNames {
  * sharing work.
  */
 export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
-  return { requests: `${prefix}requests`, replies: `${prefix}replies`, dlq: `${prefix}dlq` };
+  return {
+    requests: `${prefix}requests`,
+    replies: `${prefix}replies`,
+    dlq: `${prefix}dlq`,
+    accessLog: `${prefix}access-log`,
+    ipCounts: `${prefix}ip-counts`,
+  };
 }
 
 /** Consumer group names under the same prefix. */

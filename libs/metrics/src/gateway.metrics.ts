@@ -14,6 +14,7 @@ export class GatewayMetrics {
   readonly orphanReplies: Counter;
   readonly replySlot: Gauge;
   readonly kafkaUp: Gauge;
+  readonly ingestedEvents: Counter<'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -70,5 +71,11 @@ export class GatewayMetrics {
       registers,
     });
     this.kafkaUp = new Gauge({ name: 'flowgate_gateway_kafka_up', help: '1 while Kafka accepts produce requests.', registers });
+    this.ingestedEvents = new Counter({
+      name: 'flowgate_gateway_ingested_events_total',
+      help: 'Access-log lines uploaded, by result (accepted, rejected).',
+      labelNames: ['result'],
+      registers,
+    });
   }
 }

@@ -14,8 +14,12 @@ import type { Job, KeyedState, Operator, RecordContext, SourceSpec } from './job
 export function job(name: string) {
   return {
     fromRoute: (route: RouteName) => new JobBuilder<Record<string, unknown>>(name, { kind: 'route', route }, []),
-    /** Routes that share one request topic (their `topic` in the route registry). */
-    fromRoutes: (routes: RouteName[]) => new JobBuilder<Record<string, unknown>>(name, { kind: 'routes', routes }, []),
+    /**
+     * Routes that share one request topic (their `topic` in the route registry); with
+     * `events: true` the topic's plain events (no request headers) flow through the job too.
+     */
+    fromRoutes: (routes: RouteName[], options: { events?: boolean } = {}) =>
+      new JobBuilder<Record<string, unknown>>(name, { kind: 'routes', routes, events: options.events ?? false }, []),
     fromTopic: (topic: string) => new JobBuilder<unknown>(name, { kind: 'topic', topic }, []),
   };
 }

@@ -3,8 +3,11 @@ import type { RouteName } from '@flowgate/contracts';
 /** Where a job's records come from. */
 export type SourceSpec =
   | { readonly kind: 'route'; readonly route: RouteName }
-  /** Several routes sharing one request topic: updates and queries of one job's keyed state. */
-  | { readonly kind: 'routes'; readonly routes: readonly RouteName[] }
+  /**
+   * Several routes sharing one request topic: updates and queries of one job's keyed state.
+   * With `events`, the topic also carries plain events (records without request headers).
+   */
+  | { readonly kind: 'routes'; readonly routes: readonly RouteName[]; readonly events: boolean }
   | { readonly kind: 'topic'; readonly topic: string };
 
 /** Where a job's results go. */
@@ -33,6 +36,10 @@ export interface KeyedState {
   get<V>(store: string): V | undefined;
   put(store: string, value: unknown): void;
   delete(store: string): void;
+  /** State of the whole partition rather than of one key (e.g. its watermark). */
+  readonly partition: { get<V>(store: string): V | undefined; put(store: string, value: unknown): void };
+  /** Writes a record to another topic, in the same commit (transaction) as the state. */
+  emit(topic: string, key: string, value: unknown): void;
 }
 
 export type Operator =

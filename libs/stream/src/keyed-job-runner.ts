@@ -83,12 +83,21 @@ export class KeyedJobRunner {
           if (isStale()) break;
           const { offset, key, value, headers, timestamp } = message;
           const record: ConsumedRecord = { topic: batch.topic, partition: batch.partition, offset, key, value, headers, timestamp };
-          let succeeded = false;
+          // A record's state writes and emitted records count only if its job run succeeds; the
+          // app may still answer a failed run (a problem reply), and that answer is kept.
+          const emitted: OutgoingRecord[] = [];
+          let failed = true;
+          const run = async (input: unknown, ctx: RecordContext) => {
+            failed = true;
+            const results = await runOperators(this.options.job, input, ctx, { store: task.state, emit: (out) => emitted.push(out) });
+            failed = false;
+            return results;
+          };
           try {
-            outputs.push(...(await this.options.handle(record, (input, ctx) => runOperators(this.options.job, input, ctx, task.state))));
-            succeeded = true;
+            const answers = await this.options.handle(record, run);
+            outputs.push(...(failed ? [] : emitted), ...answers);
           } finally {
-            task.state.endRecord(succeeded);
+            task.state.endRecord(!failed);
           }
           last = offset;
         }

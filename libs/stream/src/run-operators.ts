@@ -1,5 +1,14 @@
+import type { OutgoingRecord } from '@flowgate/kafka';
 import type { Job, KeyedState, RecordContext } from './job';
 import type { KeyedStore } from './keyed-store';
+
+/** What keyed jobs run with: the partition's state, and where emitted records go. */
+export interface KeyedRun {
+  readonly store: KeyedStore;
+  readonly emit: (record: OutgoingRecord) => void;
+}
+
+const PARTITION_KEY = '\u0000partition';
 
 /**
  * Pushes one input value through a job's operators and returns what reaches the sink (none when
@@ -9,7 +18,7 @@ import type { KeyedStore } from './keyed-store';
  * @example
  * await runOperators(echoJob, { hello: 'world' }, ctx); // [{ hello: 'world', result: 'ok', ... }]
  */
-export async function runOperators(job: Job, input: unknown, ctx: RecordContext, store?: KeyedStore): Promise<unknown[]> {
+export async function runOperators(job: Job, input: unknown, ctx: RecordContext, keyed?: KeyedRun): Promise<unknown[]> {
   let values: { value: unknown; ctx: RecordContext }[] = [{ value: input, ctx }];
   for (const op of job.operators) {
     const next: { value: unknown; ctx: RecordContext }[] = [];
@@ -28,7 +37,7 @@ export async function runOperators(job: Job, input: unknown, ctx: RecordContext,
           next.push({ value: item.value, ctx: { ...item.ctx, key: op.fn(item.value) } });
           break;
         case 'process':
-          next.push({ value: op.fn(item.value, item.ctx, keyedState(job, store, item.ctx)), ctx: item.ctx });
+          next.push({ value: op.fn(item.value, item.ctx, keyedState(job, keyed, item.ctx)), ctx: item.ctx });
           break;
       }
     }
@@ -37,13 +46,19 @@ export async function runOperators(job: Job, input: unknown, ctx: RecordContext,
   return values.map((item) => item.value);
 }
 
-function keyedState(job: Job, store: KeyedStore | undefined, ctx: RecordContext): KeyedState {
-  if (!store) throw new Error(`job ${job.name} has a process operator but runs without keyed state`);
+function keyedState(job: Job, keyed: KeyedRun | undefined, ctx: RecordContext): KeyedState {
+  if (!keyed) throw new Error(`job ${job.name} has a process operator but runs without keyed state`);
+  const { store, emit } = keyed;
   const key = ctx.key;
   if (key === undefined) throw new Error(`job ${job.name}: a process operator needs a keyBy before it`);
   return {
     get: <V>(name: string) => store.get(name, key) as V | undefined,
     put: (name: string, value: unknown) => store.put(name, key, value),
     delete: (name: string) => store.delete(name, key),
+    partition: {
+      get: <V>(name: string) => store.get(name, PARTITION_KEY) as V | undefined,
+      put: (name: string, value: unknown) => store.put(name, PARTITION_KEY, value),
+    },
+    emit: (topic: string, recordKey: string, value: unknown) => emit({ topic, key: recordKey, value: JSON.stringify(value) }),
   };
 }

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { problem } from '@flowgate/contracts';
 import { sendProblem } from '@flowgate/http';
 import { parseJsonBody } from './json-body';
+import { RawBody } from './raw-body';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
 /**
- * Fastify-level pieces Nest does not cover: the body parser (JSON objects only, raw bytes kept
- * for Kafka; anything else is refused with 415 by Fastify) and the seed's `/event` method table.
+ * Fastify-level pieces Nest does not cover: the body parsers (JSON objects, raw bytes kept for
+ * Kafka; text lines for ingest; anything else is refused with 415 by Fastify) and the seed's
+ * `/event` method table.
  */
 export function configureFastify(fastify: FastifyInstance, options: { maxBodyBytes: number }): void {
   fastify.removeAllContentTypeParsers();
@@ -17,6 +19,12 @@ export function configureFastify(fastify: FastifyInstance, options: { maxBodyByt
     } catch (error) {
       done(error as Error, undefined);
     }
+  });
+
+  // Line-oriented uploads (the access-log ingest); JSON routes refuse them with 415.
+  fastify.addContentTypeParser(['text/plain', 'application/x-ndjson'], { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (req, raw, done) => {
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    done(null, new RawBody(raw as Buffer, type));
   });
 
   fastify.options('/event', (_request, reply) => {

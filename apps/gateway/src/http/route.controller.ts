@@ -6,6 +6,7 @@ import { sendProblem } from '@flowgate/http';
 import { RequestDispatcher } from '../dispatch/request-dispatcher.service';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import type { JsonBody } from './json-body';
+import { RawBody } from './raw-body';
 import { parseCallerHeaders } from './request-headers';
 import { Responder, ResponseStyle } from './responder.service';
 
@@ -45,7 +46,8 @@ export class RouteController {
     };
     if (!isRouteName(route)) return refuse('unknownRoute', `no route named "${route}"`);
     if (!headers.ok) return refuse('badHeader', headers.detail);
-    const body = request.body as JsonBody;
+    if (!isJsonBody(request.body)) return refuse('unsupportedMediaType', 'send the body as application/json');
+    const body = request.body;
     const missing = ROUTES[route].requiredFields?.filter((field) => !isKeyValue(body.value[field]));
     if (missing?.length) return refuse('badBody', `route ${route} needs ${missing.map((f) => `"${f}"`).join(', ')} (a string or number)`);
 
@@ -65,6 +67,10 @@ export class RouteController {
     });
     this.responder.send(reply, result, { route, requestId, style, startedNs });
   }
+}
+
+function isJsonBody(body: unknown): body is JsonBody {
+  return typeof body === 'object' && body !== null && !(body instanceof RawBody) && Buffer.isBuffer((body as JsonBody).raw);
 }
 
 function isKeyValue(value: unknown): value is string | number {

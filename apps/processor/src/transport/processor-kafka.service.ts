@@ -52,6 +52,8 @@ export class ProcessorKafka {
       ...requestTopics(config.FLOWGATE_TOPIC_PREFIX).map((topic) => ({ topic, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS })),
       { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
       { topic: topics.dlq, numPartitions: 1 },
+      { topic: topics.ipCounts, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
+      { topic: `${topics.ipCounts}.late`, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
     ]);
     this.replyPartitions = await partitionCount(this.connection.kafka, topics.replies);
     await this.connection.connect();

@@ -62,6 +62,27 @@ export class RequestRecords {
     return { outputs: await this.runJob(record, meta, body, run(route)), deadline };
   }
 
+  /**
+   * A plain event (no request headers) on a job's topic: run the job on its JSON value; a value
+   * that is not a JSON object, or a job that fails on it, sends the record to the DLQ.
+   */
+  async handleEvent(record: ConsumedRecord, run: RunJob): Promise<OutgoingRecord[]> {
+    const id = `${record.topic}/${record.partition}/${record.offset}`;
+    try {
+      const value: unknown = JSON.parse(record.value?.toString('utf8') ?? '');
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RouteError('badBody', 'event is not a JSON object');
+      await run(value, { id, partition: record.partition, timestamp: Number(record.timestamp), deadline: Infinity });
+      this.metrics.records.inc({ route: 'event', result: 'processed' });
+      return [];
+    } catch (error) {
+      const expected = error instanceof RouteError || error instanceof SyntaxError;
+      this.metrics.records.inc({ route: 'event', result: expected ? 'invalid' : 'failed' });
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (!expected) this.logger.error(`event ${id} failed: ${error instanceof Error ? error.stack : reason}`);
+      return [this.kafka.deadLetterRecord(record, reason, expected ? 'protocol' : 'handler')];
+    }
+  }
+
   private async runJob(record: ConsumedRecord, meta: RequestMeta, body: unknown, job: RunJob | undefined): Promise<OutgoingRecord[]> {
     const { route } = meta;
     const started = process.hrtime.bigint();

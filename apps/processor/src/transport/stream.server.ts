@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { ProcessorConfig } from '@flowgate/config';
-import { groupNames, isRouteName, RouteName, routeTopic } from '@flowgate/contracts';
+import { groupNames, HEADERS, headerString, isRouteName, RouteName, routeTopic } from '@flowgate/contracts';
 import { Readiness } from '@flowgate/http';
 import { ConsumedRecord, ensureTopics, ParallelConsumer } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
@@ -115,6 +115,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
 
   private keyedRunner(keyedJob: Job): KeyedJobRunner {
     const routes = keyedJob.source.kind === 'routes' ? keyedJob.source.routes : [];
+    const events = keyedJob.source.kind === 'routes' && keyedJob.source.events;
     const sourceTopic = routeTopic(routes[0], this.config.FLOWGATE_TOPIC_PREFIX);
     const runner = new KeyedJobRunner({
       kafka: this.kafka.connection.kafka,
@@ -123,7 +124,10 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       prefix: this.config.FLOWGATE_TOPIC_PREFIX,
       sourceTopic,
       sharedProducer: this.kafka.connection.producerForTransactions,
-      handle: async (record, run) => (await this.requests.handle(record, (route) => (routes.includes(route) ? run : undefined))).outputs,
+      handle: async (record, run) => {
+        if (events && headerString(record.headers, HEADERS.route) === undefined) return this.requests.handleEvent(record, run);
+        return (await this.requests.handle(record, (route) => (routes.includes(route) ? run : undefined))).outputs;
+      },
       observer: {
         onAssigned: (partitions) => this.log.log(`job ${keyedJob.name}: assigned partitions [${partitions.join(',')}] of ${sourceTopic}`),
         onRestored: (partition, changes, seconds) =>
