@@ -10,6 +10,10 @@ export class ProcessorMetrics {
   readonly queuedRecords: Gauge;
   readonly assignedPartitions: Gauge;
   readonly rebalances: Counter;
+  readonly batchCommits: Counter<'job' | 'result'>;
+  readonly batchDuration: Histogram<'job'>;
+  readonly stateEntries: Gauge<'job'>;
+  readonly restoreDuration: Histogram<'job'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -48,5 +52,31 @@ export class ProcessorMetrics {
       registers,
     });
     this.rebalances = new Counter({ name: 'flowgate_processor_rebalances_total', help: 'Consumer group joins.', registers });
+    this.batchCommits = new Counter({
+      name: 'flowgate_processor_batch_commits_total',
+      help: 'Batches of keyed jobs made durable (exactly-once: transactions), by job and result (committed, aborted).',
+      labelNames: ['job', 'result'],
+      registers,
+    });
+    this.batchDuration = new Histogram({
+      name: 'flowgate_processor_batch_duration_seconds',
+      help: 'Time to process and commit one batch of a keyed job.',
+      labelNames: ['job'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.stateEntries = new Gauge({
+      name: 'flowgate_processor_state_entries',
+      help: 'Keyed state entries held for the partitions this processor owns, by job.',
+      labelNames: ['job'],
+      registers,
+    });
+    this.restoreDuration = new Histogram({
+      name: 'flowgate_processor_state_restore_seconds',
+      help: 'Time to rebuild a partition\'s state from its changelog after an assignment.',
+      labelNames: ['job'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
   }
 }

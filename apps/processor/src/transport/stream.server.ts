@@ -114,6 +114,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   }
 
   private keyedRunner(keyedJob: Job): KeyedJobRunner {
+    const { name } = keyedJob;
     const routes = keyedJob.source.kind === 'routes' ? keyedJob.source.routes : [];
     const events = keyedJob.source.kind === 'routes' && keyedJob.source.events;
     const sourceTopic = routeTopic(routes[0], this.config.FLOWGATE_TOPIC_PREFIX);
@@ -129,11 +130,20 @@ export class StreamServer extends Server implements CustomTransportStrategy {
         return (await this.requests.handle(record, (route) => (routes.includes(route) ? run : undefined))).outputs;
       },
       observer: {
-        onAssigned: (partitions) => this.log.log(`job ${keyedJob.name}: assigned partitions [${partitions.join(',')}] of ${sourceTopic}`),
-        onRestored: (partition, changes, seconds) =>
-          this.log.log(`job ${keyedJob.name}: partition ${partition} restored (${changes} changes, ${seconds.toFixed(2)} s)`),
-        onBatch: () => undefined,
-        onCommitFailed: (partition, error) => this.log.warn(`job ${keyedJob.name}: batch of partition ${partition} rolled back: ${String(error)}`),
+        onAssigned: (partitions) => this.log.log(`job ${name}: assigned partitions [${partitions.join(',')}] of ${sourceTopic}`),
+        onRestored: (partition, changes, seconds) => {
+          this.metrics.restoreDuration.observe({ job: name }, seconds);
+          this.log.log(`job ${name}: partition ${partition} restored (${changes} changes, ${seconds.toFixed(2)} s)`);
+        },
+        onBatch: (_partition, _records, seconds) => {
+          this.metrics.batchCommits.inc({ job: name, result: 'committed' });
+          this.metrics.batchDuration.observe({ job: name }, seconds);
+          this.metrics.stateEntries.set({ job: name }, runner.stateSize);
+        },
+        onCommitFailed: (partition, error) => {
+          this.metrics.batchCommits.inc({ job: name, result: 'aborted' });
+          this.log.warn(`job ${name}: batch of partition ${partition} rolled back: ${String(error)}`);
+        },
       },
     });
     return runner;
