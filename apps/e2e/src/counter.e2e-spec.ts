@@ -72,4 +72,30 @@ describe('counter route (keyed state)', () => {
       expect((await get(key)).json).toEqual({ key, value: perKey });
     }
   }, 150_000);
+
+  it('stays exact while a processor joins and another leaves (rebalance)', async () => {
+    const keys = ['r1', 'r2', 'r3', 'r4'];
+    const perKey = 40;
+    const seen: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+    const load = Promise.all(
+      keys.map(async (key) => {
+        for (let i = 0; i < perKey; i++) {
+          const res = await post(`${gateway.url}/v1/counter`, { key }, { 'x-timeout-ms': '60000' });
+          seen[key].push(res.status === 200 ? (res.json as { value: number }).value : -res.status);
+        }
+      }),
+    );
+    await sleep(700);
+    const second = await cluster.start('processor');
+    await sleep(1_000);
+    const first = processor;
+    first.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    processor = second;
+    await load;
+    for (const key of keys) {
+      expect({ key, seen: seen[key] }).toEqual({ key, seen: Array.from({ length: perKey }, (_, i) => i + 1) });
+    }
+    expect(await second.metric('flowgate_processor_state_restore_seconds_count', { job: 'counter' })).toBeGreaterThanOrEqual(1);
+  }, 150_000);
 });

@@ -137,11 +137,32 @@ describe('ip-count job while its processor is SIGKILLed (exactly-once)', () => {
 
 describe('access-log ingest', () => {
   const cluster = new Cluster('ingest');
+  const records = new KafkaRecords('ingest');
   let gateway: AppProcess;
   beforeAll(async () => {
+    await cluster.start('processor');
     gateway = await cluster.start('gateway');
   });
-  afterAll(() => cluster.stopAll());
+  afterAll(async () => {
+    await records.close();
+    await cluster.stopAll();
+  });
+
+  it('sends a poison event to the DLQ with the reason, and the job keeps counting', async () => {
+    const dlq = await records.tail(`${cluster.prefix}dlq`);
+    await records.write(`${cluster.prefix}access-log`, [{ key: 'poison', value: 'not json at all' }, { key: 'poison-2', value: '[1,2]' }]);
+    const letter = await dlq.waitFor((r) => r.key === 'poison', 20_000, 'dead letter of the poison event');
+    expect(letter.headers['fg-dlq-reason']).toMatch(/SyntaxError/);
+    expect(letter.headers['fg-dlq-source']).toMatch(new RegExp(`^${cluster.prefix.replace(/\./g, '\\.')}access-log/\\d+/\\d+$`));
+    expect((await dlq.waitFor((r) => r.key === 'poison-2', 20_000, 'dead letter of the array event')).headers['fg-dlq-reason']).toMatch(/not a JSON object/);
+    const ts = Math.floor(Date.now() / 5_000) * 5_000 - 60_000;
+    await ingest(gateway, [{ ts, ip: '10.9.9.9' }]);
+    await eventually(async () => {
+      const res = await post(`${gateway.url}/v1/ip-counts`, { ip: '10.9.9.9' });
+      return JSON.stringify((res.json as { windows?: unknown[] })?.windows) === JSON.stringify([{ start: ts, end: ts + 5_000, count: 1, final: false }]);
+    }, 20_000, 'the event after the poison counted');
+    await dlq.stop();
+  });
 
   it('accepts the seed\'s text lines, reports bad lines without dropping good ones', async () => {
     const res = await fetch(`${gateway.url}/v1/ingest/access-log`, {
