@@ -1,4 +1,4 @@
-// Unit specs sit beside the code (*.spec.ts); end-to-end specs (apps/e2e, *.e2e-spec.ts) talk
+// Unit specs sit beside the code (*.spec.ts); end-to-end specs (*.e2e-spec.ts) talk
 // to the real Kafka and Redis that tools/dev/test.mjs starts, through the built app bundles.
 const { compilerOptions } = require('./tsconfig.base.json');
 const swc = JSON.parse(require('node:fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
@@ -14,7 +14,7 @@ module.exports = {
     { displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'], moduleNameMapper, transform, testEnvironment: 'node' },
     {
       displayName: 'e2e',
-      testMatch: ['<rootDir>/apps/e2e/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/apps/*/src/**/*.e2e-spec.ts'],
       moduleNameMapper,
       transform,
       testEnvironment: 'node',

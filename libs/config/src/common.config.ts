@@ -1,10 +1,17 @@
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX } from '@flowgate/contracts';
-import { hostPorts, int, oneOf, redisUrl, str } from './env-reader';
+import { ConfigError, hostPorts, int, oneOf, redisUrl, str } from './env-reader';
 
 /** Variables every app reads. */
 export const COMMON_ENV = {
   KAFKA_BROKERS: hostPorts({ default: '127.0.0.1:9092', description: 'Kafka bootstrap servers, comma-separated host:port.' }),
+  KAFKA_SSL: oneOf({ default: 'false', values: ['true', 'false'] as const, description: 'TLS to Kafka (extra CAs: NODE_EXTRA_CA_CERTS).' }),
+  KAFKA_SASL_MECHANISM: oneOf({
+    default: '', values: ['', 'plain', 'scram-sha-256', 'scram-sha-512'] as const,
+    description: 'SASL mechanism for Kafka; empty for none.',
+  }),
+  KAFKA_SASL_USERNAME: str({ default: '', description: 'SASL user name (with KAFKA_SASL_MECHANISM).' }),
+  KAFKA_SASL_PASSWORD: str({ default: '', description: 'SASL password (with KAFKA_SASL_MECHANISM); keep it in a Secret.' }),
   REDIS_URL: redisUrl({ default: 'redis://127.0.0.1:6379', description: 'Redis URL (redis:// or rediss://).' }),
   FLOWGATE_TOPIC_PREFIX: str({
     default: DEFAULT_TOPIC_PREFIX,
@@ -31,3 +38,21 @@ export const COMMON_ENV = {
     description: 'Log level.',
   }),
 } as const;
+
+export type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+
+/** TLS and SASL settings for the Kafka client, checked together (a mechanism needs credentials). */
+export function kafkaSecurity(config: {
+  KAFKA_SSL: 'true' | 'false';
+  KAFKA_SASL_MECHANISM: '' | KafkaSasl['mechanism'];
+  KAFKA_SASL_USERNAME: string;
+  KAFKA_SASL_PASSWORD: string;
+}): { ssl: boolean; sasl?: KafkaSasl } {
+  const ssl = config.KAFKA_SSL === 'true';
+  const mechanism = config.KAFKA_SASL_MECHANISM;
+  if (mechanism === '') return { ssl };
+  if (!config.KAFKA_SASL_USERNAME || !config.KAFKA_SASL_PASSWORD) {
+    throw new ConfigError([`KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`]);
+  }
+  return { ssl, sasl: { mechanism, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD } };
+}

@@ -1,4 +1,4 @@
-import { ConfigError, readGatewayConfig } from './index';
+import { ConfigError, kafkaSecurity, readGatewayConfig } from './index';
 
 describe('readGatewayConfig', () => {
   it('gives documented defaults for an empty environment', () => {
@@ -30,5 +30,16 @@ describe('readGatewayConfig', () => {
     const config = readGatewayConfig({ KAFKA_BROKERS: 'a:1, b:2', FLOWGATE_REPLY_PARTITION: '3' });
     expect(config.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
     expect(config.FLOWGATE_REPLY_PARTITION).toBe(3);
+  });
+});
+
+describe('kafkaSecurity', () => {
+  it('is plain by default and needs credentials with a SASL mechanism', () => {
+    expect(kafkaSecurity(readGatewayConfig({}))).toEqual({ ssl: false });
+    expect(() => kafkaSecurity(readGatewayConfig({ KAFKA_SASL_MECHANISM: 'plain' }))).toThrow(/needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/);
+    expect(kafkaSecurity(readGatewayConfig({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }))).toEqual({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
+    });
   });
 });

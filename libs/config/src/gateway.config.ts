@@ -1,4 +1,4 @@
-import { COMMON_ENV } from './common.config';
+import { COMMON_ENV, kafkaSecurity } from './common.config';
 import { EnvValues, int, optionalInt, readEnv, str } from './env-reader';
 
 export const GATEWAY_ENV = {
@@ -42,5 +42,7 @@ export const GATEWAY_ENV = {
 export type GatewayConfig = EnvValues<typeof GATEWAY_ENV>;
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return readEnv(GATEWAY_ENV, env);
+  const config = readEnv(GATEWAY_ENV, env);
+  kafkaSecurity(config); // cross-variable checks, at boot like the others
+  return config;
 }

@@ -1,4 +1,4 @@
-import { COMMON_ENV } from './common.config';
+import { COMMON_ENV, kafkaSecurity } from './common.config';
 import { EnvValues, int, oneOf, readEnv } from './env-reader';
 
 export const PROCESSOR_ENV = {
@@ -25,5 +25,7 @@ export const PROCESSOR_ENV = {
 export type ProcessorConfig = EnvValues<typeof PROCESSOR_ENV>;
 
 export function readProcessorConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
-  return readEnv(PROCESSOR_ENV, env);
+  const config = readEnv(PROCESSOR_ENV, env);
+  kafkaSecurity(config); // cross-variable checks, at boot like the others
+  return config;
 }

@@ -1,4 +1,4 @@
-import { COMMON_ENV } from './common.config';
+import { COMMON_ENV, kafkaSecurity } from './common.config';
 import { EnvValues, int, readEnv } from './env-reader';
 
 export const SWEEPER_ENV = {
@@ -9,5 +9,7 @@ export const SWEEPER_ENV = {
 export type SweeperConfig = EnvValues<typeof SWEEPER_ENV>;
 
 export function readSweeperConfig(env: NodeJS.ProcessEnv = process.env): SweeperConfig {
-  return readEnv(SWEEPER_ENV, env);
+  const config = readEnv(SWEEPER_ENV, env);
+  kafkaSecurity(config); // cross-variable checks, at boot like the others
+  return config;
 }

@@ -1,20 +1,25 @@
 import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { ISocketFactory, Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
+import { ISocketFactory, Kafka, logLevel as KafkaLogLevel, LogEntry, SASLOptions } from 'kafkajs';
 
 export interface KafkaClientOptions {
   readonly brokers: string[];
   readonly clientId: string;
+  readonly ssl?: boolean;
+  readonly sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 /**
  * A kafkajs client tuned to fail fast: short connection and request timeouts and few retries,
  * so a dead broker turns into a quick 503 at the gateway instead of a hanging request.
  */
-export function createKafka({ brokers, clientId }: KafkaClientOptions): Kafka {
+export function createKafka({ brokers, clientId, ssl, sasl }: KafkaClientOptions): Kafka {
   return new Kafka({
     brokers,
     clientId,
+    ...(ssl ? { ssl: true } : {}),
+    // The union of mechanisms is exactly kafkajs's; TypeScript cannot see through the spread.
+    ...(sasl ? { sasl: sasl as SASLOptions } : {}),
     connectionTimeout: 1_000,
     requestTimeout: 5_000,
     retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },

@@ -1,11 +1,9 @@
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { BatchingProducer, OutgoingRecord, ProduceObserver } from './batching-producer';
-import { createKafka } from './kafka-client';
+import { createKafka, KafkaClientOptions } from './kafka-client';
 import { KafkaHealth } from './kafka-health';
 
-export interface KafkaConnectionOptions {
-  readonly brokers: string[];
-  readonly clientId: string;
+export interface KafkaConnectionOptions extends KafkaClientOptions {
   /** A topic that exists, asked for by the health probe. */
   readonly probeTopic: string;
   /** How long a produce may wait for Kafka's acknowledgement before it fails. */
@@ -25,7 +23,7 @@ export class KafkaConnection {
   private connected = false;
 
   constructor(options: KafkaConnectionOptions) {
-    this.kafka = createKafka({ brokers: options.brokers, clientId: options.clientId });
+    this.kafka = createKafka(options);
     this.health = new KafkaHealth(this.kafka, options.probeTopic);
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: false,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { GatewayConfig } from '@flowgate/config';
+import { GatewayConfig, kafkaSecurity } from '@flowgate/config';
 import { requestTopics, topicNames } from '@flowgate/contracts';
 import { ensureTopics, KafkaConnection } from '@flowgate/kafka';
 import { GatewayMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
@@ -23,6 +23,7 @@ export class GatewayKafka {
     const producerMetrics = new ProducerMetrics(registry, 'gateway');
     this.connection = new KafkaConnection({
       brokers: config.KAFKA_BROKERS,
+      ...kafkaSecurity(config),
       clientId: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}`,
       probeTopic: this.topics.requests,
       ackTimeoutMs: config.FLOWGATE_PRODUCE_TIMEOUT_MS,

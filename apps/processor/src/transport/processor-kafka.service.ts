@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ProcessorConfig } from '@flowgate/config';
+import { kafkaSecurity, ProcessorConfig } from '@flowgate/config';
 import { encodeReplyHeaders, HEADERS, requestTopics, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames, WireHeaders } from '@flowgate/contracts';
 import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount } from '@flowgate/kafka';
 import { ProcessorMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
@@ -31,6 +31,7 @@ export class ProcessorKafka {
     const producerMetrics = new ProducerMetrics(registry, 'processor');
     this.connection = new KafkaConnection({
       brokers: config.KAFKA_BROKERS,
+      ...kafkaSecurity(config),
       clientId: `flowgate-processor-${config.FLOWGATE_INSTANCE_ID}`,
       probeTopic: this.topics.requests,
       observer: {

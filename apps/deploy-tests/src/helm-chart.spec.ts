@@ -1,0 +1,357 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, stringify, YAMLMap } from 'yaml';
+import { GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
+import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems } from './support/checks';
+import {
+  chartDir,
+  containerEnv,
+  helmTemplate,
+  helmTemplateFailure,
+  helmTemplateText,
+  K8sObject,
+  named,
+  ofKind,
+  parseManifests,
+  renderNotes,
+  workloads,
+} from './support/manifests';
+import { ensureTools, INSTALL_TIMEOUT_MS, mustRun } from './support/tools';
+
+const CHART = chartDir('flowgate');
+const ciFiles = readdirSync(join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+/** Every way the chart is meant to be used: its defaults and one file per feature flag. */
+const variants: [string, string[]][] = [['defaults', []], ...ciFiles.map((f): [string, string[]] => [f, [join(CHART, 'ci', f)]])];
+
+/** Values of the existing Secrets that ci/tls-sasl-values.yaml refers to. */
+const EXISTING_SECRETS = {
+  'flowgate-redis/url': 'rediss://:s3cret@redis.example:6380',
+  'flowgate-kafka-credentials/password': 's3cret',
+};
+
+const render = (valuesFiles: string[] = [], set: Record<string, string | number | boolean> = {}): K8sObject[] =>
+  helmTemplate('flowgate', { release: 'flowgate-blue', valuesFiles, set });
+
+describe('helm/flowgate', () => {
+  beforeAll(() => ensureTools(), INSTALL_TIMEOUT_MS);
+
+  it('has a ci/*-values.yaml for each feature flag', () => {
+    expect(ciFiles).toEqual(
+      expect.arrayContaining([
+        'autoscaling-values.yaml',
+        'servicemonitor-values.yaml',
+        'networkpolicy-values.yaml',
+        'tls-sasl-values.yaml',
+        'green-values.yaml',
+        'dashboards-values.yaml',
+      ]),
+    );
+  });
+
+  describe.each(variants)('with %s', (_name, valuesFiles) => {
+    let text: string;
+    let objects: K8sObject[];
+    beforeAll(() => {
+      text = helmTemplateText('flowgate', { release: 'flowgate-blue', valuesFiles });
+      objects = parseManifests(text);
+    });
+
+    it('passes helm lint --strict', () => {
+      const args = ['lint', '--strict', CHART, ...valuesFiles.flatMap((f) => ['--values', f])];
+      expect(mustRun(ensureTools().helm, args)).toContain('0 chart(s) failed');
+    });
+
+    it('renders only objects valid against the Kubernetes schemas', () => {
+      expect(objects.length).toBeGreaterThan(5);
+      expect(schemaProblems(objects, text)).toEqual([]);
+    });
+
+    it('runs every container hardened, with probes, resources and a grace period past the longest deadline', () => {
+      expect(podProblems(objects, EXISTING_SECRETS)).toEqual([]);
+    });
+
+    it('gives each app an environment its own config reader accepts', () => {
+      const configs = appConfigs(objects, EXISTING_SECRETS);
+      expect(Object.keys(configs).sort()).toEqual(['gateway', 'processor', 'sweeper']);
+    });
+
+    it('never runs more gateways than reply partitions', () => {
+      expect(replySlotProblems(objects, EXISTING_SECRETS)).toEqual([]);
+    });
+  });
+
+  describe('defaults', () => {
+    let objects: K8sObject[];
+    beforeAll(() => {
+      objects = render();
+    });
+
+    it('turn the optional features off and keep the disruption budgets and the topics Job', () => {
+      const kinds = new Set(objects.map((o) => o.kind));
+      for (const off of ['HorizontalPodAutoscaler', 'ScaledObject', 'ServiceMonitor', 'NetworkPolicy']) expect(kinds).not.toContain(off);
+      expect(objects.some((o) => o.metadata.name.endsWith('-dashboards'))).toBe(false);
+      expect(ofKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name).sort()).toEqual([
+        'flowgate-blue-gateway',
+        'flowgate-blue-processor',
+        'flowgate-blue-sweeper',
+      ]);
+      expect(ofKind(objects, 'Job')).toHaveLength(1);
+    });
+
+    it('set every variable the apps read, except the ones left to their defaults on purpose', () => {
+      // FLOWGATE_GATEWAY_HOST: 0.0.0.0 is what a pod needs. FLOWGATE_REPLY_PARTITION: gateways
+      // lease reply partitions in Redis rather than being pinned to one. KAFKA_SSL and KAFKA_SASL_*:
+      // set only when kafka.tls / kafka.sasl are enabled (ci/tls-sasl-values.yaml).
+      const leftToDefaults = new Set([
+        'FLOWGATE_GATEWAY_HOST',
+        'FLOWGATE_REPLY_PARTITION',
+        'KAFKA_SSL',
+        'KAFKA_SASL_MECHANISM',
+        'KAFKA_SASL_USERNAME',
+        'KAFKA_SASL_PASSWORD',
+      ]);
+      const specs = { gateway: GATEWAY_ENV, processor: PROCESSOR_ENV, sweeper: SWEEPER_ENV };
+      for (const deployment of ofKind(objects, 'Deployment')) {
+        const container = deployment.spec.template.spec.containers[0];
+        const env = containerEnv(container, objects);
+        const unset = Object.keys(specs[container.name as keyof typeof specs]).filter((name) => !(name in env) && !leftToDefaults.has(name));
+        expect({ app: container.name, unset }).toEqual({ app: container.name, unset: [] });
+      }
+    });
+
+    it('give the colour its own topic prefix', () => {
+      expect(appConfigs(objects).processor.FLOWGATE_TOPIC_PREFIX).toBe('flowgate.blue.');
+    });
+
+    it('run the topics Job with the chart file create-topics.js in the processor image', () => {
+      const [job] = ofKind(objects, 'Job');
+      const pod = job.spec.template.spec;
+      const processor = named(objects, 'Deployment', 'flowgate-blue-processor').spec.template.spec.containers[0];
+      expect(pod.containers[0].image).toBe(processor.image);
+      expect(pod.containers[0].command).toEqual(['node', '/scripts/create-topics.js']);
+      const scripts = pod.volumes.find((v: K8sObject) => v.name === 'scripts');
+      const configMap = named(objects, 'ConfigMap', scripts.configMap.name);
+      expect(configMap.data['create-topics.js']).toBe(readFileSync(join(CHART, 'files/create-topics.js'), 'utf8').trimEnd());
+      const env = containerEnv(pod.containers[0], objects);
+      expect(env).toMatchObject({ FLOWGATE_TOPIC_PREFIX: 'flowgate.blue.', FLOWGATE_REQUEST_PARTITIONS: '8', FLOWGATE_REPLY_PARTITIONS: '16' });
+      expect(job.metadata.name).toBe('flowgate-blue-topics-r1');
+    });
+
+    it('NOTES.txt tells how to reach the gateway', () => {
+      const notes = renderNotes('flowgate', { release: 'flowgate-blue', namespace: 'shop' });
+      const service = named(objects, 'Service', 'flowgate-blue-gateway');
+      expect(notes).toContain(`kubectl --namespace shop port-forward service/${service.metadata.name} 8080:${service.spec.ports[0].port}`);
+      expect(notes).toMatch(/curl -s -X POST localhost:8080\/v1\/echo/);
+      expect(notes).toContain('helm upgrade flowgate-router helm/flowgate-router');
+    });
+  });
+
+  describe('feature flags', () => {
+    it('autoscaling: an HPA for the gateways and a KEDA ScaledObject on the processors\' consumer lag', () => {
+      const objects = render([join(CHART, 'ci/autoscaling-values.yaml')]);
+      const [hpa] = ofKind(objects, 'HorizontalPodAutoscaler');
+      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'flowgate-blue-gateway' });
+      expect(named(objects, 'Deployment', 'flowgate-blue-gateway').spec.replicas).toBeUndefined();
+      expect(scaledObjectProblems(objects, { maxReplicaCount: 8 })).toEqual([]);
+      const [scaled] = ofKind(objects, 'ScaledObject');
+      expect(scaled.spec.triggers[0].metadata).toMatchObject({
+        consumerGroup: 'flowgate.blue.processor',
+        topic: 'flowgate.blue.requests',
+        lagThreshold: '50',
+      });
+      expect(scaled.spec.triggers[0].authenticationRef).toBeUndefined();
+    });
+
+    it('autoscaling: KEDA follows the request partition count', () => {
+      const objects = render([join(CHART, 'ci/autoscaling-values.yaml')], { 'kafka.requestPartitions': 12 });
+      expect(ofKind(objects, 'ScaledObject')[0].spec.maxReplicaCount).toBe(12);
+    });
+
+    it('networkpolicy: only the gateway is reachable, and every pod talks only to DNS, Kafka and Redis', () => {
+      const objects = render([join(CHART, 'ci/networkpolicy-values.yaml')]);
+      expect(networkProblems(objects)).toEqual([]);
+      const egress = named(objects, 'NetworkPolicy', 'flowgate-blue-default').spec.egress;
+      expect(egress).toContainEqual(expect.objectContaining({ to: [{ ipBlock: { cidr: '10.20.0.0/24' } }] }));
+    });
+
+    it('networkpolicy: gatewayFrom narrows who reaches the gateway and keeps Prometheus scraping', () => {
+      const objects = render([join(CHART, 'ci/networkpolicy-values.yaml')], {
+        'networkPolicy.gatewayFrom[0].namespaceSelector.matchLabels.ingress': 'true',
+      });
+      const rules = named(objects, 'NetworkPolicy', 'flowgate-blue-gateway').spec.ingress;
+      expect(rules.every((r: K8sObject) => r.from?.length > 0)).toBe(true);
+      expect(rules.flatMap((r: K8sObject) => r.from)).toContainEqual(expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }));
+    });
+
+    it('servicemonitor: one per component, each selecting its Service by a port name the Service has', () => {
+      const objects = render([join(CHART, 'ci/servicemonitor-values.yaml')]);
+      const monitors = ofKind(objects, 'ServiceMonitor');
+      expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['flowgate-blue-gateway', 'flowgate-blue-processor', 'flowgate-blue-sweeper']);
+      for (const monitor of monitors) {
+        expect(monitor.metadata.labels?.release).toBe('kube-prometheus-stack');
+        const services = ofKind(objects, 'Service').filter((s) =>
+          Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v),
+        );
+        expect(services.map((s) => s.metadata.name)).toEqual([monitor.metadata.name]);
+        const portNames = services[0].spec.ports.map((p: K8sObject) => p.name);
+        expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ path: '/metrics', interval: '15s' })]);
+        expect(portNames).toContain(monitor.spec.endpoints[0].port);
+      }
+    });
+
+    it('tls-sasl: apps, topics Job and KEDA get TLS, SCRAM and the CA from existing Secrets', () => {
+      const objects = render([join(CHART, 'ci/tls-sasl-values.yaml')]);
+      expect(ofKind(objects, 'Secret')).toEqual([]); // nothing stored by the chart
+      for (const workload of workloads(objects)) {
+        const pod = workload.spec.template.spec;
+        const env = containerEnv(pod.containers[0], objects, EXISTING_SECRETS);
+        expect(env).toMatchObject({
+          KAFKA_SSL: 'true',
+          KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          KAFKA_SASL_USERNAME: 'flowgate',
+          KAFKA_SASL_PASSWORD: 's3cret',
+          NODE_EXTRA_CA_CERTS: '/etc/flowgate/ca/ca.crt',
+        });
+        const ca = pod.volumes.find((v: K8sObject) => v.secret?.secretName === 'flowgate-ca');
+        expect(pod.containers[0].volumeMounts).toContainEqual({ name: ca.name, mountPath: '/etc/flowgate/ca', readOnly: true });
+      }
+      expect(appConfigs(objects, EXISTING_SECRETS).gateway.REDIS_URL).toBe('rediss://:s3cret@redis.example:6380');
+      const [scaled] = ofKind(objects, 'ScaledObject');
+      const [auth] = ofKind(objects, 'TriggerAuthentication');
+      expect(scaled.spec.triggers[0].metadata).toMatchObject({ tls: 'enable', sasl: 'scram_sha512' });
+      expect(scaled.spec.triggers[0].authenticationRef).toEqual({ name: auth.metadata.name });
+      expect(auth.spec.secretTargetRef).toEqual([
+        { parameter: 'password', name: 'flowgate-kafka-credentials', key: 'password' },
+        { parameter: 'ca', name: 'flowgate-ca', key: 'ca.crt' },
+      ]);
+      expect(auth.spec.env).toEqual([{ parameter: 'username', name: 'KAFKA_SASL_USERNAME', containerName: 'processor' }]);
+      expect(scaledObjectProblems(objects, {}, EXISTING_SECRETS)).toEqual([]);
+    });
+
+    it('sasl with a password in values: the chart stores it in its Secret, not in the ConfigMap', () => {
+      const objects = render([], { 'kafka.sasl.enabled': true, 'kafka.sasl.password': 'pw-from-values' });
+      const secret = named(objects, 'Secret', 'flowgate-blue-secrets');
+      expect(Buffer.from(secret.data.KAFKA_SASL_PASSWORD, 'base64').toString()).toBe('pw-from-values');
+      expect(JSON.stringify(ofKind(objects, 'ConfigMap'))).not.toContain('pw-from-values');
+    });
+
+    it('dashboards: a ConfigMap labelled for the Grafana sidecar', () => {
+      const objects = render([join(CHART, 'ci/dashboards-values.yaml')]);
+      const dashboards = named(objects, 'ConfigMap', 'flowgate-blue-dashboards');
+      expect(dashboards.metadata.labels?.grafana_dashboard).toBe('1');
+      expect(dashboards.metadata.annotations).toEqual({ grafana_folder: 'flowgate' });
+      const files = readdirSync(join(CHART, 'files/dashboards')).filter((f) => f.endsWith('.json')).sort();
+      expect(Object.keys(dashboards.data ?? {}).sort()).toEqual(files);
+    });
+
+    it('pdb and topics Job can be turned off', () => {
+      expect(ofKind(render([join(CHART, 'ci/no-pdb-values.yaml')]), 'PodDisruptionBudget')).toEqual([]);
+      expect(ofKind(render([join(CHART, 'ci/no-topics-job-values.yaml')]), 'Job')).toEqual([]);
+    });
+  });
+
+  describe('refuses values that cannot work', () => {
+    it.each([
+      [{ 'gateway.replicaz': 2 }, "additional properties 'replicaz' not allowed"],
+      [{ bogus: 1 }, "additional properties 'bogus' not allowed"],
+      [{ colour: 'red' }, "value must be one of 'blue', 'green'"],
+      [{ 'kafka.brokers': 'kafka' }, '/kafka/brokers'],
+      [{ 'redis.url': 'http://redis:6379' }, '/redis/url'],
+      [{ 'gateway.replicas': 16 }, '16 gateways plus one rollout surge need 17 reply partitions'],
+      [{ 'gateway.autoscaling.enabled': true, 'gateway.autoscaling.maxReplicas': 20 }, '20 gateways plus one rollout surge'],
+      [{ 'processor.autoscaling.enabled': true, 'processor.autoscaling.maxReplicaCount': 9 }, 'above kafka.requestPartitions 8'],
+      [{ 'kafka.sasl.enabled': true }, 'kafka.sasl.enabled needs kafka.sasl.existingSecret'],
+    ])('%j', (set, message) => {
+      const { status, stderr } = helmTemplateFailure('flowgate', { release: 'flowgate-blue', set });
+      expect(status).not.toBe(0);
+      expect(stderr).toContain(message);
+    });
+  });
+
+  describe('values.schema.json and values.yaml', () => {
+    type Schema = { type?: string | string[]; properties?: Record<string, Schema>; additionalProperties?: boolean | Schema; description?: string; minimum?: number; maximum?: number };
+    const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as Schema;
+
+    it('closes every object of our own; only Kubernetes pass-through objects stay open', () => {
+      const open: string[] = [];
+      const walk = (node: Schema, path: string): void => {
+        if (node.type !== 'object') return;
+        if (node.properties) {
+          if (node.additionalProperties !== false) open.push(path);
+          for (const [key, child] of Object.entries(node.properties)) walk(child, path ? `${path}.${key}` : key);
+        } else if (typeof node.additionalProperties !== 'object' && !/Kubernetes|parent chart/.test(node.description ?? '')) {
+          open.push(path);
+        }
+      };
+      walk(schema, '');
+      expect(open).toEqual([]);
+    });
+
+    it('has a comment above every value of our own blocks', () => {
+      const source = readFileSync(join(CHART, 'values.yaml'), 'utf8');
+      const lines = source.split('\n');
+      const counter = new LineCounter();
+      const doc = parseDocument(source, { lineCounter: counter });
+      const missing: string[] = [];
+      const walk = (map: YAMLMap, node: Schema, path: string): void => {
+        for (const pair of map.items) {
+          if (!isScalar(pair.key)) continue;
+          const key = String(pair.key.value);
+          const line = counter.linePos(pair.key.range?.[0] ?? 0).line - 1;
+          const indent = lines[line].length - lines[line].trimStart().length;
+          const above = lines[line - 1] ?? '';
+          if (!above.trimStart().startsWith('#') || above.length - above.trimStart().length !== indent) missing.push(`${path}${key}`);
+          const child = node.properties?.[key];
+          if (child?.properties && isMap(pair.value)) walk(pair.value, child, `${path}${key}.`);
+        }
+      };
+      walk(doc.contents as YAMLMap, schema, '');
+      expect(missing).toEqual([]);
+    });
+
+    // The schema's bounds must sit inside the apps' own: a value the chart accepts must not make
+    // a pod exit 1 at boot.
+    const VALUE_ENV: Record<string, string> = {
+      'kafka.requestPartitions': 'FLOWGATE_REQUEST_PARTITIONS',
+      'kafka.replyPartitions': 'FLOWGATE_REPLY_PARTITIONS',
+      'gateway.port': 'FLOWGATE_GATEWAY_PORT',
+      'gateway.defaultTimeoutMs': 'FLOWGATE_DEFAULT_TIMEOUT_MS',
+      'gateway.maxTimeoutMs': 'FLOWGATE_MAX_TIMEOUT_MS',
+      'gateway.maxInflight': 'FLOWGATE_MAX_INFLIGHT',
+      'gateway.admissionWaitMs': 'FLOWGATE_ADMISSION_WAIT_MS',
+      'gateway.maxBodyBytes': 'FLOWGATE_MAX_BODY_BYTES',
+      'gateway.produceTimeoutMs': 'FLOWGATE_PRODUCE_TIMEOUT_MS',
+      'gateway.replyLeaseMs': 'FLOWGATE_REPLY_LEASE_MS',
+      'processor.port': 'FLOWGATE_PROCESSOR_PORT',
+      'processor.partitionConcurrency': 'FLOWGATE_PARTITION_CONCURRENCY',
+      'processor.partitionQueue': 'FLOWGATE_PARTITION_QUEUE',
+      'processor.commitIntervalMs': 'FLOWGATE_COMMIT_INTERVAL_MS',
+      'sweeper.port': 'FLOWGATE_SWEEPER_PORT',
+    };
+    const bound = (path: string, which: 'minimum' | 'maximum'): number => {
+      const node = path.split('.').reduce<Schema | undefined>((n, key) => n?.properties?.[key], schema);
+      const value = node?.[which];
+      if (value === undefined) throw new Error(`values.schema.json has no ${which} for ${path}`);
+      return value;
+    };
+
+    it.each(['minimum', 'maximum'] as const)('values at the schema %s still pass the apps\' config check', (which) => {
+      const set: Record<string, number> = Object.fromEntries(Object.keys(VALUE_ENV).map((path) => [path, bound(path, which)]));
+      // One reply partition leaves no room for a gateway plus its rollout surge.
+      if (which === 'minimum') set['gateway.replicas'] = 0;
+      // A values file, not --set: numbers from YAML reach the templates as floats (1e+06 trap).
+      const values: Record<string, Record<string, number>> = {};
+      for (const [path, value] of Object.entries(set)) {
+        const [block, key] = path.split('.');
+        values[block] = { ...values[block], [key]: value };
+      }
+      const file = join(mkdtempSync(join(tmpdir(), 'flowgate-values-')), `${which}-values.yaml`);
+      writeFileSync(file, stringify(values));
+      const objects = render([file]);
+      const configs = appConfigs(objects);
+      const merged = { ...configs.gateway, ...configs.processor, ...configs.sweeper };
+      for (const [path, name] of Object.entries(VALUE_ENV)) expect({ [name]: merged[name] }).toEqual({ [name]: set[path] });
+    });
+  });
+});

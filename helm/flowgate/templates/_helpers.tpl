@@ -1,0 +1,234 @@
+{{/*
+Chart name, for the app.kubernetes.io/name labels (`<name>-<component>`).
+*/}}
+{{- define "flowgate.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 50 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name, the prefix of every resource: the release name, with the chart name added unless the
+release name already contains it (flowgate-blue -> flowgate-blue-gateway). Truncated so that
+"<fullname>-processor" stays within 63 characters.
+*/}}
+{{- define "flowgate.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "flowgate.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Name of one component's resources. Call with (dict "ctx" $ "component" "gateway").
+*/}}
+{{- define "flowgate.componentFullname" -}}
+{{- printf "%s-%s" (include "flowgate.fullname" .ctx) .component }}
+{{- end }}
+
+{{/*
+Labels of every resource of a component. Call with (dict "ctx" $ "component" "gateway").
+flowgate.io/colour is what the flowgate-router Service selects on, with the name label.
+*/}}
+{{- define "flowgate.labels" -}}
+helm.sh/chart: {{ include "flowgate.chart" .ctx }}
+{{ include "flowgate.selectorLabels" . }}
+app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/part-of: flowgate
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+flowgate.io/colour: {{ .ctx.Values.colour }}
+{{- end }}
+
+{{/*
+Selector labels of a component: stable for the life of the release (selectors are immutable).
+*/}}
+{{- define "flowgate.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "flowgate.name" .ctx }}-{{ .component }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+{{- end }}
+
+{{/*
+Topic prefix of this colour (FLOWGATE_TOPIC_PREFIX).
+*/}}
+{{- define "flowgate.topicPrefix" -}}
+{{- default (printf "flowgate.%s." .Values.colour) .Values.topicPrefix }}
+{{- end }}
+
+{{/*
+Image of a component. Call with (dict "ctx" $ "component" "gateway").
+*/}}
+{{- define "flowgate.image" -}}
+{{- $values := index .ctx.Values .component }}
+{{- $tag := $values.image.tag | default .ctx.Values.image.tag | default .ctx.Chart.AppVersion }}
+{{- if .ctx.Values.image.registry }}
+{{- printf "%s/%s:%s" (trimSuffix "/" .ctx.Values.image.registry) $values.image.repository $tag }}
+{{- else }}
+{{- printf "%s:%s" $values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Seconds a pod gets to drain after SIGTERM: longer than the longest request deadline.
+*/}}
+{{- define "flowgate.terminationGracePeriodSeconds" -}}
+{{- add (div (add .Values.gateway.maxTimeoutMs 999) 1000) .Values.drainGraceSeconds }}
+{{- end }}
+
+{{/*
+The Secret holding what the chart stores itself (Redis URL, SASL password), and whether there is
+anything to store.
+*/}}
+{{- define "flowgate.secretName" -}}
+{{- printf "%s-secrets" (include "flowgate.fullname" .) }}
+{{- end }}
+{{- define "flowgate.ownsSecret" -}}
+{{- if or (not .Values.redis.existingSecret) (and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret)) }}true{{ end }}
+{{- end }}
+
+{{/*
+Environment of every app container beyond the shared ConfigMap: secrets, the instance id and
+extra CAs. Call with the root context.
+*/}}
+{{- define "flowgate.secretEnv" -}}
+- name: FLOWGATE_INSTANCE_ID
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      {{- if .Values.redis.existingSecret }}
+      name: {{ .Values.redis.existingSecret }}
+      key: {{ .Values.redis.existingSecretUrlKey }}
+      {{- else }}
+      name: {{ include "flowgate.secretName" . }}
+      key: REDIS_URL
+      {{- end }}
+{{- if .Values.kafka.sasl.enabled }}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      {{- if .Values.kafka.sasl.existingSecret }}
+      name: {{ .Values.kafka.sasl.existingSecret }}
+      key: {{ .Values.kafka.sasl.existingSecretPasswordKey }}
+      {{- else }}
+      name: {{ include "flowgate.secretName" . }}
+      key: KAFKA_SASL_PASSWORD
+      {{- end }}
+{{- end }}
+{{- if .Values.trustedCA.existingSecret }}
+- name: NODE_EXTRA_CA_CERTS
+  value: /etc/flowgate/ca/{{ .Values.trustedCA.key }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod-level settings shared by every flowgate pod. Call with (dict "ctx" $ "component" "gateway").
+*/}}
+{{- define "flowgate.podSettings" -}}
+{{- $values := index .ctx.Values .component -}}
+automountServiceAccountToken: false
+# Service links would put e.g. FLOWGATE_GATEWAY_PORT=tcp://… (from a Service named
+# flowgate-gateway) into the environment, which the apps' config check rejects.
+enableServiceLinks: false
+terminationGracePeriodSeconds: {{ include "flowgate.terminationGracePeriodSeconds" .ctx }}
+{{- with .ctx.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .ctx.Values.podSecurityContext | nindent 2 }}
+{{- with $values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+Volumes of every flowgate pod: /tmp (the root filesystem is read-only) and the extra CAs.
+*/}}
+{{- define "flowgate.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- if .Values.trustedCA.existingSecret }}
+- name: trusted-ca
+  secret:
+    secretName: {{ .Values.trustedCA.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{- define "flowgate.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.trustedCA.existingSecret }}
+- name: trusted-ca
+  mountPath: /etc/flowgate/ca
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/*
+Pod annotations: the config checksum rolls the pods when the ConfigMap or the chart's Secret
+changes (the apps read their environment once, at boot).
+*/}}
+{{- define "flowgate.podAnnotations" -}}
+{{- $values := index .ctx.Values .component -}}
+checksum/config: {{ include (print .ctx.Template.BasePath "/configmap.yaml") .ctx | sha256sum }}
+checksum/secret: {{ include (print .ctx.Template.BasePath "/secret.yaml") .ctx | sha256sum }}
+{{- with $values.podAnnotations }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Checks across values that the schema cannot express.
+*/}}
+{{- define "flowgate.validate" -}}
+{{- $reply := int .Values.kafka.replyPartitions }}
+{{- if .Values.gateway.enabled }}
+{{- $most := ternary .Values.gateway.autoscaling.maxReplicas .Values.gateway.replicas .Values.gateway.autoscaling.enabled | int }}
+{{- if gt (add $most 1) $reply }}
+{{- fail (printf "gateway: %d gateways plus one rollout surge need %d reply partitions, kafka.replyPartitions is %d (each gateway leases one)" $most (add $most 1) $reply) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.processor.enabled .Values.processor.autoscaling.enabled }}
+{{- if gt (int .Values.processor.autoscaling.maxReplicaCount) (int .Values.kafka.requestPartitions) }}
+{{- fail (printf "processor.autoscaling.maxReplicaCount %d is above kafka.requestPartitions %d: the extra processors would sit idle" (int .Values.processor.autoscaling.maxReplicaCount) (int .Values.kafka.requestPartitions)) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret) (not .Values.kafka.sasl.password) }}
+{{- fail "kafka.sasl.enabled needs kafka.sasl.existingSecret (preferred) or kafka.sasl.password" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Whether KEDA's Kafka scaler needs a TriggerAuthentication: SASL credentials or a TLS CA.
+*/}}
+{{- define "flowgate.kedaNeedsAuth" -}}
+{{- if or .Values.kafka.sasl.enabled (and .Values.kafka.tls.enabled .Values.trustedCA.existingSecret) }}true{{ end }}
+{{- end }}
