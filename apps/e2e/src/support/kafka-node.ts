@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { freePort } from './app-process';
+import { createServer } from 'node:net';
 
 const SCRIPT = resolve(__dirname, '../../../../tools/stack/kafka-node.mjs');
 
@@ -16,11 +16,16 @@ export class KafkaNode {
 
   private constructor(readonly port: number) {}
 
+  /**
+   * Ports below Linux's ephemeral range (32768+): the broker is stopped and started again on the
+   * same ports, and an ephemeral port could be taken by some client connection in between.
+   */
   static async create(): Promise<KafkaNode> {
-    let port = await freePort();
-    // The controller listens on port + 1; find a pair that is free.
-    while (port + 1 === (await freePort())) port = await freePort();
-    return new KafkaNode(port);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = 20_000 + Math.floor(Math.random() * 9_000);
+      if ((await isFree(port)) && (await isFree(port + 1))) return new KafkaNode(port);
+    }
+    throw new Error('no free pair of ports for a Kafka broker between 20000 and 29000');
   }
 
   get brokers(): string {
@@ -65,4 +70,12 @@ export class KafkaNode {
     await this.stop();
     rmSync(dirname(this.dataDir), { recursive: true, force: true });
   }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolveFree(true)));
+  });
 }
