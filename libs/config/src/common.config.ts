@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DEFAULT_TOPIC_PREFIX } from '@flowgate/contracts';
+import { DEFAULT_TOPIC_PREFIX, requestTopics, topicNames } from '@flowgate/contracts';
 import { ConfigError, hostPorts, int, oneOf, redisUrl, str } from './env-reader';
 
 /** Variables every app reads. */
@@ -55,4 +55,15 @@ export function kafkaSecurity(config: {
     throw new ConfigError([`KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`]);
   }
   return { ssl, sasl: { mechanism, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD } };
+}
+
+/** The topics every app needs, with the configured partition counts (created if missing at boot). */
+export function coreTopics(config: { FLOWGATE_TOPIC_PREFIX: string; FLOWGATE_REQUEST_PARTITIONS: number; FLOWGATE_REPLY_PARTITIONS: number }) {
+  const prefix = config.FLOWGATE_TOPIC_PREFIX;
+  const topics = topicNames(prefix);
+  return [
+    ...requestTopics(prefix).map((topic) => ({ topic, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS })),
+    { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
+    { topic: topics.dlq, numPartitions: 1 },
+  ];
 }

@@ -81,7 +81,7 @@ export class BatchingProducer {
     const started = process.hrtime.bigint();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const sent = this.producer.sendBatch({ topicMessages: groupByTopic(batch), acks: -1 });
+      const sent = this.producer.sendBatch({ topicMessages: groupWaiting(batch), acks: -1 });
       const { ackTimeoutMs } = this.options;
       if (ackTimeoutMs === undefined) await sent;
       else {
@@ -110,9 +110,14 @@ export class ProduceTimeoutError extends Error {
   readonly retriable = true;
 }
 
-function groupByTopic(batch: Waiting[]): TopicMessages[] {
+function groupWaiting(batch: Waiting[]): TopicMessages[] {
+  return groupByTopic(batch.map((waiting) => waiting.record));
+}
+
+/** Records as kafkajs's sendBatch takes them: one entry per topic, in arrival order. */
+export function groupByTopic(records: OutgoingRecord[]): TopicMessages[] {
   const byTopic = new Map<string, Message[]>();
-  for (const { record } of batch) {
+  for (const record of records) {
     let messages = byTopic.get(record.topic);
     if (!messages) byTopic.set(record.topic, (messages = []));
     messages.push({

@@ -43,6 +43,8 @@ export class KafkaHealth {
   }
 
   private probing = false;
+  /** Why the last probe failed, for logs. */
+  lastError: string | undefined;
 
   private async tryProbe(): Promise<void> {
     if (this.probing) return;
@@ -53,11 +55,11 @@ export class KafkaHealth {
       await this.admin.fetchTopicMetadata({ topics: [this.probeTopic] });
       this.markSuccess();
     } catch (error) {
-      // Still down: the next tick tries again. Drop the admin so it reconnects from scratch.
+      // Still down: the next tick tries again, with a fresh admin client.
+      this.lastError = error instanceof Error ? error.message : String(error);
       const admin = this.admin;
       this.admin = undefined;
-      await admin?.disconnect().catch(() => undefined);
-      void error;
+      await admin?.disconnect().catch(() => undefined); // it is broken already; nothing to save
     } finally {
       this.probing = false;
     }

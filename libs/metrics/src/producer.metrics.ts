@@ -27,4 +27,18 @@ export class ProducerMetrics {
       registers,
     });
   }
+
+  /** Callbacks for a batching producer that record its batches and errors here. */
+  observer(onError: (error: Error) => void) {
+    return {
+      onBatch: (size: number, seconds: number) => {
+        this.batchSize.observe(size);
+        this.produceDuration.observe(seconds);
+      },
+      onError: (error: Error) => {
+        this.produceErrors.inc();
+        onError(error);
+      },
+    };
+  }
 }

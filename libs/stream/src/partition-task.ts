@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
-import { OutgoingRecord } from '@flowgate/kafka';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { groupByTopic, OutgoingRecord } from '@flowgate/kafka';
 import { encodeBarrier, encodeChange } from './changelog';
 import { KeyedStore } from './keyed-store';
 import { restoreState } from './state-restorer';
@@ -106,14 +106,4 @@ export class PartitionTask {
       timeoutMs: 120_000,
     });
   }
-}
-
-function groupByTopic(records: OutgoingRecord[]): TopicMessages[] {
-  const byTopic = new Map<string, TopicMessages['messages']>();
-  for (const { topic, ...message } of records) {
-    let messages = byTopic.get(topic);
-    if (!messages) byTopic.set(topic, (messages = []));
-    messages.push({ ...message, key: message.key ?? null });
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { GatewayConfig, kafkaSecurity } from '@flowgate/config';
-import { requestTopics, topicNames } from '@flowgate/contracts';
+import { coreTopics, GatewayConfig, kafkaSecurity } from '@flowgate/config';
+import { topicNames } from '@flowgate/contracts';
 import { ensureTopics, KafkaConnection } from '@flowgate/kafka';
 import { GatewayMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
@@ -20,23 +20,13 @@ export class GatewayKafka {
     readiness: Readiness,
   ) {
     this.topics = topicNames(config.FLOWGATE_TOPIC_PREFIX);
-    const producerMetrics = new ProducerMetrics(registry, 'gateway');
     this.connection = new KafkaConnection({
       brokers: config.KAFKA_BROKERS,
       ...kafkaSecurity(config),
       clientId: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}`,
       probeTopic: this.topics.requests,
       ackTimeoutMs: config.FLOWGATE_PRODUCE_TIMEOUT_MS,
-      observer: {
-        onBatch: (size, seconds) => {
-          producerMetrics.batchSize.observe(size);
-          producerMetrics.produceDuration.observe(seconds);
-        },
-        onError: (error) => {
-          producerMetrics.produceErrors.inc();
-          this.logger.warn(`produce failed: ${error.message}`);
-        },
-      },
+      observer: new ProducerMetrics(registry, 'gateway').observer((error) => this.logger.warn(`produce failed: ${error.message}`)),
     });
     metrics.kafkaUp.set(1);
     this.connection.health.onChange((up) => {
@@ -48,12 +38,7 @@ export class GatewayKafka {
   }
 
   async start(): Promise<void> {
-    const { config, topics } = this;
-    await ensureTopics(this.connection.kafka, [
-      ...requestTopics(config.FLOWGATE_TOPIC_PREFIX).map((topic) => ({ topic, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS })),
-      { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
-      { topic: topics.dlq, numPartitions: 1 },
-    ]);
+    await ensureTopics(this.connection.kafka, coreTopics(this.config));
     await this.connection.connect();
   }
 

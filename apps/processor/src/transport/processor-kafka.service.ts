@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { kafkaSecurity, ProcessorConfig } from '@flowgate/config';
-import { encodeReplyHeaders, HEADERS, requestTopics, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames, WireHeaders } from '@flowgate/contracts';
+import { coreTopics, kafkaSecurity, ProcessorConfig } from '@flowgate/config';
+import { encodeReplyHeaders, HEADERS, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames, WireHeaders } from '@flowgate/contracts';
 import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount } from '@flowgate/kafka';
 import { ProcessorMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
 import { METRICS_REGISTRY } from '@flowgate/http';
@@ -28,31 +28,19 @@ export class ProcessorKafka {
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.topics = topicNames(config.FLOWGATE_TOPIC_PREFIX);
-    const producerMetrics = new ProducerMetrics(registry, 'processor');
     this.connection = new KafkaConnection({
       brokers: config.KAFKA_BROKERS,
       ...kafkaSecurity(config),
       clientId: `flowgate-processor-${config.FLOWGATE_INSTANCE_ID}`,
       probeTopic: this.topics.requests,
-      observer: {
-        onBatch: (size, seconds) => {
-          producerMetrics.batchSize.observe(size);
-          producerMetrics.produceDuration.observe(seconds);
-        },
-        onError: (error) => {
-          producerMetrics.produceErrors.inc();
-          this.logger.warn(`produce failed: ${error.message}`);
-        },
-      },
+      observer: new ProducerMetrics(registry, 'processor').observer((error) => this.logger.warn(`produce failed: ${error.message}`)),
     });
   }
 
   async start(): Promise<void> {
     const { config, topics } = this;
     await ensureTopics(this.connection.kafka, [
-      ...requestTopics(config.FLOWGATE_TOPIC_PREFIX).map((topic) => ({ topic, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS })),
-      { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
-      { topic: topics.dlq, numPartitions: 1 },
+      ...coreTopics(config),
       { topic: topics.ipCounts, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
       { topic: `${topics.ipCounts}.late`, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
     ]);
