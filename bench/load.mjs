@@ -1,60 +1,143 @@
-// Open-loop load generator: requests are sent on a fixed schedule whatever the server does, and
-// each latency is measured from the moment the request was due, not from when it was sent, so a
-// stalled server cannot hide its stall (no coordinated omission).
+// Open-loop HTTP load generator (schedule and latency rules in lib/open-loop.mjs). Used two ways:
+//   import { offerLoad } from './load.mjs'      in-process
+//   fork('bench/load.mjs', ['--serve'])          a child driven over IPC (what `npm run bench`
+//                                               does, so its event loop is its own)
+// Latencies are reported overall and per status code (`byStatus`), e.g. the p99 of the 503s.
 import { Pool } from 'undici';
+import { pathToFileURL } from 'node:url';
+import { serve } from './lib/ipc.mjs';
+import { startOpenLoop, summarize } from './lib/open-loop.mjs';
+
+const DEFAULT_HEADERS = { 'content-type': 'application/json' };
 
 /**
- * @param {{ url: string, path: string, body: string, rate: number, seconds: number, connections?: number, timeoutMs?: number }} options
+ * Starts offering POST `path` with `body` at `rate`/s for `seconds`. Every request is bounded by
+ * `timeoutMs` from its send (queueing in the pool included); one that runs out counts as an error.
+ * Returns { scheduled, done } like startOpenLoop, with `done` resolving to the raw result.
  */
-export async function offerLoad({ url, path, body, rate, seconds, connections = 256, timeoutMs = 10_000 }) {
-  const pool = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const total = Math.round(rate * seconds);
-  const latencies = new Float64Array(total);
-  const statuses = new Map();
-  let done = 0;
-  let errors = 0;
-  const started = performance.now();
-  const finished = new Promise((resolve) => {
-    if (total === 0) resolve();
-    const send = (i) => {
-      const due = started + (i * 1000) / rate;
-      pool
-        .request({ method: 'POST', path, body, headers: { 'content-type': 'application/json' } })
-        .then(async (res) => {
-          await res.body.dump();
-          statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-        })
-        .catch(() => errors++)
-        .finally(() => {
-          latencies[i] = performance.now() - due;
-          if (++done === total) resolve();
-        });
-    };
-    let next = 0;
-    // Send everything that is due, then sleep until the next one is: a 1 ms tick keeps the
-    // schedule even at thousands of requests per second.
-    const tick = () => {
-      const now = performance.now();
-      while (next < total && started + (next * 1000) / rate <= now) send(next++);
-      if (next < total) setTimeout(tick, 1);
-    };
-    tick();
+export function startHttpLoad({ url, path, body, rate, seconds, connections = 256, timeoutMs = 10_000, shouldStop, onSend, onDone, legs = true }) {
+  const pool = new Pool(url, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: timeoutMs },
   });
-  await finished;
-  const elapsed = (performance.now() - started) / 1000;
-  await pool.close();
-  const sorted = Array.from(latencies).sort((a, b) => a - b);
-  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-  const ok = statuses.get(200) ?? 0;
+  const send = () =>
+    pool
+      .request({ method: 'POST', path, body, headers: DEFAULT_HEADERS, signal: AbortSignal.timeout(timeoutMs) })
+      .then(async (res) => {
+        if (res.statusCode !== 200 || !legs) {
+          await res.body.dump();
+          return res.statusCode;
+        }
+        // The echo answer's timestamps give the legs of the latency (see lib/open-loop.mjs).
+        const text = await res.body.text();
+        try {
+          const { request_timestamp: requestTs, response_timestamp: responseTs } = JSON.parse(text);
+          return { status: 200, requestTs, responseTs };
+        } catch {
+          return 200;
+        }
+      });
+  const run = startOpenLoop({ rate, seconds, send, shouldStop, onSend, onDone, graceMs: timeoutMs + 5_000 });
+  // Requests waiting inside the client for a free connection never reach the server: when this
+  // is above 0 the server saw less concurrency than was offered (too few connections, or a
+  // generator short of CPU).
+  const queue = { maxWaiting: 0, sumWaiting: 0, samples: 0, maxRunning: 0 };
+  const sampler = setInterval(() => {
+    const { pending, running } = pool.stats;
+    queue.maxWaiting = Math.max(queue.maxWaiting, pending);
+    queue.maxRunning = Math.max(queue.maxRunning, running);
+    queue.sumWaiting += pending;
+    queue.samples++;
+  }, 250);
   return {
-    rate,
-    sent: total,
-    ok,
-    errors,
-    statuses: Object.fromEntries(statuses),
-    throughput: ok / elapsed,
-    p50: q(0.5),
-    p99: q(0.99),
-    p999: q(0.999),
+    scheduled: run.scheduled,
+    done: run.done
+      .then((raw) => ({
+        ...raw,
+        clientQueue: { maxWaiting: queue.maxWaiting, meanWaiting: queue.samples ? queue.sumWaiting / queue.samples : 0, maxRunning: queue.maxRunning, connections },
+      }))
+      .finally(() => {
+        clearInterval(sampler);
+        // Everything counted is answered or abandoned: drop whatever is still out.
+        return pool.destroy().catch(() => {});
+      }),
   };
+}
+
+/**
+ * @param {{ url: string, path: string, body: string, rate: number, seconds: number, connections?: number, timeoutMs?: number, timelineBucketS?: number }} options
+ */
+export async function offerLoad(options) {
+  const raw = await startHttpLoad(options).done;
+  return summarize(raw, { timelineBucketS: options.timelineBucketS });
+}
+
+/**
+ * Overload, then recovery: offers `rate` for `seconds` (with enough connections to fill the
+ * server's admission limit), and the moment that schedule ends starts a probe load at
+ * `probeRate`, cut in `windowMs` windows by due time. Recovered = the first window whose p50 is
+ * within `2 x baselineP50` (failed probe requests count as infinitely slow). The probe stops at
+ * recovery or after `probeMaxSeconds`.
+ */
+export async function runOverload({
+  url, path, body, rate, seconds, connections = 4096, timeoutMs = 10_000,
+  probeRate, probeMaxSeconds, baselineP50, windowMs = 500,
+}) {
+  // No body parsing here (no legs): the generator's CPU goes into offering the load.
+  const overload = startHttpLoad({ url, path, body, rate, seconds, connections, timeoutMs, legs: false });
+  await overload.scheduled;
+
+  const thresholdMs = 2 * baselineP50;
+  const probeInterval = 1000 / probeRate;
+  const windows = [];
+  let checked = 0;
+  let lastSentWindow = -1;
+  let recoveredAtS;
+  const windowOf = (i) => Math.floor((i * probeInterval) / windowMs);
+  const check = () => {
+    while (recoveredAtS === undefined && checked < windows.length) {
+      const w = windows[checked];
+      // Complete once the schedule has moved past it and all its requests are back.
+      if (!w || lastSentWindow <= checked || w.lats.length < w.sent) return;
+      const sorted = Float64Array.from(w.lats).sort();
+      w.p50 = sorted[Math.floor(sorted.length / 2)] ?? Infinity;
+      if (w.p50 <= thresholdMs) recoveredAtS = ((checked + 1) * windowMs) / 1000;
+      checked++;
+    }
+  };
+  const probe = startHttpLoad({
+    url, path, body, rate: probeRate, seconds: probeMaxSeconds, connections: 256, timeoutMs, legs: false,
+    shouldStop: () => recoveredAtS !== undefined,
+    onSend: (i) => {
+      const w = windowOf(i);
+      lastSentWindow = w;
+      while (windows.length <= w) windows.push({ sent: 0, lats: [] });
+      windows[w].sent++;
+      check();
+    },
+    onDone: (i, status, latency) => {
+      windows[windowOf(i)].lats.push(status === 200 ? latency : Infinity);
+      check();
+    },
+  });
+  const [overloadRaw, probeRaw] = await Promise.all([overload.done, probe.done]);
+  // The last window may complete only when the schedule ends.
+  lastSentWindow = Infinity;
+  check();
+  return {
+    overload: summarize(overloadRaw, { timelineBucketS: 1 }),
+    probe: summarize(probeRaw),
+    thresholdMs,
+    recoverySeconds: recoveredAtS ?? null,
+    probeMaxSeconds,
+    windows: windows.map((w, i) => ({ t: (i * windowMs) / 1000, p50: w.p50 ?? null })),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === '--serve') {
+  serve({ offer: offerLoad, overload: runOverload });
 }

@@ -1,78 +1,541 @@
-// `npm run bench`: flowgate's echo through gateway -> Kafka -> processor -> Kafka -> gateway,
-// next to a plain Fastify echo (no Kafka), at the same offered loads in the same run.
-// Loopback only; bounded: BENCH_SECONDS per rate (default 5) over BENCH_RATES (default
-// 250,500,1000,2000). Writes bench/results/latest.{json,md}.
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `npm run bench`: flowgate next to the alternatives, in one run, on the same Kafka and machine,
+// loopback only, bounded in time. The same open-loop echo load (bench/load.mjs) goes to
+//   flowgate            gateway -> Kafka -> processor -> Kafka -> gateway (the bundles in dist/apps)
+//   nestjs kafka        Nest HTTP controller -> ClientKafka.send -> @MessagePattern in a Nest
+//                       microservice -> reply -> controller (bench/peers/nest-kafka)
+//   kafka floor         the Kafka round trip alone with kafkajs, no HTTP (bench/floor)
+//   fastify (no kafka)  the ceiling: a plain Fastify echo (bench/peers/fastify-echo.mjs)
+// at fixed rates, then a step search for the highest rate each keeps p99 within budget, CPU
+// seconds per 1000 requests and peak RSS per process; then flowgate alone at 3 x its capacity
+// (goodput, 503s, memory, recovery). Writes bench/results/latest.{md,json} and latency.png.
+//
+// Environment (defaults; BENCH_QUICK=1 gives a ~2 minute run):
+//   BENCH_RATES=500,1000,2000         fixed offered loads (quick: 1000)
+//   BENCH_LADDER=250,...,4000         step search rates (quick: 500,1000,2000,3000)
+//   BENCH_SECONDS=5                   seconds per step (quick: 3)
+//   BENCH_OVERLOAD_SECONDS=30         overload duration, 0 skips the overload (quick: 10)
+//   BENCH_OVERLOAD_RATE=<n>           overload rate instead of 3 x flowgate's p99 capacity
+//   BENCH_OVERLOAD_CONNECTIONS=4096   client connections during the overload (> FLOWGATE_MAX_INFLIGHT)
+//   BENCH_P99_BUDGET_MS=50            the p99 bound of the step search
+//   BENCH_SYSTEMS=flowgate,nest,floor,fastify
+//   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
+//   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
+// FLOWGATE_* variables are passed to the gateway and processor (e.g. FLOWGATE_ADMISSION_WAIT_MS).
+import { fork, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, coreTopics, ensureNpmPackages, log, root, startApp, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
 buildApps(['gateway', 'processor']);
 const { startStack, createTopics } = await import('../stack/stack.mjs');
-const { offerLoad } = await import('../../bench/load.mjs');
+const { probeRedis } = await import('../stack/redis.mjs');
+const { client: ipcClient } = await import('../../bench/lib/ipc.mjs');
+const { cpuSeconds, findPid, RssSampler, totalCpu } = await import('../../bench/lib/procstat.mjs');
+const { nestTopics } = await import('../../bench/peers/nest-kafka/kafka-options.mjs');
+const { floorTopics } = await import('../../bench/floor/topics.mjs');
+const { markdown, targets } = await import('../../bench/report.mjs');
+const { plotResults } = await import('../../bench/plot.mjs');
 
-const rates = (process.env.BENCH_RATES ?? '250,500,1000,2000').split(',').map(Number);
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const stack = await startStack({ name: 'bench', kafkaPort: 49092, redisPort: 46379 });
-const children = [];
-const stopAll = async () => {
-  await Promise.all(children.map((c) => new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', resolve);
-    c.kill('SIGTERM');
-  })));
-  await stack.stop();
+// ------------------------------------------------------------------ settings
+
+const quick = process.env.BENCH_QUICK === '1';
+const list = (value) => value.split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+const fixedRates = list(process.env.BENCH_RATES ?? (quick ? '1000' : '500,1000,2000'));
+const ladder = list(process.env.BENCH_LADDER ?? (quick ? '500,1000,2000,3000' : '250,500,1000,1500,2000,3000,4000'));
+const stepSeconds = Number(process.env.BENCH_SECONDS ?? (quick ? 3 : 5));
+const overloadSeconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
+const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
+const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify').split(','));
+const stepTimeoutMs = 10_000;
+const probeMaxSeconds = quick ? 10 : 30;
+const body = JSON.stringify({ user: 'bench', item: 42, note: 'a small JSON event' });
+const ports = { gateway: 18180, processor: 18181, fastify: 18190, nest: 18200 };
+
+// ------------------------------------------------------------------ processes
+
+const children = []; // { name, child }
+let stopping;
+const alive = (child) => child.exitCode === null && child.signalCode === null;
+
+/** Starts a Node script with its output prefixed by name (fork: with an IPC channel). */
+function startNode(name, file, { env = {}, args = [], ipc = false, nodeArgs = [] } = {}) {
+  const options = { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])] };
+  const child = ipc
+    ? fork(join(root, file), args, { ...options, execArgv: nodeArgs })
+    : spawn(process.execPath, [...nodeArgs, join(root, file), ...args], options);
+  prefixOutput(name, child);
+  track(name, child);
+  return child;
+}
+
+function prefixOutput(name, child) {
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream?.on('data', (chunk) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop();
+      for (const line of lines) process.stdout.write(`[${name}] ${line}\n`);
+    });
+  }
+}
+
+const deaths = []; // processes that ended while the benchmark still needed them
+function track(name, child) {
+  children.push({ name, child });
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    log(`${name} exited unexpectedly (${signal ?? `code ${code}`})`);
+    deaths.push({ name, exit: signal ?? `code ${code}`, at: new Date().toISOString() });
+  });
+  return child;
+}
+
+async function stopChildren() {
+  await Promise.all(
+    children.map(({ child }) => new Promise((resolve) => {
+      if (!alive(child)) return resolve();
+      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    })),
+  );
+}
+
+let stack;
+function stopAll() {
+  stopping ??= (async () => {
+    sampler.stop();
+    await stopChildren();
+    await stack?.stop();
+  })();
+  return stopping;
+}
+// Ctrl-C / SIGTERM: stop every child and the stack, then leave. The exit hook is the backstop.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.on(signal, () => {
+    if (stopping) {
+      // Again while stopping: give up waiting; the exit hooks kill what is left.
+      log(`${signal} again: killing`);
+      process.exit(code);
+    }
+    log(`${signal}: stopping everything`);
+    stopAll().finally(() => process.exit(code));
+  });
+}
+process.on('exit', () => {
+  for (const { child } of children) if (alive(child)) child.kill('SIGKILL');
+});
+
+// ------------------------------------------------------------------ measuring helpers
+
+const sampler = new RssSampler(100);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function machineBusySeconds() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3] + (fields[4] ?? 0);
+  return (fields.reduce((a, b) => a + b, 0) - idle) / 100; // USER_HZ
+}
+
+/** Answers with the echo result, checked for the fields every system must return. */
+async function checkEcho(url) {
+  const response = await fetch(`${url}/v1/echo`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(2_000),
+  });
+  if (response.status !== 200) throw new Error(`status ${response.status}`);
+  const json = await response.json();
+  const expected = JSON.parse(body);
+  const fine = json.result === 'ok' && Number.isFinite(json.request_timestamp) && Number.isFinite(json.response_timestamp)
+    && Object.entries(expected).every(([k, v]) => json[k] === v);
+  if (!fine) throw new Error(`unexpected answer ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function waitForEcho(name, url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      return await checkEcho(url);
+    } catch (error) {
+      last = error;
+      await sleep(250);
+    }
+  }
+  throw new Error(`${name} never answered the echo: ${last?.message}`);
+}
+
+// ------------------------------------------------------------------ the run
+
+const results = {
+  at: new Date().toISOString(),
+  quick,
+  stepSeconds,
+  budgetMs,
+  fixedRates,
+  ladder,
+  body,
+  machine: { cpus: cpus().length, node: process.version, loadBefore: loadavg() },
+  systems: [],
+  steps: [],
+  skipped: [],
+  retried: [],
+  capacity: {},
+  peakRss: {},
+  overload: undefined,
 };
 
 try {
-  const env = {
+  stack = await startStack({ name: 'bench', kafkaPort: 49092, redisPort: 46379 });
+  const kafkaPid = process.env.KAFKA_BROKERS ? undefined : findPid(['kafka.Kafka', '/run/bench/']);
+  const redisPid = process.env.REDIS_URL ? undefined : await probeRedis(stack.redisUrl).catch(() => undefined);
+  sampler.track('kafka', kafkaPid);
+  sampler.track('redis', redisPid);
+
+  const appEnv = {
     KAFKA_BROKERS: stack.brokers,
     REDIS_URL: stack.redisUrl,
     FLOWGATE_TOPIC_PREFIX: 'bench.',
-    FLOWGATE_GATEWAY_PORT: '18180',
-    FLOWGATE_PROCESSOR_PORT: '18181',
+    FLOWGATE_GATEWAY_PORT: String(ports.gateway),
+    FLOWGATE_PROCESSOR_PORT: String(ports.processor),
     FLOWGATE_LOG_LEVEL: 'warn',
   };
-  await createTopics({ brokers: stack.brokers, topics: coreTopics(env) });
-  children.push(startApp('processor', env), startApp('gateway', env));
-  const peer = spawn(process.execPath, [join(root, 'bench/peers/fastify-echo.mjs')], {
-    cwd: root, env: { ...process.env, PORT: '18190' }, stdio: 'ignore',
-  });
-  children.push(peer);
-  if (!(await waitForOk('http://127.0.0.1:18180/readyz'))) throw new Error('gateway not ready');
-  if (!(await waitForOk('http://127.0.0.1:18181/readyz'))) throw new Error('processor not ready');
+  // --cpu-prof is not allowed in NODE_OPTIONS, so profiled apps are started here with the flag;
+  // the profiles are written when they exit (on the SIGTERM at the end).
+  const profDir = process.env.BENCH_CPU_PROF;
+  const launchApp = (name) => profDir
+    ? startNode(name, `dist/apps/${name}/main.js`, { env: appEnv, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] })
+    : track(name, startApp(name, appEnv));
+  const peerEnv = { KAFKA_BROKERS: stack.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  await createTopics({ brokers: stack.brokers, topics: [...coreTopics(appEnv), ...nestTopics(), ...floorTopics()] });
 
-  const systems = [
-    { name: 'flowgate', url: 'http://127.0.0.1:18180' },
-    { name: 'fastify (no Kafka)', url: 'http://127.0.0.1:18190' },
-  ];
-  const body = JSON.stringify({ user: 'bench', item: 42, note: 'a small JSON event' });
-  for (const system of systems) {
-    log(`warming up ${system.name}`);
-    await offerLoad({ url: system.url, path: '/v1/echo', body, rate: 300, seconds: 3 });
+  // The load generator: a child of its own, so sampling here never delays its schedule.
+  const loadChild = startNode('load', 'bench/load.mjs', { args: ['--serve'], ipc: true });
+  const load = ipcClient(loadChild);
+  sampler.track('load generator', loadChild.pid);
+  const httpOffer = (url) => (rate, seconds) => load.call('offer', { url, path: '/v1/echo', body, rate, seconds, timeoutMs: stepTimeoutMs });
+
+  const systems = [];
+  if (wanted.has('flowgate')) {
+    const processor = launchApp('processor');
+    const gateway = launchApp('gateway');
+    systems.push({
+      key: 'flowgate', name: 'flowgate', url: `http://127.0.0.1:${ports.gateway}`,
+      procs: { gateway, processor }, extraPids: { redis: redisPid },
+      // Produce requests and records per app, from their own metrics (batching evidence).
+      counters: async () => {
+        const read = async (port, app) => {
+          const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+          const value = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+          return {
+            [`${app}ProduceRequests`]: value(`flowgate_${app}_produce_batch_size_count`),
+            [`${app}ProducedRecords`]: value(`flowgate_${app}_produce_batch_size_sum`),
+            // prom-client resets its event-loop delay histogram on every scrape: these are the step's.
+            [`${app}LoopDelayP50Ms`]: value('nodejs_eventloop_lag_p50_seconds') * 1000,
+            [`${app}LoopDelayP99Ms`]: value('nodejs_eventloop_lag_p99_seconds') * 1000,
+            [`${app}LoopDelayMaxMs`]: value('nodejs_eventloop_lag_max_seconds') * 1000,
+          };
+        };
+        try {
+          return { ...(await read(ports.gateway, 'gateway')), ...(await read(ports.processor, 'processor')) };
+        } catch {
+          return {};
+        }
+      },
+      ready: async function () {
+        if (!(await waitForOk(`http://127.0.0.1:${ports.gateway}/readyz`, { alive: () => alive(gateway) }))) throw new Error('gateway not ready');
+        if (!(await waitForOk(`http://127.0.0.1:${ports.processor}/readyz`, { alive: () => alive(processor) }))) throw new Error('processor not ready');
+        return waitForEcho(this.name, this.url);
+      },
+    });
   }
-  const rows = [];
-  for (const rate of rates) {
-    for (const system of systems) {
-      const result = await offerLoad({ url: system.url, path: '/v1/echo', body, rate, seconds });
-      rows.push({ system: system.name, ...result });
-      log(`${system.name} @ ${rate}/s: ${result.throughput.toFixed(0)}/s ok, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`);
+  if (wanted.has('nest')) {
+    const service = startNode('nest service', 'bench/peers/nest-kafka/service.mjs', { env: peerEnv });
+    const http = startNode('nest http', 'bench/peers/nest-kafka/http.mjs', { env: { ...peerEnv, PORT: String(ports.nest) } });
+    systems.push({
+      key: 'nest', name: 'nestjs kafka', url: `http://127.0.0.1:${ports.nest}`,
+      procs: { 'nest http': http, 'nest service': service },
+      ready: async function () {
+        if (!(await waitForOk(`${this.url}/readyz`, { alive: () => alive(http) }))) throw new Error('nest http not ready');
+        return waitForEcho(this.name, this.url);
+      },
+    });
+  }
+  if (wanted.has('floor')) {
+    const echo = startNode('floor echo', 'bench/floor/echo.mjs', { env: peerEnv });
+    const floorChild = startNode('floor client', 'bench/floor/client.mjs', { args: ['--serve'], ipc: true, env: peerEnv });
+    const floor = ipcClient(floorChild);
+    systems.push({
+      key: 'floor', name: 'kafka floor (kafkajs)',
+      procs: { 'floor client': floorChild, 'floor echo': echo },
+      offer: (rate, seconds) => floor.call('offer', { body, rate, seconds, timeoutMs: stepTimeoutMs }),
+      ready: async () => {
+        await Promise.race([floor.ready, sleep(60_000).then(() => Promise.reject(new Error('floor client not ready')))]);
+        // The echo service may still be joining its group: offer a trickle until every request comes back.
+        for (let attempt = 0; attempt < 30; attempt++) {
+          const r = await floor.call('offer', { body, rate: 50, seconds: 1, timeoutMs: 2_000 });
+          if (r.ok === r.sent) return { ok: true };
+        }
+        throw new Error('the floor never completed a round trip');
+      },
+    });
+  }
+  if (wanted.has('fastify')) {
+    const fastify = startNode('fastify', 'bench/peers/fastify-echo.mjs', { env: { PORT: String(ports.fastify) } });
+    systems.push({
+      key: 'fastify', name: 'fastify (no kafka)', url: `http://127.0.0.1:${ports.fastify}`,
+      procs: { fastify },
+      ready: async function () {
+        return waitForEcho(this.name, this.url);
+      },
+    });
+  }
+  for (const system of systems) {
+    system.offer ??= httpOffer(system.url);
+    system.processes = Object.keys(system.procs);
+    system.pids = () => [...Object.values(system.procs).map((c) => c.pid), ...Object.values(system.extraPids ?? {})].filter(Boolean);
+    for (const [name, child] of Object.entries(system.procs)) sampler.track(name, child.pid);
+    for (const [name, pid] of Object.entries(system.extraPids ?? {})) {
+      system.processes.push(name);
+      sampler.track(name, pid);
     }
   }
-  const table = [
-    `| offered/s | system | ok/s | p50 ms | p99 ms | p99.9 ms | non-200 | p50 ratio |`,
-    `|---:|---|---:|---:|---:|---:|---:|---:|`,
-    ...rows.map((row) => {
-      const base = rows.find((r) => r.rate === row.rate && r.system !== 'flowgate');
-      const ratio = row.system === 'flowgate' ? `${(row.p50 / base.p50).toFixed(1)}x` : '1.0x';
-      return `| ${row.rate} | ${row.system} | ${row.throughput.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.p999.toFixed(2)} | ${row.sent - row.ok} | ${ratio} |`;
-    }),
-  ].join('\n');
-  console.log(`\n${table}\n\n(${seconds} s per rate, loopback, ${new Date().toISOString()})`);
+  await load.ready;
+  sampler.start();
+  const answers = await Promise.all(systems.map((s) => s.ready()));
+  systems.forEach((s, i) => log(`${s.name} ready; answers ${JSON.stringify(answers[i])}`));
+  results.systems = systems.map((s) => ({ key: s.key, name: s.name, processes: s.processes }));
+
+  // Warm-up (JIT, connections, heap) at a low and then a moderate rate, so that the first steps
+  // of the search are not the ones that pay for it.
+  const warmSeconds = quick ? 2 : 3;
+  for (const system of systems) {
+    log(`warming up ${system.name}`);
+    await system.offer(300, warmSeconds);
+    await system.offer(1000, warmSeconds);
+  }
+
+  // Kafka's own idle cost (every system's consumers long-poll it all the time), subtracted from
+  // its CPU per step so that 'Kafka CPU per 1k' is what the requests cost it.
+  let kafkaIdleRate = 0;
+  if (kafkaPid) {
+    const k0 = cpuSeconds(kafkaPid);
+    await sleep(3_000);
+    kafkaIdleRate = (cpuSeconds(kafkaPid) - k0) / 3;
+    results.kafkaIdleCpuPct = kafkaIdleRate * 100;
+    log(`kafka idle: ${(kafkaIdleRate * 100).toFixed(1)}% of a core`);
+  }
+
+  /** CPU of the system's processes dropping to near idle (a backlog drained), at most maxMs. */
+  async function settle(system, maxMs = 30_000) {
+    const started = Date.now();
+    await sleep(300);
+    for (;;) {
+      const before = totalCpu(system.pids());
+      await sleep(300);
+      const used = totalCpu(system.pids()) - before;
+      if (used < 0.3 * 0.1 || Date.now() - started > maxMs) return (Date.now() - started) / 1000;
+    }
+  }
+
+  let order = 0;
+  async function step(system, rate) {
+    const perProcess = Object.fromEntries(system.processes.map((name) => [name, sampler.processes.get(name)]));
+    const before = Object.fromEntries(Object.entries(perProcess).map(([name, pid]) => [name, cpuSeconds(pid) ?? 0]));
+    const kafka0 = kafkaPid ? cpuSeconds(kafkaPid) : 0;
+    const load0 = cpuSeconds(loadChild.pid) ?? 0;
+    const busy0 = machineBusySeconds();
+    const counters0 = await system.counters?.();
+    const wall0 = performance.now();
+    const result = await system.offer(rate, stepSeconds);
+    const wall = (performance.now() - wall0) / 1000;
+    const counters1 = await system.counters?.();
+    const counters = counters0 && counters1
+      ? Object.fromEntries(Object.keys(counters1).map((k) => [k, k.includes('Loop') ? counters1[k] : counters1[k] - counters0[k]]))
+      : undefined;
+    const cpuByProcess = Object.fromEntries(Object.entries(perProcess).map(([name, pid]) => [name, (cpuSeconds(pid) ?? 0) - before[name]]));
+    const cpu = Object.values(cpuByProcess).reduce((a, b) => a + b, 0);
+    const kafkaCpu = kafkaPid ? cpuSeconds(kafkaPid) - kafka0 : undefined;
+    const loadCpu = (cpuSeconds(loadChild.pid) ?? 0) - load0;
+    const otherCpu = machineBusySeconds() - busy0 - cpu - (kafkaCpu ?? 0) - loadCpu;
+    const ok = Math.max(1, result.ok);
+    const row = {
+      key: system.key, system: system.name, order: order++, ...result,
+      cpuS: cpu, cpuByProcess, cpuPer1k: (cpu / ok) * 1000,
+      kafkaCpuS: kafkaCpu, kafkaCpuPer1k: kafkaCpu === undefined ? undefined : (Math.max(0, kafkaCpu - kafkaIdleRate * wall) / ok) * 1000,
+      loadGeneratorCpuS: loadCpu, counters, otherCpuPct: Math.max(0, (otherCpu / wall) * 100), wallS: wall,
+    };
+    row.passed = row.p99 <= budgetMs && row.ok === row.sent;
+    // Not sustained: a non-200 answer, or under 95% answered by 1 s after the last request was
+    // due (a backlog that grew, even if everything was answered before the timeout).
+    row.saturated = row.ok < row.sent || row.okInTimeShare < 0.95;
+    row.settleS = await settle(system);
+    results.steps.push(row);
+    log(`${system.name} @ ${rate}/s: ${row.throughput.toFixed(0)} ok/s, p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, ` +
+      `non-200 ${row.sent - row.ok}, CPU ${row.cpuPer1k.toFixed(3)} s/1k${row.passed ? '' : ' (over budget)'}`);
+    return row;
+  }
+
+  // Rate by rate (interleaving the systems, so that noise from the machine is shared), each system
+  // climbs the ladder until the first step it does not sustain (a non-200, or under 95% answered
+  // by 1 s after the last request was due). Two figures come out: the p99 capacity, the highest
+  // rate whose step kept p99 within budget with every answer a 200 (the first step over budget is
+  // run twice, so one noisy moment does not decide), and the highest rate sustained at any latency. Fixed rates are
+  // measured for all, except above a rate a system could not sustain (its backlog would only
+  // slow the others down).
+  const state = Object.fromEntries(systems.map((s) => [s.key, {
+    climbing: true, p99Open: true, best: undefined, failedAt: undefined, sustained: undefined, saturatedAt: undefined,
+  }]));
+  const rates = [...new Set([...fixedRates, ...ladder])].sort((a, b) => a - b);
+  for (const rate of rates) {
+    for (const system of systems) {
+      const s = state[system.key];
+      const onLadder = ladder.includes(rate) && s.climbing;
+      const fixed = fixedRates.includes(rate);
+      if (!onLadder && !fixed) continue;
+      const dead = Object.entries(system.procs).find(([, child]) => !alive(child));
+      if (dead) {
+        results.skipped.push({ key: system.key, rate, reason: `${dead[0]} exited` });
+        s.climbing = false;
+        continue;
+      }
+      if (!onLadder && s.saturatedAt !== undefined) {
+        results.skipped.push({ key: system.key, rate, reason: `not sustained at ${s.saturatedAt}/s` });
+        continue;
+      }
+      let row = await step(system, rate);
+      if (onLadder && s.p99Open && !row.passed) {
+        log(`${system.name} @ ${rate}/s over budget; confirming`);
+        results.steps.splice(results.steps.indexOf(row), 1);
+        results.retried.push(row);
+        row = await step(system, rate);
+      }
+      if (row.saturated) s.saturatedAt ??= rate;
+      if (!onLadder) continue;
+      if (row.passed) s.best = row;
+      else if (s.p99Open) {
+        s.p99Open = false;
+        s.failedAt = row;
+      }
+      if (row.saturated) s.climbing = false;
+      else s.sustained = row;
+    }
+  }
+  // A system that failed the lowest ladder rate gets two more chances below it.
+  for (const system of systems) {
+    const s = state[system.key];
+    let rate = ladder[0];
+    const running = () => Object.values(system.procs).every(alive);
+    for (let i = 0; i < 2 && !s.best && running(); i++) {
+      rate = Math.max(1, Math.round(rate / 2));
+      const row = await step(system, rate);
+      if (row.passed) s.best = row;
+      if (!row.saturated && !s.sustained) s.sustained = row;
+    }
+    const sustained = s.sustained ? { sustainedRate: s.sustained.rate, sustainedThroughput: s.sustained.throughput, sustainedP99: s.sustained.p99, notSustainedAt: s.saturatedAt } : { notSustainedAt: s.saturatedAt };
+    results.capacity[system.key] = s.best
+      ? { passed: true, rate: s.best.rate, throughput: s.best.throughput, p50: s.best.p50, p99: s.best.p99, cpuPer1k: s.best.cpuPer1k, failedAt: s.failedAt, ...sustained }
+      : { passed: false, lowestTried: rate, failedAt: s.failedAt, ...sustained };
+  }
+
+  // Peak RSS of the steps; the overload's own memory figures are reported with it.
+  results.peakRss = Object.fromEntries(sampler.peaks);
+
+  // Overload: flowgate alone at 3 x its capacity, then a probe at capacity / 4 until it is back.
+  const flowgate = systems.find((s) => s.key === 'flowgate' && Object.values(s.procs).every(alive));
+  if (flowgate && overloadSeconds > 0) {
+    // Capacity = the p99 capacity of the step search; peak = the most 200s per second flowgate
+    // delivered in any step (whatever the latency), the yardstick for goodput under overload.
+    const cap = results.capacity.flowgate;
+    const peak = Math.max(...results.steps.filter((r) => r.key === 'flowgate').map((r) => r.throughput));
+    const capacity = cap.passed ? cap.rate : cap.lowestTried;
+    const rate = Number(process.env.BENCH_OVERLOAD_RATE ?? 3 * capacity);
+    const probeRate = Math.max(10, Math.round(capacity / 4));
+    log(`overload: probe at ${probeRate}/s, then ${rate}/s for ${overloadSeconds} s`);
+    const baseline = await flowgate.offer(probeRate, stepSeconds);
+    await settle(flowgate);
+    const names = ['gateway', 'processor'];
+    const cpu0 = totalCpu(flowgate.pids());
+    const loadCpu0 = cpuSeconds(loadChild.pid) ?? 0;
+    // Who had the CPU while overloaded (on a small machine, Kafka starving is a possible cause).
+    const watched = { gateway: flowgate.procs.gateway.pid, processor: flowgate.procs.processor.pid, kafka: kafkaPid, 'load generator': loadChild.pid };
+    const watched0 = Object.fromEntries(Object.entries(watched).map(([n, pid]) => [n, pid ? cpuSeconds(pid) ?? 0 : 0]));
+    const wall0 = performance.now();
+    const endRecording = sampler.record(names);
+    const connections = Number(process.env.BENCH_OVERLOAD_CONNECTIONS ?? 4096);
+    // The gateway's own view, once a second: requests in flight and refusals by reason.
+    const gatewayView = [];
+    const viewStarted = performance.now();
+    let viewing = true;
+    const watch = (async () => {
+      while (viewing) {
+        const t = (performance.now() - viewStarted) / 1000;
+        try {
+          const text = await (await fetch(`${flowgate.url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+          const inflight = Number(/^flowgate_gateway_inflight_requests(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
+          const refused = [...text.matchAll(/^flowgate_gateway_admission_rejections_total\{[^}]*reason="([^"]+)"[^}]*\} (\S+)$/gm)]
+            .reduce((acc, [, reason, n]) => ({ ...acc, [reason]: Number(n) }), {});
+          gatewayView.push({ t, inflight, refused });
+        } catch {
+          gatewayView.push({ t, unreachable: true });
+        }
+        await sleep(1_000);
+      }
+    })();
+    // 15 s client timeout: longer than the gateway's 10 s deadline, so its 504s show.
+    const out = await load.call('overload', {
+      url: flowgate.url, path: '/v1/echo', body, rate, seconds: overloadSeconds, connections, timeoutMs: 15_000,
+      probeRate, probeMaxSeconds, baselineP50: baseline.p50,
+    });
+    const overloadWall = (performance.now() - wall0) / 1000;
+    const cpuPctDuring = Object.fromEntries(Object.entries(watched).map(([n, pid]) =>
+      [n, pid ? (((cpuSeconds(pid) ?? 0) - watched0[n]) / overloadWall) * 100 : undefined]));
+    viewing = false;
+    await watch;
+    const cpu = totalCpu(flowgate.pids()) - cpu0;
+    const loadGeneratorCpuPct = (((cpuSeconds(loadChild.pid) ?? 0) - loadCpu0) / ((performance.now() - wall0) / 1000)) * 100;
+    await settle(flowgate, 10_000);
+    const rss = endRecording();
+    const series = (name) => {
+      const values = rss.map((r) => r[name]).filter((v) => v !== undefined);
+      return { start: values[0], peak: Math.max(...values), end: values[values.length - 1] };
+    };
+    results.overload = {
+      capacity, sustainedRate: cap.sustainedRate, peak, rate, seconds: overloadSeconds, connections, probeRate, probeMaxSeconds, windowMs: 500,
+      baselineP50: baseline.p50, baselineP99: baseline.p99, thresholdMs: out.thresholdMs,
+      result: out.overload, probe: out.probe, recoverySeconds: out.recoverySeconds, windows: out.windows,
+      goodput: out.overload.goodputDuring, share503: (out.overload.statuses['503'] ?? 0) / out.overload.sent,
+      cpuPer1k: (cpu / Math.max(1, out.overload.ok + out.probe.ok)) * 1000, loadGeneratorCpuPct,
+      gatewayRss: series('gateway'), processorRss: series('processor'), rssTimeline: rss.filter((_, i) => i % 5 === 0),
+      cpuPctDuring, gatewayView, maxInflight: Math.max(0, ...gatewayView.map((v) => v.inflight ?? 0)),
+    };
+    const o = results.overload;
+    log(`overload: ${o.goodput.toFixed(0)} ok/s (${(o.goodput / peak).toFixed(2)} × peak), 503 ${(o.share503 * 100).toFixed(1)}%, ` +
+      `503 p99 ${out.overload.byStatus['503']?.p99?.toFixed(1) ?? '–'} ms, recovered ${o.recoverySeconds ?? `> ${probeMaxSeconds}`} s`);
+  }
+
+  results.peakRssWithOverload = Object.fromEntries(sampler.peaks);
+  results.deaths = deaths;
+  results.machine.loadAfter = loadavg();
+  results.targets = targets(results);
+  const report = markdown(results);
+  console.log(`\n${report}\n`);
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify({ seconds, rows, at: new Date().toISOString() }, null, 2));
-  writeFileSync(join(root, 'bench/results/latest.md'), `${table}\n`);
+  writeFileSync(join(root, 'bench/results/latest.md'), `${report}\n`);
+  writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
+  writeFileSync(join(root, 'bench/results/latency.png'), plotResults(results));
+  log('wrote bench/results/latest.md, latest.json, latency.png');
+} catch (error) {
+  // After a signal, a failing step is just the shutdown under way.
+  if (!stopping) {
+    log(`bench failed: ${error.stack ?? error}`);
+    process.exitCode = 1;
+  }
 } finally {
   await stopAll();
 }
