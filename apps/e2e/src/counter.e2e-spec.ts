@@ -18,6 +18,23 @@ describe('counter route (keyed state)', () => {
   const counter = (body: unknown) => post(`${gateway.url}/v1/counter`, body, { 'x-timeout-ms': '30000' });
   const get = (key: string) => post(`${gateway.url}/v1/counter-get`, { key }, { 'x-timeout-ms': '30000' });
 
+  /**
+   * Increments each key `perKey` times, one request after the other per key, keys in parallel.
+   * `seen[key]` collects the value each caller got back (a negative entry is a non-200 status).
+   */
+  function incrementEach(keys: string[], perKey: number) {
+    const seen: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+    const load = Promise.all(
+      keys.map(async (key) => {
+        for (let i = 0; i < perKey; i++) {
+          const res = await post(`${gateway.url}/v1/counter`, { key }, { 'x-timeout-ms': '60000' });
+          seen[key].push(res.status === 200 ? (res.json as { value: number }).value : -res.status);
+        }
+      }),
+    );
+    return { seen, load };
+  }
+
   it('adds and reads per key', async () => {
     expect((await counter({ key: 'a' })).json).toEqual({ key: 'a', value: 1 });
     expect((await counter({ key: 'a', by: 5 })).json).toEqual({ key: 'a', value: 6 });
@@ -49,15 +66,7 @@ describe('counter route (keyed state)', () => {
   it('is exactly-once across crashes: every increment counted once', async () => {
     const keys = ['x1', 'x2', 'x3', 'x4'];
     const perKey = 30;
-    const seen: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-    const load = Promise.all(
-      keys.map(async (key) => {
-        for (let i = 0; i < perKey; i++) {
-          const res = await post(`${gateway.url}/v1/counter`, { key }, { 'x-timeout-ms': '60000' });
-          seen[key].push(res.status === 200 ? (res.json as { value: number }).value : -res.status);
-        }
-      }),
-    );
+    const { seen, load } = incrementEach(keys, perKey);
     for (const pause of [800, 1_500]) {
       await sleep(pause);
       processor.kill('SIGKILL');
@@ -66,8 +75,7 @@ describe('counter route (keyed state)', () => {
     }
     await load;
     for (const key of keys) {
-      // Each caller saw the value its own increment produced: 1, 2, … with no gap or repeat
-      // (a negative entry is a non-200 status).
+      // Each caller saw the value its own increment produced: 1, 2, … with no gap or repeat.
       expect({ key, seen: seen[key] }).toEqual({ key, seen: Array.from({ length: perKey }, (_, i) => i + 1) });
       expect((await get(key)).json).toEqual({ key, value: perKey });
     }
@@ -76,15 +84,7 @@ describe('counter route (keyed state)', () => {
   it('stays exact while a processor joins and another leaves (rebalance)', async () => {
     const keys = ['r1', 'r2', 'r3', 'r4'];
     const perKey = 40;
-    const seen: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-    const load = Promise.all(
-      keys.map(async (key) => {
-        for (let i = 0; i < perKey; i++) {
-          const res = await post(`${gateway.url}/v1/counter`, { key }, { 'x-timeout-ms': '60000' });
-          seen[key].push(res.status === 200 ? (res.json as { value: number }).value : -res.status);
-        }
-      }),
-    );
+    const { seen, load } = incrementEach(keys, perKey);
     await sleep(700);
     const second = await cluster.start('processor');
     await sleep(1_000);
