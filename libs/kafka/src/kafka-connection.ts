@@ -54,8 +54,8 @@ export class KafkaConnection {
     });
   }
 
-  /** The producer itself, for the stream runtime's own batches (they bypass the batching). */
-  get producerForTransactions(): Producer {
+  /** The kafkajs producer itself, for the stream runtime's own batches (they bypass the batching). */
+  get rawProducer(): Producer {
     return this.producer;
   }
 

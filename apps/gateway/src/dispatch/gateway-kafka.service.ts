@@ -31,7 +31,7 @@ export class GatewayKafka {
     metrics.kafkaUp.set(1);
     this.connection.health.onChange((up) => {
       metrics.kafkaUp.set(up ? 1 : 0);
-      if (up) this.logger.log('kafka is reachable again');
+      if (up) this.logger.log(`kafka is reachable again (last probe error: ${this.connection.health.lastError ?? 'none'})`);
       else this.logger.error('kafka unreachable: answering 503 until a probe succeeds');
     });
     readiness.register('kafka', () => this.connection.isConnected && this.connection.health.isUp);

@@ -124,7 +124,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       mode: this.config.FLOWGATE_PROCESSING,
       prefix: this.config.FLOWGATE_TOPIC_PREFIX,
       sourceTopic,
-      sharedProducer: this.kafka.connection.producerForTransactions,
+      sharedProducer: this.kafka.connection.rawProducer,
       handle: async (record, run) => {
         if (events && headerString(record.headers, HEADERS.route) === undefined) return this.requests.handleEvent(record, run);
         return (await this.requests.handle(record, (route) => (routes.includes(route) ? run : undefined))).outputs;
