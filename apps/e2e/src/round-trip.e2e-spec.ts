@@ -64,6 +64,8 @@ describe('request path: HTTP -> Kafka -> processor -> Kafka -> HTTP', () => {
     expect(text).toMatch(/flowgate_gateway_request_duration_seconds_bucket/);
     expect(text).toMatch(/flowgate_gateway_produce_batch_size_bucket/);
     expect(await gateway.metric('flowgate_gateway_inflight_limit')).toBe(1024);
+    expect(await processor.metric('flowgate_processor_operator_records_total', { job: 'echo', operator: 'echo', direction: 'out' })).toBeGreaterThanOrEqual(1);
+    expect(await processor.metric('flowgate_processor_operator_duration_seconds_count', { job: 'delay', operator: 'wait' })).toBeGreaterThanOrEqual(1);
   });
 
   it('shows every job as a graph on GET /topology', async () => {

@@ -14,6 +14,8 @@ export class ProcessorMetrics {
   readonly batchDuration: Histogram<'job'>;
   readonly stateEntries: Gauge<'job'>;
   readonly restoreDuration: Histogram<'job'>;
+  readonly operatorRecords: Counter<'job' | 'operator' | 'direction'>;
+  readonly operatorDuration: Histogram<'job' | 'operator'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -69,6 +71,19 @@ export class ProcessorMetrics {
       name: 'flowgate_processor_state_entries',
       help: 'Keyed state entries held for the partitions this processor owns, by job.',
       labelNames: ['job'],
+      registers,
+    });
+    this.operatorRecords = new Counter({
+      name: 'flowgate_processor_operator_records_total',
+      help: 'Values into and out of each operator of each job (direction: in, out).',
+      labelNames: ['job', 'operator', 'direction'],
+      registers,
+    });
+    this.operatorDuration = new Histogram({
+      name: 'flowgate_processor_operator_duration_seconds',
+      help: 'Time an operator took for the values of one input record.',
+      labelNames: ['job', 'operator'],
+      buckets: LATENCY_BUCKETS,
       registers,
     });
     this.restoreDuration = new Histogram({

@@ -15,6 +15,12 @@ describe('jobs', () => {
     expect(await runOperators(words, 'Hello  World', ctx)).toEqual(['hello@0', 'world@0']);
   });
 
+  it('reports values in and out of each operator', async () => {
+    const seen: string[] = [];
+    await runOperators(words, 'a b', ctx, { observe: (op, counts) => seen.push(`${op}:${counts.in}>${counts.out}`) });
+    expect(seen).toEqual(['split:1>2', 'non-empty:2>2', 'by word:2>2', 'tag:2>2']);
+  });
+
   it('drops what a filter rejects', async () => {
     expect(await runOperators(words, '   ', ctx)).toEqual([]);
   });

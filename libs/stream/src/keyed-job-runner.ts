@@ -3,7 +3,7 @@ import { ConsumedRecord, OutgoingRecord } from '@flowgate/kafka';
 import { changelogTopic } from './changelog';
 import type { Job, RecordContext } from './job';
 import { PartitionTask, ProcessingMode } from './partition-task';
-import { runOperators } from './run-operators';
+import { OperatorObserver, runOperators } from './run-operators';
 
 /** Runs the job on one record with its partition's state; what the app makes of the results. */
 export type RecordHandler = (
@@ -28,6 +28,7 @@ export interface KeyedJobRunnerOptions {
   readonly sharedProducer: Producer;
   readonly handle: RecordHandler;
   readonly observer: KeyedJobObserver;
+  readonly observeOperator?: OperatorObserver;
 }
 
 /**
@@ -89,7 +90,10 @@ export class KeyedJobRunner {
           let failed = true;
           const run = async (input: unknown, ctx: RecordContext) => {
             failed = true;
-            const results = await runOperators(this.options.job, input, ctx, { store: task.state, emit: (out) => emitted.push(out) });
+            const results = await runOperators(this.options.job, input, ctx, {
+              keyed: { store: task.state, emit: (out) => emitted.push(out) },
+              observe: this.options.observeOperator,
+            });
             failed = false;
             return results;
           };

@@ -8,6 +8,14 @@ export interface KeyedRun {
   readonly emit: (record: OutgoingRecord) => void;
 }
 
+/** Told, per operator and input record, how many values went in and out and how long it took. */
+export type OperatorObserver = (operator: string, counts: { in: number; out: number }, seconds: number) => void;
+
+export interface RunOptions {
+  readonly keyed?: KeyedRun;
+  readonly observe?: OperatorObserver;
+}
+
 const PARTITION_KEY = '\u0000partition';
 
 /**
@@ -18,9 +26,11 @@ const PARTITION_KEY = '\u0000partition';
  * @example
  * await runOperators(echoJob, { hello: 'world' }, ctx); // [{ hello: 'world', result: 'ok', ... }]
  */
-export async function runOperators(job: Job, input: unknown, ctx: RecordContext, keyed?: KeyedRun): Promise<unknown[]> {
+export async function runOperators(job: Job, input: unknown, ctx: RecordContext, options: RunOptions = {}): Promise<unknown[]> {
+  const { keyed, observe } = options;
   let values: { value: unknown; ctx: RecordContext }[] = [{ value: input, ctx }];
   for (const op of job.operators) {
+    const started = observe ? process.hrtime.bigint() : 0n;
     const next: { value: unknown; ctx: RecordContext }[] = [];
     for (const item of values) {
       switch (op.kind) {
@@ -41,6 +51,7 @@ export async function runOperators(job: Job, input: unknown, ctx: RecordContext,
           break;
       }
     }
+    observe?.(op.name, { in: values.length, out: next.length }, Number(process.hrtime.bigint() - started) / 1e9);
     values = next;
   }
   return values.map((item) => item.value);

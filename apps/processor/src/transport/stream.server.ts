@@ -6,7 +6,7 @@ import { groupNames, HEADERS, headerString, isRouteName, RouteName, routeTopic }
 import { Readiness } from '@flowgate/http';
 import { ConsumedRecord, ensureTopics, ParallelConsumer } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
-import { changelogTopic, isKeyed, Job, job, KeyedJobRunner, runOperators } from '@flowgate/stream';
+import { changelogTopic, isKeyed, Job, job, KeyedJobRunner, OperatorObserver, runOperators } from '@flowgate/stream';
 import { JOBS } from '../jobs/jobs.token';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
 import { ProcessorKafka } from './processor-kafka.service';
@@ -125,6 +125,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       prefix: this.config.FLOWGATE_TOPIC_PREFIX,
       sourceTopic,
       sharedProducer: this.kafka.connection.rawProducer,
+      observeOperator: this.observeOperator(keyedJob),
       handle: async (record, run) => {
         if (events && headerString(record.headers, HEADERS.route) === undefined) return this.requests.handleEvent(record, run);
         return (await this.requests.handle(record, (route) => (routes.includes(route) ? run : undefined))).outputs;
@@ -149,6 +150,16 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     return runner;
   }
 
+  /** Per-operator records and latency of one job, as metrics. */
+  private observeOperator(observed: Job): OperatorObserver {
+    const { operatorRecords, operatorDuration } = this.metrics;
+    return (operator, counts, seconds) => {
+      operatorRecords.inc({ job: observed.name, operator, direction: 'in' }, counts.in);
+      operatorRecords.inc({ job: observed.name, operator, direction: 'out' }, counts.out);
+      operatorDuration.observe({ job: observed.name, operator }, seconds);
+    };
+  }
+
   /** The stateless job serving a route on the shared requests topic. */
   private runner(route: RouteName, record: ConsumedRecord) {
     const routeJob = this.routeJobs.get(route);
@@ -156,7 +167,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       if (routeJob) this.log.warn(`record ${record.partition}/${record.offset}: keyed route ${route} arrived on the shared topic`);
       return undefined;
     }
-    return (value: unknown, ctx: Parameters<typeof runOperators>[2]) => runOperators(routeJob, value, ctx);
+    return (value: unknown, ctx: Parameters<typeof runOperators>[2]) => runOperators(routeJob, value, ctx, { observe: this.observeOperator(routeJob) });
   }
 
   /** Declared jobs, plus each `@MessagePattern(route)` handler as a job of one operator. */
