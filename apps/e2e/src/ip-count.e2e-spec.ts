@@ -46,11 +46,12 @@ function runIpCount(processors: number) {
     const cluster = new Cluster(`ip-count-${processors}`);
     const records = new KafkaRecords(`ip-count-${processors}`);
     let gateway: AppProcess;
+    const processorApps: AppProcess[] = [];
     // Aligned to a window, far enough back that no window of it is "now".
     const t0 = Math.floor(Date.now() / 5_000) * 5_000 - 10 * 60_000;
 
     beforeAll(async () => {
-      for (let i = 0; i < processors; i++) await cluster.start('processor');
+      for (let i = 0; i < processors; i++) processorApps.push(await cluster.start('processor'));
       gateway = await cluster.start('gateway');
     });
     afterAll(async () => {
@@ -81,6 +82,9 @@ function runIpCount(processors: number) {
       expect(new Set(closed.map((w) => `${w.ip}/${w.start}`)).size).toBe(closed.length);
       await eventually(() => lateTail.records.length >= IPS.length, 20_000, 'late events on the side output');
       expect(lateTail.records).toHaveLength(IPS.length);
+      let late = 0;
+      for (const processor of processorApps) late += await processor.metric('flowgate_processor_output_records_total', { job: 'ip-count', topic: 'ip-counts.late' });
+      expect(late).toBe(IPS.length);
       await closedTail.stop();
       await lateTail.stop();
     }, 120_000);

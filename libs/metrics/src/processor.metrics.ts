@@ -15,6 +15,7 @@ export class ProcessorMetrics {
   readonly stateEntries: Gauge<'job'>;
   readonly restoreDuration: Histogram<'job'>;
   readonly operatorRecords: Counter<'job' | 'operator' | 'direction'>;
+  readonly outputRecords: Counter<'job' | 'topic'>;
   readonly operatorDuration: Histogram<'job' | 'operator'>;
 
   constructor(registry: Registry) {
@@ -77,6 +78,12 @@ export class ProcessorMetrics {
       name: 'flowgate_processor_operator_records_total',
       help: 'Values into and out of each operator of each job (direction: in, out).',
       labelNames: ['job', 'operator', 'direction'],
+      registers,
+    });
+    this.outputRecords = new Counter({
+      name: 'flowgate_processor_output_records_total',
+      help: 'Records keyed jobs wrote, by job and topic without the prefix (e.g. ip-counts.late: late events).',
+      labelNames: ['job', 'topic'],
       registers,
     });
     this.operatorDuration = new Histogram({

@@ -14,7 +14,8 @@ export type RecordHandler = (
 export interface KeyedJobObserver {
   onAssigned(partitions: number[]): void;
   onRestored(partition: number, changes: number, seconds: number): void;
-  onBatch(partition: number, records: number, seconds: number): void;
+  /** A batch was committed; `outputs` is what it wrote besides state (replies, emitted records). */
+  onBatch(partition: number, records: number, seconds: number, outputs: readonly OutgoingRecord[]): void;
   onCommitFailed(partition: number, error: unknown): void;
 }
 
@@ -120,7 +121,7 @@ export class KeyedJobRunner {
           throw error;
         }
         resolveOffset(last);
-        this.options.observer.onBatch(batch.partition, batch.messages.length, Number(process.hrtime.bigint() - batchStarted) / 1e9);
+        this.options.observer.onBatch(batch.partition, batch.messages.length, Number(process.hrtime.bigint() - batchStarted) / 1e9, outputs);
         await heartbeat();
       },
     });

@@ -115,6 +115,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
 
   private keyedRunner(keyedJob: Job): KeyedJobRunner {
     const { name } = keyedJob;
+    const prefix = this.config.FLOWGATE_TOPIC_PREFIX;
     const routes = keyedJob.source.kind === 'routes' ? keyedJob.source.routes : [];
     const events = keyedJob.source.kind === 'routes' && keyedJob.source.events;
     const sourceTopic = routeTopic(routes[0], this.config.FLOWGATE_TOPIC_PREFIX);
@@ -136,8 +137,9 @@ export class StreamServer extends Server implements CustomTransportStrategy {
           this.metrics.restoreDuration.observe({ job: name }, seconds);
           this.log.log(`job ${name}: partition ${partition} restored (${changes} changes, ${seconds.toFixed(2)} s)`);
         },
-        onBatch: (_partition, _records, seconds) => {
+        onBatch: (_partition, _records, seconds, outputs) => {
           this.metrics.batchCommits.inc({ job: name, result: 'committed' });
+          for (const { topic } of outputs) this.metrics.outputRecords.inc({ job: name, topic: topic.slice(prefix.length) });
           this.metrics.batchDuration.observe({ job: name }, seconds);
           this.metrics.stateEntries.set({ job: name }, runner.stateSize);
         },
