@@ -100,6 +100,16 @@ export function headerString(headers: WireHeaders | undefined, name: string): st
   return first === undefined ? undefined : first.toString();
 }
 
+/** Every header as a string (the first value of a repeated one). */
+export function headerStrings(headers: WireHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers ?? {})) {
+    const value = headerString(headers, name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 function required(headers: WireHeaders | undefined, name: string): string {
   const value = headerString(headers, name);
   if (value === undefined || value === '') throw new ProtocolError(`header ${name} is missing`);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Admin, Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { headerStrings } from '@flowgate/contracts';
 import { stackEnv } from './stack';
 
 /** A record as read back from a topic, headers decoded to strings. */
@@ -112,7 +113,7 @@ export class TopicTail {
           offset: message.offset,
           key: message.key?.toString('utf8') ?? null,
           value: message.value?.toString('utf8') ?? null,
-          headers: decodeHeaders(message.headers),
+          headers: headerStrings(message.headers),
         });
       },
     });
@@ -133,15 +134,6 @@ export class TopicTail {
   async stop(): Promise<void> {
     await this.consumer.disconnect();
   }
-}
-
-function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { coreTopics, kafkaSecurity, ProcessorConfig } from '@flowgate/config';
-import { encodeReplyHeaders, HEADERS, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames, WireHeaders } from '@flowgate/contracts';
+import { encodeReplyHeaders, HEADERS, headerStrings, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
 import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount } from '@flowgate/kafka';
 import { ProcessorMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
 import { METRICS_REGISTRY } from '@flowgate/http';
@@ -78,7 +78,7 @@ export class ProcessorKafka {
       key: record.key,
       value: record.value ?? Buffer.alloc(0),
       headers: {
-        ...stringHeaders(record.headers),
+        ...headerStrings(record.headers),
         [HEADERS.dlqReason]: reason.slice(0, 1_000),
         [HEADERS.dlqSource]: `${record.topic}/${record.partition}/${record.offset}`,
       },
@@ -114,13 +114,3 @@ export class ProcessorKafka {
     }
   }
 }
-
-function stringHeaders(headers: WireHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
-}
-
