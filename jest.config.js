@@ -14,7 +14,7 @@ module.exports = {
     { displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'], moduleNameMapper, transform, testEnvironment: 'node' },
     {
       displayName: 'e2e',
-      testMatch: ['<rootDir>/apps/*/src/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.e2e-spec.ts'],
       moduleNameMapper,
       transform,
       testEnvironment: 'node',

@@ -46,6 +46,7 @@ export function coreTopics(env = process.env) {
     { topic: `${prefix}access-log`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
     { topic: `${prefix}replies`, numPartitions: Number(env.FLOWGATE_REPLY_PARTITIONS ?? 16) },
     { topic: `${prefix}dlq`, numPartitions: 1 },
+    { topic: `${prefix}timeouts`, numPartitions: 1 },
   ];
 }
 

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { RequestDispatcher } from './dispatch/request-dispatcher.service';
 import { GatewayKafka } from './dispatch/gateway-kafka.service';
+import { GatewayRegistry } from './registry/gateway-registry.service';
 import { ReplySlotService } from './replies/reply-slot.service';
 
 /**
@@ -17,9 +18,11 @@ export class GatewayLifecycle implements BeforeApplicationShutdown, OnApplicatio
     private readonly kafka: GatewayKafka,
     private readonly replies: ReplySlotService,
     private readonly dispatcher: RequestDispatcher,
+    private readonly registry: GatewayRegistry,
   ) {}
 
   async start(): Promise<void> {
+    this.registry.start();
     await this.kafka.start();
     await this.replies.start();
   }
@@ -33,5 +36,6 @@ export class GatewayLifecycle implements BeforeApplicationShutdown, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     await this.replies.stop();
     await this.kafka.close();
+    this.registry.stop();
   }
 }

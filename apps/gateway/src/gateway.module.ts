@@ -11,7 +11,10 @@ import { GATEWAY_CONFIG, GATEWAY_METRICS } from './gateway.tokens';
 import { ProblemFilter } from './http/problem.filter';
 import { IngestController } from './ingest/ingest.controller';
 import { Responder } from './http/responder.service';
+import { RequestStatusController } from './http/request-status.controller';
 import { RouteController } from './http/route.controller';
+import { GatewayRegistry } from './registry/gateway-registry.service';
+import { RegisteredDispatch } from './registry/registered-dispatch.service';
 import { ReplySlotService } from './replies/reply-slot.service';
 
 @Module({})
@@ -20,7 +23,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [HealthModule.forRoot(registry)],
-      controllers: [RouteController, IngestController],
+      controllers: [RouteController, RequestStatusController, IngestController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_METRICS, useValue: new GatewayMetrics(registry) },
@@ -37,6 +40,8 @@ export class GatewayModule {
         GatewayKafka,
         ReplySlotService,
         RequestDispatcher,
+        GatewayRegistry,
+        RegisteredDispatch,
         Responder,
         GatewayLifecycle,
       ],

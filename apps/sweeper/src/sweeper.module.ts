@@ -1,15 +1,34 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { SweeperConfig } from '@flowgate/config';
 import { HealthModule } from '@flowgate/http';
-import type { Registry } from '@flowgate/metrics';
+import { Registry, SweeperMetrics } from '@flowgate/metrics';
+import { DeadlineSweeper } from './sweep/deadline-sweeper.service';
+import { ResultRecorder } from './sweep/result-recorder.service';
+import { SweeperKafka } from './sweep/sweeper-kafka.service';
+import { SweeperStore } from './sweep/sweeper-store.service';
+import { SweeperLifecycle } from './sweeper.lifecycle';
+import { SWEEPER_CONFIG, SWEEPER_METRICS } from './sweeper.tokens';
 
 /**
- * The sweeper will own deadlines that outlive a connection (async requests, requests of dead
- * gateways, stale leases). For now it is only a process with health and metrics, so
- * deployments and `npm start` already include it.
+ * The sweeper owns deadlines that outlive a connection: it times out registered requests past
+ * their deadline (publishing `<prefix>timeouts`), and records the outcome of async replies in
+ * the registry. Run two or more: they share the work without doing any of it twice.
  */
 @Module({})
 export class SweeperModule {
-  static forRoot(registry: Registry): DynamicModule {
-    return { module: SweeperModule, imports: [HealthModule.forRoot(registry)] };
+  static forRoot(config: SweeperConfig, registry: Registry): DynamicModule {
+    return {
+      module: SweeperModule,
+      imports: [HealthModule.forRoot(registry)],
+      providers: [
+        { provide: SWEEPER_CONFIG, useValue: config },
+        { provide: SWEEPER_METRICS, useValue: new SweeperMetrics(registry) },
+        SweeperStore,
+        SweeperKafka,
+        ResultRecorder,
+        DeadlineSweeper,
+        SweeperLifecycle,
+      ],
+    };
   }
 }

@@ -65,5 +65,6 @@ export function coreTopics(config: { FLOWGATE_TOPIC_PREFIX: string; FLOWGATE_REQ
     ...requestTopics(prefix).map((topic) => ({ topic, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS })),
     { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
     { topic: topics.dlq, numPartitions: 1 },
+    { topic: topics.timeouts, numPartitions: 1 },
   ];
 }

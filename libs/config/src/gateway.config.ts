@@ -1,8 +1,10 @@
 import { COMMON_ENV, kafkaSecurity } from './common.config';
-import { EnvValues, int, optionalInt, readEnv, str } from './env-reader';
+import { ConfigError, EnvValues, int, optionalInt, readEnv, str } from './env-reader';
+import { REGISTRY_ENV } from './registry.config';
 
 export const GATEWAY_ENV = {
   ...COMMON_ENV,
+  ...REGISTRY_ENV,
   FLOWGATE_GATEWAY_PORT: int({ default: 8080, min: 0, max: 65_535, description: 'HTTP port of the gateway.' }),
   FLOWGATE_GATEWAY_HOST: str({ default: '0.0.0.0', description: 'Address the gateway listens on.' }),
   FLOWGATE_DEFAULT_TIMEOUT_MS: int({
@@ -37,6 +39,14 @@ export const GATEWAY_ENV = {
     default: 15_000, min: 1_000, max: 600_000,
     description: 'Time-to-live of the reply-partition lease; renewed every third of it.',
   }),
+  FLOWGATE_ASYNC_TIMEOUT_MS: int({
+    default: 60_000, min: 1, max: 3_600_000,
+    description: 'Deadline of an async (Prefer: respond-async) request that sends no X-Timeout-Ms.',
+  }),
+  FLOWGATE_IDEMPOTENCY_TTL_S: int({
+    default: 86_400, min: 1, max: 30 * 86_400,
+    description: 'How long an Idempotency-Key is remembered.',
+  }),
 } as const;
 
 export type GatewayConfig = EnvValues<typeof GATEWAY_ENV>;
@@ -44,5 +54,10 @@ export type GatewayConfig = EnvValues<typeof GATEWAY_ENV>;
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const config = readEnv(GATEWAY_ENV, env);
   kafkaSecurity(config); // cross-variable checks, at boot like the others
+  for (const name of ['FLOWGATE_DEFAULT_TIMEOUT_MS', 'FLOWGATE_ASYNC_TIMEOUT_MS'] as const) {
+    if (config[name] > config.FLOWGATE_MAX_TIMEOUT_MS) {
+      throw new ConfigError([`${name}=${config[name]} is above FLOWGATE_MAX_TIMEOUT_MS=${config.FLOWGATE_MAX_TIMEOUT_MS}`]);
+    }
+  }
   return config;
 }

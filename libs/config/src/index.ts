@@ -2,4 +2,5 @@ export * from './common.config';
 export * from './env-reader';
 export * from './gateway.config';
 export * from './processor.config';
+export * from './registry.config';
 export * from './sweeper.config';

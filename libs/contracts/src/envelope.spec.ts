@@ -17,9 +17,13 @@ describe('wire envelope', () => {
     expect(decodeRequestHeaders(asBuffers(encodeRequestHeaders(meta)))).toEqual(meta);
   });
 
-  it('round-trips reply metadata', () => {
-    const reply = { requestId: 'req-1', status: 201, outcome: 'result' as const, contentType: 'application/json' };
+  it.each(['sync', 'async'] as const)('round-trips reply metadata (%s)', (replyMode) => {
+    const reply = { requestId: 'req-1', status: 201, outcome: 'result' as const, contentType: 'application/json', replyMode };
     expect(decodeReplyHeaders(asBuffers(encodeReplyHeaders(reply)))).toEqual(reply);
+  });
+
+  it('reads a reply without a reply mode as sync (a processor that answers sync requests only)', () => {
+    expect(decodeReplyHeaders({ 'fg-request-id': 'a', 'fg-status': '200', 'fg-outcome': 'result' }).replyMode).toBe('sync');
   });
 
   it.each([

@@ -25,6 +25,8 @@ export interface ReplyMeta {
   readonly status: number;
   readonly outcome: ReplyOutcome;
   readonly contentType: string;
+  /** The request's reply mode, echoed: `async` replies are recorded in the request registry. */
+  readonly replyMode: ReplyMode;
 }
 
 /** Thrown when a record does not follow the wire protocol; such records go to the DLQ. */
@@ -75,6 +77,7 @@ export function encodeReplyHeaders(meta: ReplyMeta): Record<string, string> {
     [HEADERS.status]: String(meta.status),
     [HEADERS.outcome]: meta.outcome,
     [HEADERS.contentType]: meta.contentType,
+    [HEADERS.replyMode]: meta.replyMode,
   };
 }
 
@@ -91,6 +94,8 @@ export function decodeReplyHeaders(headers: WireHeaders | undefined): ReplyMeta 
     status,
     outcome,
     contentType: headerString(headers, HEADERS.contentType) ?? 'application/json',
+    // Optional on replies: a processor that does not echo it answers sync requests only.
+    replyMode: headerString(headers, HEADERS.replyMode) === 'async' ? 'async' : 'sync',
   };
 }
 

@@ -11,7 +11,10 @@ export const HEADERS = {
   deadline: 'fg-deadline',
   /** Partition of the replies topic owned by the gateway holding the connection. */
   replyPartition: 'fg-reply-partition',
-  /** `sync` (a caller is waiting) or `async`. */
+  /**
+   * `sync`: only the caller's connection waits for the reply. `async`: the outcome is also
+   * recorded in the request registry (a 202 caller, or an Idempotency-Key); echoed on the reply.
+   */
   replyMode: 'fg-reply-mode',
   /** W3C trace context, passed through untouched. */
   traceparent: 'traceparent',

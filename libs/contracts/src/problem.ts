@@ -20,14 +20,17 @@ export const PROBLEMS = {
   badBody: { status: 400, title: 'Invalid request body' },
   unknownRoute: { status: 404, title: 'Unknown route' },
   notFound: { status: 404, title: 'Not found' },
+  unknownRequest: { status: 404, title: 'Unknown request id' },
   methodNotAllowed: { status: 405, title: 'Method not allowed' },
   duplicateRequestId: { status: 409, title: 'Request id already in flight' },
   bodyTooLarge: { status: 413, title: 'Body too large' },
   unsupportedMediaType: { status: 415, title: 'Unsupported media type' },
+  idempotencyConflict: { status: 422, title: 'Idempotency key reused with another request' },
   handlerFailed: { status: 500, title: 'Handler failed' },
   overloaded: { status: 503, title: 'Gateway at capacity' },
   kafkaUnavailable: { status: 503, title: 'Kafka unavailable' },
   shuttingDown: { status: 503, title: 'Gateway shutting down' },
+  registryUnavailable: { status: 503, title: 'Request registry unavailable' },
   timeout: { status: 504, title: 'Deadline exceeded' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -9,6 +9,8 @@ export interface TopicNames {
   readonly dlq: string;
   /** Access-log events (`{"ts", "ip"}`, keyed by ip) from `POST /v1/ingest/access-log`. */
   readonly accessLog: string;
+  /** One record per request the registry marked `timed_out` (`{"id", "route", "deadline", "timedOutAt", "reason"}`, keyed by id). */
+  readonly timeouts: string;
   /** Closed 5 s windows of the ip-count job (`{"ip", "start", "end", "count"}`, keyed by ip). */
   readonly ipCounts: string;
 }
@@ -22,6 +24,7 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
     requests: `${prefix}requests`,
     replies: `${prefix}replies`,
     dlq: `${prefix}dlq`,
+    timeouts: `${prefix}timeouts`,
     accessLog: `${prefix}access-log`,
     ipCounts: `${prefix}ip-counts`,
   };
@@ -33,5 +36,7 @@ export function groupNames(prefix: string = DEFAULT_TOPIC_PREFIX) {
     processor: `${prefix}processor`,
     /** One single-member group per reply slot: kafkajs has no manual partition assignment. */
     replySlot: (slot: number) => `${prefix}gateway-reply-slot-${slot}`,
+    /** Sweepers share it: they record the outcomes of `async` replies in the registry. */
+    resultRecorder: `${prefix}sweeper-results`,
   };
 }

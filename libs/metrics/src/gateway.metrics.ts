@@ -15,6 +15,9 @@ export class GatewayMetrics {
   readonly replySlot: Gauge;
   readonly kafkaUp: Gauge;
   readonly ingestedEvents: Counter<'result'>;
+  readonly asyncAccepted: Counter<'route'>;
+  readonly idempotency: Counter<'result'>;
+  readonly registryCalls: Histogram<'op' | 'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -75,6 +78,25 @@ export class GatewayMetrics {
       name: 'flowgate_gateway_ingested_events_total',
       help: 'Access-log lines uploaded, by result (accepted, rejected).',
       labelNames: ['result'],
+      registers,
+    });
+    this.asyncAccepted = new Counter({
+      name: 'flowgate_gateway_async_accepted_total',
+      help: 'Requests answered 202 (Prefer: respond-async), by route; their outcome is in the registry.',
+      labelNames: ['route'],
+      registers,
+    });
+    this.idempotency = new Counter({
+      name: 'flowgate_gateway_idempotency_total',
+      help: 'Requests with an Idempotency-Key, by result (new, replayed, conflict).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.registryCalls = new Histogram({
+      name: 'flowgate_gateway_registry_seconds',
+      help: 'Time of each request-registry call in Redis, by operation and result (ok, error).',
+      labelNames: ['op', 'result'],
+      buckets: LATENCY_BUCKETS,
       registers,
     });
   }

@@ -3,3 +3,4 @@ export * from './latency-buckets';
 export * from './processor.metrics';
 export * from './producer.metrics';
 export * from './registry';
+export * from './sweeper.metrics';

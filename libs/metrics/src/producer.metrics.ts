@@ -7,7 +7,7 @@ export class ProducerMetrics {
   readonly produceDuration: Histogram;
   readonly produceErrors: Counter;
 
-  constructor(registry: Registry, component: 'gateway' | 'processor') {
+  constructor(registry: Registry, component: 'gateway' | 'processor' | 'sweeper') {
     const registers = [registry];
     this.batchSize = new Histogram({
       name: `flowgate_${component}_produce_batch_size`,

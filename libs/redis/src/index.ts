@@ -1,2 +1,3 @@
 export * from './redis-client';
 export * from './slot-lease';
+export * from './request-registry';

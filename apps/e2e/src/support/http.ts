@@ -21,6 +21,16 @@ export async function post(
     body: typeof body === 'string' ? body : JSON.stringify(body),
     ...(signal ? { signal } : {}),
   });
+  return read(response, started);
+}
+
+/** GETs a URL. */
+export async function get(url: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const started = Date.now();
+  return read(await fetch(url, { headers }), started);
+}
+
+async function read(response: Response, started: number): Promise<HttpResult> {
   const text = await response.text();
   let json: Record<string, unknown> | undefined;
   try {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
-import { encodeRequestHeaders, ProblemKind, RouteName, routeTopic } from '@flowgate/contracts';
+import { encodeRequestHeaders, ProblemKind, ReplyMode, RouteName, routeTopic } from '@flowgate/contracts';
 import { Readiness } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { InflightTable, Outcome, Pending } from '../admission/inflight-table';
@@ -15,10 +15,18 @@ export interface DispatchRequest {
   readonly body: Buffer;
   /** Kafka record key: the route's partition key. */
   readonly key: string;
-  readonly timeoutMs: number;
+  /** Absolute deadline, epoch ms: it travels in the record. */
+  readonly deadline: number;
   readonly traceparent?: string;
+  /** `async`: the reply is also recorded in the registry (default `sync`). */
+  readonly replyMode?: ReplyMode;
   /** Called once admitted, so the caller can cancel when its client goes away. */
   readonly onAdmitted: (pending: Pending) => void;
+}
+
+export interface WaitOptions {
+  /** Stop waiting for the reply at this time, before the deadline: the outcome is then `timeout`. */
+  readonly waitUntil?: number;
 }
 
 export interface Rejection {
@@ -53,14 +61,14 @@ export class RequestDispatcher {
     readiness.register('accepting', () => !this.draining);
   }
 
-  async dispatch(request: DispatchRequest): Promise<DispatchResult> {
+  async dispatch(request: DispatchRequest, options: WaitOptions = {}): Promise<DispatchResult> {
     const refusal = this.refusal();
     if (refusal) return refusal;
     const replyPartition = this.replies.partition!;
     const now = Date.now();
-    const deadline = now + request.timeoutMs;
+    const { deadline } = request;
 
-    const admission = await this.table.admit(request.requestId, deadline);
+    const admission = await this.table.admit(request.requestId, Math.min(deadline, options.waitUntil ?? deadline));
     if (admission === 'full') {
       return this.reject('overloaded', `${this.config.FLOWGATE_MAX_INFLIGHT} requests in flight`, 'full', 1);
     }
@@ -79,13 +87,15 @@ export class RequestDispatcher {
     return result;
   }
 
-  /** Refuse new requests; resolves when every pending one has its outcome. */
-  drain(): Promise<void> {
-    this.draining = true;
-    return this.table.drain();
+  /** Puts the request on Kafka without waiting for its reply (async calls): 'sent' once acknowledged. */
+  async send(request: Omit<DispatchRequest, 'onAdmitted'>): Promise<'sent' | Rejection> {
+    const refusal = this.refusal();
+    if (refusal) return refusal;
+    return this.produce(request, { deadline: request.deadline, replyPartition: this.replies.partition!, timestamp: Date.now() });
   }
 
-  private refusal(): Rejection | undefined {
+  /** Why a request cannot be sent now (draining, Kafka down, no reply partition); undefined if it can. */
+  refusal(): Rejection | undefined {
     if (this.draining) return this.reject('shuttingDown', 'the gateway is draining', 'draining', 1);
     if (!this.kafka.connection.health.isUp) {
       return this.reject('kafkaUnavailable', 'Kafka is unreachable; try again shortly', 'kafka_down', 1);
@@ -96,8 +106,14 @@ export class RequestDispatcher {
     return undefined;
   }
 
+  /** Refuse new requests; resolves when every pending one has its outcome. */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.table.drain();
+  }
+
   private async produce(
-    request: DispatchRequest,
+    request: Omit<DispatchRequest, 'onAdmitted'>,
     meta: { deadline: number; replyPartition: number; timestamp: number },
   ): Promise<'sent' | Rejection> {
     const record = {
@@ -110,7 +126,7 @@ export class RequestDispatcher {
         route: request.route,
         deadline: meta.deadline,
         replyPartition: meta.replyPartition,
-        replyMode: 'sync',
+        replyMode: request.replyMode ?? 'sync',
         ...(request.traceparent ? { traceparent: request.traceparent } : {}),
       }),
     };

@@ -1,29 +1,47 @@
 import { randomUUID } from 'node:crypto';
 import { isValidRequestId, REQUEST_ID_RULE } from '@flowgate/contracts';
+import { parseIdempotencyKey } from './idempotency-key';
+import { AsyncPreference, parsePrefer } from './prefer-header';
 
 export type CallerHeaders = Record<string, string | string[] | undefined>;
 
 export type ParsedHeaders =
-  | { readonly ok: true; readonly requestId: string; readonly timeoutMs: number; readonly traceparent?: string }
+  | {
+      readonly ok: true;
+      readonly requestId: string;
+      readonly timeoutMs: number;
+      readonly traceparent?: string;
+      /** Set when the caller sent `Prefer: respond-async`. */
+      readonly async?: AsyncPreference;
+      readonly idempotencyKey?: string;
+    }
   | { readonly ok: false; readonly requestId: string; readonly detail: string };
+
+export interface HeaderLimits {
+  readonly defaultTimeoutMs: number;
+  /** Deadline of an async request without X-Timeout-Ms. */
+  readonly asyncTimeoutMs: number;
+  readonly maxTimeoutMs: number;
+}
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
- * Reads X-Request-Id, X-Timeout-Ms and traceparent. A bad request id is replaced by a generated
- * one so the error response can still be correlated.
+ * Reads X-Request-Id, X-Timeout-Ms, traceparent, Prefer and Idempotency-Key. A bad request id is
+ * replaced by a generated one so the error response can still be correlated.
  */
-export function parseCallerHeaders(
-  headers: CallerHeaders,
-  limits: { defaultTimeoutMs: number; maxTimeoutMs: number },
-): ParsedHeaders {
+export function parseCallerHeaders(headers: CallerHeaders, limits: HeaderLimits): ParsedHeaders {
   const sentId = single(headers['x-request-id']);
   const requestId = sentId !== undefined && isValidRequestId(sentId) ? sentId : randomUUID();
   if (sentId !== undefined && sentId !== requestId) {
     return { ok: false, requestId, detail: `X-Request-Id must be ${REQUEST_ID_RULE}` };
   }
+  const prefer = parsePrefer(headers['prefer']);
+  if (!prefer.ok) return { ok: false, requestId, detail: prefer.detail };
+  const idempotency = parseIdempotencyKey(headers['idempotency-key']);
+  if (!idempotency.ok) return { ok: false, requestId, detail: idempotency.detail };
   const sentTimeout = single(headers['x-timeout-ms']);
-  let timeoutMs = limits.defaultTimeoutMs;
+  let timeoutMs = prefer.async ? limits.asyncTimeoutMs : limits.defaultTimeoutMs;
   if (sentTimeout !== undefined) {
     timeoutMs = /^\d{1,10}$/.test(sentTimeout.trim()) ? Number(sentTimeout) : NaN;
     if (!(timeoutMs >= 1 && timeoutMs <= limits.maxTimeoutMs)) {
@@ -37,6 +55,8 @@ export function parseCallerHeaders(
     requestId,
     timeoutMs,
     ...(traceparent !== undefined && TRACEPARENT.test(traceparent) ? { traceparent } : {}),
+    ...(prefer.async ? { async: prefer.async } : {}),
+    ...(idempotency.key === undefined ? {} : { idempotencyKey: idempotency.key }),
   };
 }
 

@@ -3,8 +3,8 @@ import type { FastifyReply } from 'fastify';
 import { problem } from '@flowgate/contracts';
 import { sendProblem } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
-import type { DispatchResult } from '../dispatch/request-dispatcher.service';
 import { GATEWAY_METRICS } from '../gateway.tokens';
+import type { Accepted, RegisteredResult } from '../registry/registered-dispatch.service';
 
 /** The response styles: flowgate's own (`/v1/...`) and the seed server's (`/event`). */
 export type ResponseStyle = 'v1' | 'seed';
@@ -16,9 +16,16 @@ const SEED_TIMEOUT = JSON.stringify({ code: 408, msg: '408 Request Timeout' });
 export class Responder {
   constructor(@Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics) {}
 
-  send(reply: FastifyReply, result: DispatchResult, ctx: { route: string; requestId: string; style: ResponseStyle; startedNs: bigint }): void {
+  send(reply: FastifyReply, result: RegisteredResult, ctx: { route: string; requestId: string; style: ResponseStyle; startedNs: bigint }): void {
     const { route, requestId, style } = ctx;
     switch (result.kind) {
+      case 'replay':
+        // The first request's response, under its id.
+        reply.header('x-request-id', result.requestId).header('idempotent-replayed', 'true');
+        return this.send(reply, result.result, { ...ctx, requestId: result.requestId });
+      case 'accepted':
+        sendAccepted(reply, result);
+        break;
       case 'reply':
         if (style === 'seed' && result.status === 200) {
           // The seed's envelope, built around the processor's bytes without parsing them again.
@@ -51,4 +58,15 @@ export class Responder {
     this.metrics.requests.inc({ route: ctx.route, status: String(status) });
     this.metrics.requestDuration.observe({ route: ctx.route }, Number(process.hrtime.bigint() - ctx.startedNs) / 1e9);
   }
+}
+
+/** 202 with the status URL (RFC 7240 respond-async). */
+function sendAccepted(reply: FastifyReply, accepted: Accepted): void {
+  const location = `/v1/requests/${encodeURIComponent(accepted.requestId)}`;
+  void reply
+    .code(202)
+    .header('location', location)
+    .header('preference-applied', 'respond-async')
+    .header('content-type', 'application/json')
+    .send(JSON.stringify({ id: accepted.requestId, status: accepted.status, location }));
 }

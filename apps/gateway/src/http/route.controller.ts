@@ -5,6 +5,8 @@ import { isRouteName, problem, ProblemKind, ROUTES, RouteName, SEED_EVENT_ROUTE 
 import { sendProblem } from '@flowgate/http';
 import { RequestDispatcher } from '../dispatch/request-dispatcher.service';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { RegisteredDispatch } from '../registry/registered-dispatch.service';
+import type { Pending } from '../admission/inflight-table';
 import type { JsonBody } from './json-body';
 import { RawBody } from './raw-body';
 import { parseCallerHeaders } from './request-headers';
@@ -19,6 +21,7 @@ export class RouteController {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly dispatcher: RequestDispatcher,
+    private readonly registered: RegisteredDispatch,
     private readonly responder: Responder,
   ) {}
 
@@ -36,6 +39,7 @@ export class RouteController {
     const startedNs = process.hrtime.bigint();
     const headers = parseCallerHeaders(request.headers, {
       defaultTimeoutMs: this.config.FLOWGATE_DEFAULT_TIMEOUT_MS,
+      asyncTimeoutMs: this.config.FLOWGATE_ASYNC_TIMEOUT_MS,
       maxTimeoutMs: this.config.FLOWGATE_MAX_TIMEOUT_MS,
     });
     const { requestId } = headers;
@@ -51,20 +55,29 @@ export class RouteController {
     const missing = ROUTES[route].requiredFields?.filter((field) => !isKeyValue(body.value[field]));
     if (missing?.length) return refuse('badBody', `route ${route} needs ${missing.map((f) => `"${f}"`).join(', ')} (a string or number)`);
 
-    const result = await this.dispatcher.dispatch({
+    const dispatch = {
       route,
       requestId,
       body: body.raw,
       key: partitionKey(route, body, requestId),
-      timeoutMs: headers.timeoutMs,
+      deadline: Date.now() + headers.timeoutMs,
       ...(headers.traceparent ? { traceparent: headers.traceparent } : {}),
-      onAdmitted: (pending) => {
+      onAdmitted: (pending: Pending) => {
         // 'close' on the response fires when it is finished or the connection drops; cancel is a
         // no-op once the request has settled, so only a real disconnect frees the slot early.
         if (reply.raw.destroyed) pending.cancel();
         else reply.raw.once('close', pending.cancel);
       },
-    });
+    };
+    // Only requests that ask for it pay for the registry (Redis); the seed's /event never does.
+    const registered = style === 'v1' && (headers.async !== undefined || headers.idempotencyKey !== undefined);
+    const result = registered
+      ? await this.registered.dispatch({
+        ...dispatch,
+        ...(headers.async ? { async: headers.async } : {}),
+        ...(headers.idempotencyKey === undefined ? {} : { idempotencyKey: headers.idempotencyKey }),
+      })
+      : await this.dispatcher.dispatch(dispatch);
     this.responder.send(reply, result, { route, requestId, style, startedNs });
   }
 }

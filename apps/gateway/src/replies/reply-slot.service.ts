@@ -114,6 +114,8 @@ export class ReplySlotService {
       contentType: meta.contentType,
       body: record.value ?? Buffer.alloc(0),
     });
+    // Nobody here waits for an async reply any more: the sweepers record it in the registry.
+    if (delivery !== 'delivered' && meta.replyMode === 'async') return;
     if (delivery === 'late') this.metrics.lateReplies.inc();
     else if (delivery === 'orphan') this.metrics.orphanReplies.inc();
   }

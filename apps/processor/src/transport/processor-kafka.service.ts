@@ -66,6 +66,7 @@ export class ProcessorKafka {
         status,
         outcome: isProblem ? 'error' : 'result',
         contentType: isProblem ? PROBLEM_CONTENT_TYPE : 'application/json',
+        replyMode: meta.replyMode,
       }),
     };
   }

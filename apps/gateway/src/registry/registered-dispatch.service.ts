@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { GatewayConfig } from '@flowgate/config';
+import type { GatewayMetrics } from '@flowgate/metrics';
+import type { RegistryEntry } from '@flowgate/redis';
+import type { Outcome } from '../admission/inflight-table';
+import { DispatchRequest, DispatchResult, Rejection, RequestDispatcher } from '../dispatch/request-dispatcher.service';
+import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
+import type { AsyncPreference } from '../http/prefer-header';
+import { GatewayRegistry } from './gateway-registry.service';
+
+export interface RegisteredRequest extends DispatchRequest {
+  readonly async?: AsyncPreference;
+  readonly idempotencyKey?: string;
+}
+
+/** 202: the request is on Kafka; its outcome will be at `/v1/requests/{requestId}`. */
+export interface Accepted {
+  readonly kind: 'accepted';
+  readonly requestId: string;
+  readonly status: RegistryEntry['status'];
+}
+
+/** A retry with a known Idempotency-Key: the original request's response. */
+export interface Replay {
+  readonly kind: 'replay';
+  readonly requestId: string;
+  readonly result: Extract<Outcome, { kind: 'reply' | 'timeout' }> | Accepted;
+}
+
+export type RegisteredResult = DispatchResult | Accepted | Replay;
+
+const POLL_MS = [25, 50, 100, 200];
+
+/**
+ * Requests whose outcome must outlive the connection: `Prefer: respond-async` (202 now, or after
+ * `wait=N` seconds without a result) and `Idempotency-Key` (a retry gets the first outcome and is
+ * not processed again). Each is admitted into the registry before it goes to Kafka, travels as an
+ * `async` request so the sweepers record its reply, and ends in exactly one recorded outcome:
+ * whoever reaches the registry first — the reply, this gateway at the deadline, or a sweeper —
+ * decides, and the others answer with what it decided.
+ */
+@Injectable()
+export class RegisteredDispatch {
+  private readonly logger = new Logger(RegisteredDispatch.name);
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+    private readonly dispatcher: RequestDispatcher,
+    private readonly registry: GatewayRegistry,
+  ) {}
+
+  async dispatch(request: RegisteredRequest): Promise<RegisteredResult> {
+    const refusal = this.dispatcher.refusal();
+    if (refusal) return refusal;
+    const { requestId, idempotencyKey } = request;
+    const now = Date.now();
+    const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprint(request) };
+    let verdict;
+    try {
+      verdict = await this.registry.admit({
+        id: requestId, route: request.route, gateway: this.config.FLOWGATE_INSTANCE_ID,
+        deadline: request.deadline, mode: request.async ? 'async' : 'sync', ...(idempotency ? { idempotency } : {}),
+      }, now);
+    } catch (error) {
+      return this.registryDown(error);
+    }
+    if (verdict.kind !== 'duplicate' && idempotency) {
+      this.metrics.idempotency.inc({ result: verdict.kind === 'new' ? 'new' : verdict.kind === 'replay' ? 'replayed' : 'conflict' });
+    }
+    switch (verdict.kind) {
+      case 'duplicate':
+        return { kind: 'rejected', problem: 'duplicateRequestId', detail: `request ${requestId} already exists` };
+      case 'conflict':
+        return {
+          kind: 'rejected', problem: 'idempotencyConflict',
+          detail: `Idempotency-Key "${idempotencyKey}" was used for request ${verdict.id} with another route or body`,
+        };
+      case 'replay':
+        return { kind: 'replay', requestId: verdict.id, result: await this.originalOutcome(verdict.id, request) };
+      case 'new':
+        return this.send({ ...request, replyMode: 'async' });
+    }
+  }
+
+  private async send(request: RegisteredRequest): Promise<RegisteredResult> {
+    const { requestId, deadline } = request;
+    const waitUntil = request.async ? Date.now() + request.async.waitMs : deadline;
+    if (request.async && request.async.waitMs === 0) {
+      const sent = await this.dispatcher.send(request);
+      if (sent !== 'sent') return this.notSent(request, sent);
+      return this.accepted(request);
+    }
+    const result = await this.dispatcher.dispatch(request, { waitUntil });
+    switch (result.kind) {
+      case 'rejected':
+        return this.notSent(request, result);
+      case 'cancelled':
+        return result; // the caller left; the sweepers record the reply or time the request out
+      case 'reply':
+        return this.recorded(requestId, result);
+      case 'timeout':
+        if (request.async && waitUntil < deadline) return this.accepted(request);
+        return this.expired(requestId);
+    }
+  }
+
+  /** Records the reply before answering, so a retry or a status query right after sees it. */
+  private async recorded(requestId: string, reply: Extract<Outcome, { kind: 'reply' }>): Promise<RegisteredResult> {
+    try {
+      const verdict = await this.registry.complete(requestId, {
+        status: reply.status < 400 ? 'succeeded' : 'failed', code: reply.status, contentType: reply.contentType, body: reply.body.toString('utf8'),
+      });
+      // A sweeper timed it out a moment before: that is the request's one outcome.
+      if (verdict === 'late') return { kind: 'timeout' };
+    } catch (error) {
+      this.logger.warn(`request ${requestId}: reply not recorded here (a sweeper will): ${(error as Error).message}`);
+    }
+    return reply;
+  }
+
+  /** The deadline passed on this gateway: time the request out unless an outcome beat us to it. */
+  private async expired(requestId: string): Promise<RegisteredResult> {
+    try {
+      const entry = await this.registry.expire(requestId);
+      if (entry && (entry.status === 'succeeded' || entry.status === 'failed')) return storedReply(entry);
+    } catch (error) {
+      this.logger.warn(`request ${requestId}: timeout not recorded here (a sweeper will): ${(error as Error).message}`);
+    }
+    return { kind: 'timeout' };
+  }
+
+  /**
+   * A retry's answer: the original's outcome, waited for while it is pending — up to the retry's
+   * own deadline (sync) or `wait` (async; without `wait` the 202 comes at once).
+   */
+  private async originalOutcome(id: string, retry: RegisteredRequest): Promise<Replay['result']> {
+    const waitUntil = retry.async ? Date.now() + retry.async.waitMs : retry.deadline;
+    for (let attempt = 0; ; attempt++) {
+      let entry: RegistryEntry | undefined;
+      try {
+        entry = await this.registry.get(id);
+      } catch (error) {
+        this.logger.warn(`replay of ${id}: ${(error as Error).message}`);
+      }
+      const status = entry?.status ?? 'pending';
+      if (entry && (status === 'succeeded' || status === 'failed')) return retry.async && retry.async.waitMs === 0 ? { kind: 'accepted', requestId: id, status } : storedReply(entry);
+      if (status === 'timed_out') return retry.async ? { kind: 'accepted', requestId: id, status } : { kind: 'timeout' };
+      const pause = POLL_MS[Math.min(attempt, POLL_MS.length - 1)]!;
+      if (Date.now() + pause > waitUntil) return retry.async ? { kind: 'accepted', requestId: id, status } : { kind: 'timeout' };
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  private accepted(request: RegisteredRequest): Accepted {
+    this.metrics.asyncAccepted.inc({ route: request.route });
+    return { kind: 'accepted', requestId: request.requestId, status: 'pending' };
+  }
+
+  /** Kafka never took the request: drop it from the registry so a retry with the key is processed. */
+  private async notSent(request: RegisteredRequest, rejection: Rejection): Promise<Rejection> {
+    await this.registry.forget(request.requestId, request.idempotencyKey).catch((error: Error) => {
+      this.logger.warn(`request ${request.requestId} not sent and not forgotten: ${error.message}`);
+    });
+    return rejection;
+  }
+
+  private registryDown(error: unknown): Rejection {
+    this.logger.warn(`registry unavailable: ${(error as Error).message}`);
+    this.metrics.admissionRejections.inc({ reason: 'registry_down' });
+    return { kind: 'rejected', problem: 'registryUnavailable', detail: 'async and idempotent requests need Redis, which is out of reach', retryAfterS: 1 };
+  }
+}
+
+/** Same route and same body bytes: the same request. */
+function fingerprint(request: RegisteredRequest): string {
+  return createHash('sha256').update(request.route).update('\0').update(request.body).digest('hex');
+}
+
+function storedReply(entry: RegistryEntry): Extract<Outcome, { kind: 'reply' }> {
+  return { kind: 'reply', status: entry.code ?? 200, contentType: entry.contentType ?? 'application/json', body: Buffer.from(entry.body ?? '') };
+}
