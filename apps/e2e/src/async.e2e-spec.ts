@@ -114,6 +114,21 @@ describe('async requests', () => {
     expect(res.json).toMatchObject({ type: 'urn:flowgate:problem:bad-header', detail: expect.stringMatching(detail) });
   });
 
+  it('answers 503 registry-unavailable for async and idempotent requests while Redis is out of reach; sync ones still work', async () => {
+    // A gateway with a fixed reply partition needs Redis only for the registry.
+    const cut = await cluster.start('gateway', { REDIS_URL: 'redis://127.0.0.1:1', FLOWGATE_REPLY_PARTITION: '3' });
+    for (const headers of [{ prefer: 'respond-async' }, { 'idempotency-key': 'k-1' }]) {
+      const refused = await post(`${cut.url}/v1/echo`, { n: 1 }, headers);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.json).toMatchObject({ type: 'urn:flowgate:problem:registry-unavailable' });
+    }
+    expect((await get(`${cut.url}/v1/requests/anything`)).status).toBe(503);
+    expect((await post(`${cut.url}/v1/echo`, { n: 2 })).status).toBe(200);
+    expect(await cut.metric('flowgate_gateway_admission_rejections_total', { reason: 'registry_down' })).toBe(2);
+    await cut.stop();
+  });
+
   it('exports the registry and sweep metrics', async () => {
     expect(await sweeper.metric('flowgate_sweeper_sweeps_total', { result: 'ok' })).toBeGreaterThan(0);
     expect(await sweeper.metric('flowgate_sweeper_timeouts_total', { reason: 'sweeper' })).toBeGreaterThanOrEqual(1);
