@@ -45,6 +45,7 @@ describe('helm/flowgate', () => {
         'tls-sasl-values.yaml',
         'green-values.yaml',
         'dashboards-values.yaml',
+        'prometheusrule-values.yaml',
       ]),
     );
   });
@@ -89,7 +90,7 @@ describe('helm/flowgate', () => {
 
     it('turn the optional features off and keep the disruption budgets and the topics Job', () => {
       const kinds = new Set(objects.map((o) => o.kind));
-      for (const off of ['HorizontalPodAutoscaler', 'ScaledObject', 'ServiceMonitor', 'NetworkPolicy']) expect(kinds).not.toContain(off);
+      for (const off of ['HorizontalPodAutoscaler', 'ScaledObject', 'ServiceMonitor', 'NetworkPolicy', 'PrometheusRule']) expect(kinds).not.toContain(off);
       expect(objects.some((o) => o.metadata.name.endsWith('-dashboards'))).toBe(false);
       expect(ofKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name).sort()).toEqual([
         'flowgate-blue-gateway',
@@ -103,7 +104,9 @@ describe('helm/flowgate', () => {
       // FLOWGATE_GATEWAY_HOST: 0.0.0.0 is what a pod needs. FLOWGATE_REPLY_PARTITION: gateways
       // lease reply partitions in Redis rather than being pinned to one. KAFKA_SSL and KAFKA_SASL_*:
       // set only when kafka.tls / kafka.sasl are enabled (ci/tls-sasl-values.yaml).
+      // FLOWGATE_FAILPOINT: a crash switch for tests, never for a deployment.
       const leftToDefaults = new Set([
+        'FLOWGATE_FAILPOINT',
         'FLOWGATE_GATEWAY_HOST',
         'FLOWGATE_REPLY_PARTITION',
         'KAFKA_SSL',
@@ -243,6 +246,18 @@ describe('helm/flowgate', () => {
       expect(dashboards.metadata.annotations).toEqual({ grafana_folder: 'flowgate' });
       const files = readdirSync(join(CHART, 'files/dashboards')).filter((f) => f.endsWith('.json')).sort();
       expect(Object.keys(dashboards.data ?? {}).sort()).toEqual(files);
+      expect(files.length).toBeGreaterThanOrEqual(3);
+      for (const file of files) expect(dashboards.data[file]).toBe(readFileSync(join(CHART, 'files/dashboards', file), 'utf8').trimEnd());
+    });
+
+    it('prometheusRule: one PrometheusRule with the release\'s alerts and the extra labels', () => {
+      const objects = render([join(CHART, 'ci/prometheusrule-values.yaml')]);
+      const [rule, ...more] = ofKind(objects, 'PrometheusRule');
+      expect(more).toEqual([]);
+      expect(rule.metadata.labels?.release).toBe('kube-prometheus-stack');
+      const alerts = rule.spec.groups.flatMap((g: K8sObject) => g.rules);
+      expect(alerts.length).toBeGreaterThan(5);
+      for (const alert of alerts) expect(alert.labels).toMatchObject({ team: 'platform', severity: expect.stringMatching(/^(warning|critical)$/) });
     });
 
     it('pdb and topics Job can be turned off', () => {
@@ -323,11 +338,17 @@ describe('helm/flowgate', () => {
       'gateway.maxBodyBytes': 'FLOWGATE_MAX_BODY_BYTES',
       'gateway.produceTimeoutMs': 'FLOWGATE_PRODUCE_TIMEOUT_MS',
       'gateway.replyLeaseMs': 'FLOWGATE_REPLY_LEASE_MS',
+      'gateway.asyncTimeoutMs': 'FLOWGATE_ASYNC_TIMEOUT_MS',
+      'registry.resultTtlS': 'FLOWGATE_RESULT_TTL_S',
+      'registry.idempotencyTtlS': 'FLOWGATE_IDEMPOTENCY_TTL_S',
       'processor.port': 'FLOWGATE_PROCESSOR_PORT',
       'processor.partitionConcurrency': 'FLOWGATE_PARTITION_CONCURRENCY',
       'processor.partitionQueue': 'FLOWGATE_PARTITION_QUEUE',
       'processor.commitIntervalMs': 'FLOWGATE_COMMIT_INTERVAL_MS',
       'sweeper.port': 'FLOWGATE_SWEEPER_PORT',
+      'sweeper.intervalMs': 'FLOWGATE_SWEEP_INTERVAL_MS',
+      'sweeper.batch': 'FLOWGATE_SWEEP_BATCH',
+      'sweeper.claimMs': 'FLOWGATE_SWEEP_CLAIM_MS',
     };
     const bound = (path: string, which: 'minimum' | 'maximum'): number => {
       const node = path.split('.').reduce<Schema | undefined>((n, key) => n?.properties?.[key], schema);

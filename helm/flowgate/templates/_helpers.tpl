@@ -232,3 +232,11 @@ Whether KEDA's Kafka scaler needs a TriggerAuthentication: SASL credentials or a
 {{- define "flowgate.kedaNeedsAuth" -}}
 {{- if or .Values.kafka.sasl.enabled (and .Values.kafka.tls.enabled .Values.trustedCA.existingSecret) }}true{{ end }}
 {{- end }}
+
+{{/*
+Label matchers of one component's series in this release's alerts: the ServiceMonitor's
+targets carry the namespace and, as job, the Service name. Call with (dict "ctx" $ "component" "gateway").
+*/}}
+{{- define "flowgate.alertSelector" -}}
+namespace="{{ .ctx.Release.Namespace }}", job="{{ include "flowgate.componentFullname" . }}"
+{{- end }}

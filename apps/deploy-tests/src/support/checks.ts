@@ -2,7 +2,7 @@ import { readGatewayConfig, readProcessorConfig, readSweeperConfig } from '@flow
 import { containerEnv, K8sObject, kubeStrict, ofKind, podLabels, schemaProblem, selects, workloads } from './manifests';
 
 /** Kinds that client-go does not know; kubernetes-models and the structural checks cover them. */
-const CRD_KINDS = new Set(['ScaledObject', 'TriggerAuthentication', 'ServiceMonitor']);
+const CRD_KINDS = new Set(['ScaledObject', 'TriggerAuthentication', 'ServiceMonitor', 'PrometheusRule']);
 
 /** Every object against the Kubernetes schemas: strict typed decoding and kubernetes-models. */
 export function schemaProblems(objects: K8sObject[], yamlText: string): string[] {

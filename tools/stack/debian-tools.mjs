@@ -1,0 +1,93 @@
+// Debian's prometheus and nginx for the deployment tests (Prometheus scraping the local stack,
+// nginx as the blue/green entry point), installed with apt-get when missing, like redis-server.
+//   node tools/stack/debian-tools.mjs prometheus nginx     # prints one "name=/path" line per tool
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { log, seconds } from './common.mjs';
+
+/**
+ * What each tool needs: the Debian package and the binaries it must provide. Debian puts nginx
+ * in /usr/sbin, which is not on every user's PATH, so the usual directories are searched too.
+ */
+export const DEBIAN_TOOLS = {
+  prometheus: { pkg: 'prometheus', binaries: ['prometheus', 'promtool'] },
+  nginx: { pkg: 'nginx', binaries: ['nginx'] },
+};
+
+const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+function isExecutable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findBinary(command) {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SYSTEM_DIRS];
+  return dirs.map((dir) => join(dir, command)).find(isExecutable) ?? null;
+}
+
+function run(command, args) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    // stdout goes to stderr: this script's own stdout carries only the name=path lines.
+    spawn(command, args, { stdio: ['ignore', process.stderr, 'inherit'], env })
+      .once('error', reject)
+      .once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+function findAll(binaries) {
+  const found = Object.fromEntries(binaries.map((b) => [b, findBinary(b)]));
+  return Object.values(found).every(Boolean) ? found : null;
+}
+
+/**
+ * Returns { binary: path } for one tool of DEBIAN_TOOLS, installing its Debian package first
+ * when a binary is missing and this runs as root. Idempotent and quick once installed; apt's
+ * own cache keeps the downloaded packages, and the package lists are refreshed only when the
+ * install fails without them (a fresh machine has none).
+ */
+export async function ensureDebianTool(name) {
+  const tool = DEBIAN_TOOLS[name];
+  if (!tool) throw new Error(`unknown tool ${name}; known: ${Object.keys(DEBIAN_TOOLS).join(', ')}`);
+  const present = findAll(tool.binaries);
+  if (present) return present;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`${tool.binaries.join(', ')} not installed; install it (e.g. \`sudo apt-get install ${tool.pkg}\`)`);
+  }
+  const start = Date.now();
+  log(`${name} not found; installing Debian's ${tool.pkg} with apt-get (first run only)`);
+  const install = ['install', '-y', '--no-install-recommends', tool.pkg];
+  try {
+    await run('apt-get', install);
+  } catch (error) {
+    log(`apt-get install failed (${error.message}); refreshing the package lists and trying again`);
+    await run('apt-get', ['update']);
+    await run('apt-get', install);
+  }
+  const installed = findAll(tool.binaries);
+  if (!installed) throw new Error(`apt-get installed ${tool.pkg} but ${tool.binaries.join(', ')} are still not found`);
+  log(`${tool.pkg} installed (${seconds(start)})`);
+  return installed;
+}
+
+async function main() {
+  const names = process.argv.slice(2);
+  if (names.length === 0) throw new Error(`usage: node tools/stack/debian-tools.mjs ${Object.keys(DEBIAN_TOOLS).join(' ')}`);
+  for (const name of names) {
+    for (const [binary, path] of Object.entries(await ensureDebianTool(name))) process.stdout.write(`${binary}=${path}\n`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    log(err.stack ?? String(err));
+    process.exit(1);
+  });
+}
