@@ -15,7 +15,7 @@ const DEFAULT_HEADERS = { 'content-type': 'application/json' };
  * `timeoutMs` from its send (queueing in the pool included); one that runs out counts as an error.
  * Returns { scheduled, done } like startOpenLoop, with `done` resolving to the raw result.
  */
-export function startHttpLoad({ url, path, body, rate, seconds, connections = 256, timeoutMs = 10_000, shouldStop, onSend, onDone, legs = true }) {
+export function startHttpLoad({ url, path, body, bodies, rate, seconds, connections = 256, timeoutMs = 10_000, shouldStop, onSend, onDone, legs = true }) {
   const pool = new Pool(url, {
     connections,
     pipelining: 1,
@@ -24,9 +24,10 @@ export function startHttpLoad({ url, path, body, rate, seconds, connections = 25
     bodyTimeout: timeoutMs,
     connect: { timeout: timeoutMs },
   });
-  const send = () =>
+  // `bodies`: request i sends bodies[i % length] (e.g. a counter increment per key in turn).
+  const send = (i) =>
     pool
-      .request({ method: 'POST', path, body, headers: DEFAULT_HEADERS, signal: AbortSignal.timeout(timeoutMs) })
+      .request({ method: 'POST', path, body: bodies ? bodies[i % bodies.length] : body, headers: DEFAULT_HEADERS, signal: AbortSignal.timeout(timeoutMs) })
       .then(async (res) => {
         if (res.statusCode !== 200 || !legs) {
           await res.body.dump();
@@ -69,7 +70,7 @@ export function startHttpLoad({ url, path, body, rate, seconds, connections = 25
 }
 
 /**
- * @param {{ url: string, path: string, body: string, rate: number, seconds: number, connections?: number, timeoutMs?: number, timelineBucketS?: number }} options
+ * @param {{ url: string, path: string, body?: string, bodies?: string[], rate: number, seconds: number, connections?: number, timeoutMs?: number, timelineBucketS?: number }} options
  */
 export async function offerLoad(options) {
   const raw = await startHttpLoad(options).done;

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { processingMarkdown } from './processing.mjs';
 
 const ms = (v) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const num = (v, digits = 0) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -202,6 +203,8 @@ export function markdown(results) {
     const perSecond = r.timeline.map((b) => `${b.ok}/${b.s503}${b.other + b.errors ? `/${b.other + b.errors}` : ''}`).join(' ');
     lines.push('', `200s/503s(/other) completed per second: ${perSecond}`);
   }
+
+  lines.push(...processingMarkdown(results.processing, budgetMs));
 
   lines.push('', `## Targets`, '');
   lines.push(`| target | value | | detail |`, `|---|---|---|---|`);

@@ -17,7 +17,9 @@
 //   BENCH_OVERLOAD_RATE=<n>           overload rate instead of 3 x flowgate's p99 capacity
 //   BENCH_OVERLOAD_CONNECTIONS=4096   client connections during the overload (> FLOWGATE_MAX_INFLIGHT)
 //   BENCH_P99_BUDGET_MS=50            the p99 bound of the step search
-//   BENCH_SYSTEMS=flowgate,nest,floor,fastify
+//   BENCH_SYSTEMS=flowgate,nest,floor,fastify,processing   (processing: the counter route under
+//                                     exactly_once vs at_least_once, bench/processing.mjs)
+//   BENCH_PROCESSING_RATES=250,...    counter rates of that comparison (quick: 250,500,1000)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
 //   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
 // FLOWGATE_* variables are passed to the gateway and processor (e.g. FLOWGATE_ADMISSION_WAIT_MS).
@@ -36,6 +38,7 @@ const { cpuSeconds, findPid, RssSampler, totalCpu } = await import('../../bench/
 const { nestTopics } = await import('../../bench/peers/nest-kafka/kafka-options.mjs');
 const { floorTopics } = await import('../../bench/floor/topics.mjs');
 const { markdown, targets } = await import('../../bench/report.mjs');
+const { compareProcessing, processingMarkdown } = await import('../../bench/processing.mjs');
 const { plotResults } = await import('../../bench/plot.mjs');
 
 // ------------------------------------------------------------------ settings
@@ -47,7 +50,8 @@ const ladder = list(process.env.BENCH_LADDER ?? (quick ? '500,1000,2000,3000' : 
 const stepSeconds = Number(process.env.BENCH_SECONDS ?? (quick ? 3 : 5));
 const overloadSeconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
 const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
-const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify').split(','));
+const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,processing').split(','));
+const processingRates = list(process.env.BENCH_PROCESSING_RATES ?? (quick ? '250,500,1000' : '250,500,1000,1500,2000'));
 const stepTimeoutMs = 10_000;
 const probeMaxSeconds = quick ? 10 : 30;
 const body = JSON.stringify({ user: 'bench', item: 42, note: 'a small JSON event' });
@@ -519,6 +523,29 @@ try {
       `503 p99 ${out.overload.byStatus['503']?.p99?.toFixed(1) ?? '–'} ms, recovered ${o.recoverySeconds ?? `> ${probeMaxSeconds}`} s`);
   }
 
+  // Exactly-once vs at-least-once on the keyed counter: last, so it disturbs nothing above.
+  if (wanted.has('processing')) {
+    log(`counter: exactly_once vs at_least_once at ${processingRates.join(', ')}/s`);
+    results.processing = await compareProcessing({
+      baseEnv: appEnv,
+      rates: processingRates,
+      stepSeconds,
+      budgetMs,
+      deps: {
+        createTopics: (envs) => createTopics({ brokers: stack.brokers, topics: envs.flatMap((env) => coreTopics(env)) }),
+        start: (name, app, env) => track(name, startApp(app, env)),
+        ready: async (url, child) => {
+          // Generous: on a fresh broker (BENCH_SYSTEMS=processing) the first groups and transactions wait for Kafka's internal topics.
+          if (!(await waitForOk(url, { timeoutMs: 180_000, alive: () => alive(child) }))) throw new Error(`${url} not ready`);
+        },
+        offer: (url, rate, seconds, bodies) => load.call('offer', { url, path: '/v1/counter', bodies, rate, seconds, timeoutMs: stepTimeoutMs }),
+        cpu: totalCpu,
+        settle: (pids) => settle({ pids: () => pids }),
+        log,
+      },
+    });
+  }
+
   results.peakRssWithOverload = Object.fromEntries(sampler.peaks);
   results.deaths = deaths;
   results.machine.loadAfter = loadavg();
@@ -526,10 +553,19 @@ try {
   const report = markdown(results);
   console.log(`\n${report}\n`);
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/latest.md'), `${report}\n`);
-  writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
-  writeFileSync(join(root, 'bench/results/latency.png'), plotResults(results));
-  log('wrote bench/results/latest.md, latest.json, latency.png');
+  // A run of the processing comparison alone (BENCH_SYSTEMS=processing) leaves the echo results be.
+  if (results.systems.length > 0) {
+    writeFileSync(join(root, 'bench/results/latest.md'), `${report}\n`);
+    writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
+    writeFileSync(join(root, 'bench/results/latency.png'), plotResults(results));
+    log('wrote bench/results/latest.md, latest.json, latency.png');
+  }
+  if (results.processing) {
+    const footer = `${stepSeconds} s per step, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.at}${quick ? ', BENCH_QUICK' : ''}.`;
+    writeFileSync(join(root, 'bench/results/processing.md'), `${[...processingMarkdown(results.processing, budgetMs), '', footer].join('\n').trim()}\n`);
+    writeFileSync(join(root, 'bench/results/processing.json'), JSON.stringify({ at: results.at, quick, stepSeconds, budgetMs, machine: results.machine, ...results.processing }, null, 2));
+    log('wrote bench/results/processing.md, processing.json');
+  }
 } catch (error) {
   // After a signal, a failing step is just the shutdown under way.
   if (!stopping) {

@@ -117,7 +117,7 @@ describe('async requests', () => {
   it('answers 503 registry-unavailable for async and idempotent requests while Redis is out of reach; sync ones still work', async () => {
     // A gateway with a fixed reply partition needs Redis only for the registry.
     const cut = await cluster.start('gateway', { REDIS_URL: 'redis://127.0.0.1:1', FLOWGATE_REPLY_PARTITION: '3' });
-    for (const headers of [{ prefer: 'respond-async' }, { 'idempotency-key': 'k-1' }]) {
+    for (const headers of [{ prefer: 'respond-async' }, { 'idempotency-key': 'k-1' }] as Record<string, string>[]) {
       const refused = await post(`${cut.url}/v1/echo`, { n: 1 }, headers);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');

@@ -85,6 +85,9 @@ function runIpCount(processors: number) {
       let late = 0;
       for (const processor of processorApps) late += await processor.metric('flowgate_processor_output_records_total', { job: 'ip-count', topic: 'ip-counts.late' });
       expect(late).toBe(IPS.length);
+      let lateEvents = 0;
+      for (const processor of processorApps) lateEvents += await processor.metric('flowgate_processor_late_events_total', { job: 'ip-count' });
+      expect(lateEvents).toBe(IPS.length);
       await closedTail.stop();
       await lateTail.stop();
     }, 120_000);

@@ -72,14 +72,14 @@ describe('request path: HTTP -> Kafka -> processor -> Kafka -> HTTP', () => {
     const { jobs } = (await (await fetch(`${processor.url}/topology`)).json()) as {
       jobs: { name: string; nodes: { id: string; kind: string; name: string }[]; edges: { from: string; to: string }[] }[];
     };
-    expect(jobs.map((j) => j.name).sort()).toEqual(['counter', 'delay', 'echo', 'fail', 'ip-count']);
+    expect(jobs.map((j) => j.name).sort()).toEqual(['counter', 'delay', 'echo', 'fail', 'ip-count', 'ip-count-sliding']);
     const delay = jobs.find((j) => j.name === 'delay')!;
-    expect(delay.nodes.map((n) => n.kind)).toEqual(['source', 'map', 'map', 'map', 'sink']);
+    expect(delay.nodes.map((n) => n.kind)).toEqual(['source', 'map', 'keyBy', 'mapAsync', 'map', 'sink']);
     expect(delay.nodes[0]).toMatchObject({ name: 'route delay', route: 'delay' });
     expect(delay.edges).toEqual(delay.nodes.slice(1).map((n, i) => ({ from: delay.nodes[i].id, to: n.id })));
     expect(jobs.find((j) => j.name === 'fail')!.nodes.map((n) => n.name)).toEqual(['route fail', 'handler', 'reply to caller']);
     const ipCount = jobs.find((j) => j.name === 'ip-count')!;
-    expect(ipCount.nodes.map((n) => n.kind)).toEqual(['source', 'keyBy', 'process', 'sink']);
-    expect(ipCount.nodes[2]).toMatchObject({ name: 'count per 5 s window', stores: ['windows'] });
+    expect(ipCount.nodes.map((n) => n.kind)).toEqual(['source', 'keyBy', 'window', 'map', 'sink']);
+    expect(ipCount.nodes[2]).toMatchObject({ name: 'count per 5 s window', window: { type: 'tumbling', sizeMs: 5_000, allowedLatenessMs: 5_000 } });
   });
 });

@@ -1,4 +1,4 @@
-import { ConfigError, kafkaSecurity, readGatewayConfig } from './index';
+import { ConfigError, kafkaSecurity, readGatewayConfig, readProcessorConfig } from './index';
 
 describe('readGatewayConfig', () => {
   it('gives documented defaults for an empty environment', () => {
@@ -41,5 +41,13 @@ describe('kafkaSecurity', () => {
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });
+  });
+});
+
+describe('readProcessorConfig', () => {
+  it('has no fail point by default, takes a known one, and names an unknown one', () => {
+    expect(readProcessorConfig({}).FLOWGATE_FAILPOINT).toBe('');
+    expect(readProcessorConfig({ FLOWGATE_FAILPOINT: 'after-output-before-commit' }).FLOWGATE_FAILPOINT).toBe('after-output-before-commit');
+    expect(() => readProcessorConfig({ FLOWGATE_FAILPOINT: 'after-commit' })).toThrow(/FLOWGATE_FAILPOINT="after-commit": must be one of/);
   });
 });

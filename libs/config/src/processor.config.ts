@@ -1,6 +1,14 @@
 import { COMMON_ENV, kafkaSecurity } from './common.config';
 import { EnvValues, int, oneOf, readEnv } from './env-reader';
 
+/**
+ * Named places where a test can make the processor crash (SIGKILL itself), to hit windows that
+ * are milliseconds wide on purpose. `after-output-before-commit`: a keyed job's first batch has
+ * written its outputs and state changes (exactly-once: inside its open transaction) and has not
+ * committed its offset.
+ */
+export const FAILPOINTS = ['', 'after-output-before-commit'] as const;
+
 export const PROCESSOR_ENV = {
   ...COMMON_ENV,
   FLOWGATE_PROCESSOR_PORT: int({ default: 9101, min: 0, max: 65_535, description: 'Port of the processor\'s /healthz and /metrics.' }),
@@ -19,6 +27,10 @@ export const PROCESSOR_ENV = {
   FLOWGATE_COMMIT_INTERVAL_MS: int({
     default: 500, min: 10, max: 60_000,
     description: 'How often finished offsets are committed.',
+  }),
+  FLOWGATE_FAILPOINT: oneOf({
+    default: '', values: FAILPOINTS,
+    description: 'Test only: crash the processor at a named point (after-output-before-commit). Empty: never.',
   }),
 } as const;
 

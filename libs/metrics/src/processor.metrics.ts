@@ -1,6 +1,30 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LATENCY_BUCKETS } from './latency-buckets';
 
+/**
+ * A gauge per job and partition whose partitions come and go with assignments: `set` replaces a
+ * job's series, so a partition this process no longer owns stops being reported.
+ */
+export class PartitionGauge {
+  private readonly reported = new Map<string, Set<number>>();
+
+  constructor(private readonly gauge: Gauge<'job' | 'partition'>) {}
+
+  set(job: string, values: ReadonlyMap<number, number>): void {
+    const before = this.reported.get(job) ?? new Set<number>();
+    for (const partition of before) if (!values.has(partition)) this.gauge.remove({ job, partition: String(partition) });
+    for (const [partition, value] of values) this.gauge.set({ job, partition: String(partition) }, value);
+    this.reported.set(job, new Set(values.keys()));
+  }
+}
+
+/** A partition's watermark, as a window step last moved it. */
+export interface PartitionWatermark {
+  readonly job: string;
+  readonly partition: number;
+  readonly watermarkMs: number;
+}
+
 /** Every metric the processor exports, declared once. */
 export class ProcessorMetrics {
   readonly records: Counter<'route' | 'result'>;
@@ -17,6 +41,10 @@ export class ProcessorMetrics {
   readonly operatorRecords: Counter<'job' | 'operator' | 'direction'>;
   readonly outputRecords: Counter<'job' | 'topic'>;
   readonly operatorDuration: Histogram<'job' | 'operator'>;
+  readonly partitionLag: PartitionGauge;
+  readonly partitionPaused: PartitionGauge;
+  readonly lateEvents: Counter<'job' | 'partition'>;
+  private readonly watermarkSources: (() => Iterable<PartitionWatermark>)[] = [];
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -100,5 +128,46 @@ export class ProcessorMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    this.partitionLag = new PartitionGauge(
+      new Gauge({
+        name: 'flowgate_processor_partition_lag',
+        help: 'Records between the consumer group\'s committed offset and the end of each owned partition, by job (requests: the shared requests topic).',
+        labelNames: ['job', 'partition'],
+        registers,
+      }),
+    );
+    this.partitionPaused = new PartitionGauge(
+      new Gauge({
+        name: 'flowgate_processor_partition_paused',
+        help: '1 while an owned partition of the shared requests topic is paused because its queue is full, else 0.',
+        labelNames: ['job', 'partition'],
+        registers,
+      }),
+    );
+    this.lateEvents = new Counter({
+      name: 'flowgate_processor_late_events_total',
+      help: 'Events a window step refused because all their windows were final, by job and partition.',
+      labelNames: ['job', 'partition'],
+      registers,
+    });
+    const sources = this.watermarkSources;
+    new Gauge({
+      name: 'flowgate_processor_watermark_lag_seconds',
+      help: 'Wall clock minus the event-time watermark of each owned partition of a windowed job, at scrape time.',
+      labelNames: ['job', 'partition'],
+      registers,
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const source of sources) {
+          for (const { job, partition, watermarkMs } of source()) this.set({ job, partition: String(partition) }, (now - watermarkMs) / 1e3);
+        }
+      },
+    });
+  }
+
+  /** Adds partitions whose watermark lag is computed when metrics are scraped (so it grows while idle). */
+  watchWatermarks(source: () => Iterable<PartitionWatermark>): void {
+    this.watermarkSources.push(source);
   }
 }

@@ -1,5 +1,20 @@
 import type { RouteName } from '@flowgate/contracts';
+import type { Aggregator, WindowResult } from './event-time-windows';
 import type { Job, KeyedState, Operator, RecordContext, SourceSpec } from './job';
+import { AsyncOrder, KeyedLimiter } from './keyed-limiter';
+import { checkWindowSpec, WindowSpec } from './window-assigner';
+
+/** How a window step cuts and closes windows (see `JobBuilder.window`). */
+export interface WindowOptions<T> {
+  /** The value's event time, epoch ms. Throw a RouteError for a value without a usable one. */
+  readonly eventTime: (value: T, ctx: RecordContext) => number;
+  /** How far the partition's watermark may pass a window's end before it is final; later events are late. */
+  readonly allowedLatenessMs: number;
+  /** How long after its end a window stays queryable; at least (and by default) allowedLatenessMs. */
+  readonly retainMs?: number;
+  /** Side output for late events: `{...event, windowStart}` keyed like the job. Without it they are only counted. */
+  readonly lateTo?: string;
+}
 
 /**
  * Builds a job in one place, so its topology can be printed and drawn. Each step returns a new
@@ -20,7 +35,8 @@ export function job(name: string) {
      */
     fromRoutes: (routes: RouteName[], options: { events?: boolean } = {}) =>
       new JobBuilder<Record<string, unknown>>(name, { kind: 'routes', routes, events: options.events ?? false }, []),
-    fromTopic: (topic: string) => new JobBuilder<unknown>(name, { kind: 'topic', topic }, []),
+    /** Every record of `topic`, as its JSON value (`T`: what the topic's writers promise to put there). */
+    fromTopic: <T = unknown>(topic: string) => new JobBuilder<T>(name, { kind: 'topic', topic }, []),
   };
 }
 
@@ -36,6 +52,26 @@ export class JobBuilder<T> {
     return this.then<Awaited<U>>({ kind: 'map', name, fn: fn as (value: unknown, ctx: RecordContext) => unknown });
   }
 
+  /**
+   * Calls `fn` (Redis, HTTP, a timer...) with at most `concurrency` calls of this step running at
+   * once in the process. `ordered: 'key'` keeps the order per key (set by a keyBy before it): a
+   * key's calls run one after another in the order its records arrived, other keys meanwhile;
+   * `'none'` lets calls overlap and finish in any order. Records arrive in partition order as long
+   * as the steps before this one are synchronous.
+   */
+  mapAsync<U>(
+    name: string,
+    fn: (value: T, ctx: RecordContext) => Promise<U>,
+    options: { concurrency: number; ordered: AsyncOrder },
+  ): JobBuilder<U> {
+    if (options.ordered === 'key') this.needsKey(`mapAsync '${name}' ordered by key`);
+    const limiter = new KeyedLimiter(options);
+    return this.then<U>({
+      kind: 'mapAsync', name, concurrency: options.concurrency, ordered: options.ordered, limiter,
+      fn: fn as (value: unknown, ctx: RecordContext) => Promise<unknown>,
+    });
+  }
+
   /** Keeps the values `fn` accepts. */
   filter(name: string, fn: (value: T, ctx: RecordContext) => boolean): JobBuilder<T> {
     return this.then<T>({ kind: 'filter', name, fn: fn as (value: unknown, ctx: RecordContext) => boolean });
@@ -47,8 +83,32 @@ export class JobBuilder<T> {
   }
 
   /** Names the key later operators see in `ctx.key`. */
-  keyBy(name: string, fn: (value: T) => string): JobBuilder<T> {
-    return this.then<T>({ kind: 'keyBy', name, fn: fn as (value: unknown) => string });
+  keyBy(name: string, fn: (value: T, ctx: RecordContext) => string): JobBuilder<T> {
+    return this.then<T>({ kind: 'keyBy', name, fn: fn as (value: unknown, ctx: RecordContext) => string });
+  }
+
+  /**
+   * Cuts the stream of each key into event-time windows (`tumbling(size)` or `sliding(size,
+   * slide)`), with the partition's watermark (the newest event time it has seen) deciding when a
+   * window is final. The aggregate after it keeps one value per key and window as keyed state.
+   *
+   * @example
+   * job('clicks').fromTopic('clicks').keyBy('by user', (c) => c.user)
+   *   .window(sliding(60_000, 10_000), { eventTime: (c) => c.ts, allowedLatenessMs: 5_000 })
+   *   .aggregate('count', { init: () => 0, add: (n) => n + 1 })
+   *   .toTopic('clicks-per-minute');
+   */
+  window(spec: WindowSpec, options: WindowOptions<T>): WindowedBuilder<T> {
+    this.needsKey('a window');
+    checkWindowSpec(spec);
+    const retainMs = options.retainMs ?? options.allowedLatenessMs;
+    if (!Number.isSafeInteger(options.allowedLatenessMs) || options.allowedLatenessMs < 0) {
+      throw new RangeError(`job ${this.name}: allowedLatenessMs must be a whole number of ms, at least 0`);
+    }
+    if (!Number.isSafeInteger(retainMs) || retainMs < options.allowedLatenessMs) {
+      throw new RangeError(`job ${this.name}: retainMs must be at least allowedLatenessMs (a window must not go before it is final)`);
+    }
+    return new WindowedBuilder<T>((operator) => this.then(operator), spec, { ...options, retainMs });
   }
 
   /**
@@ -72,5 +132,42 @@ export class JobBuilder<T> {
 
   private then<U>(operator: Operator): JobBuilder<U> {
     return new JobBuilder<U>(this.name, this.source, [...this.operators, operator]);
+  }
+
+  private needsKey(what: string): void {
+    if (!this.operators.some((op) => op.kind === 'keyBy')) throw new Error(`job ${this.name}: ${what} needs a keyBy before it`);
+  }
+}
+
+/** A windowed stream, waiting for the aggregate that gives its windows a value. */
+export class WindowedBuilder<T> {
+  constructor(
+    private readonly then: <U>(operator: Operator) => JobBuilder<U>,
+    private readonly spec: WindowSpec,
+    private readonly options: WindowOptions<T> & { readonly retainMs: number },
+  ) {}
+
+  /**
+   * Folds each key's values per window with `aggregator`. Downstream flow the windows that became
+   * final, each once, keyed by their key. With `query`, requests of those routes are answered from
+   * the key's retained windows (their reply is `answer`'s value) instead of being aggregated.
+   */
+  aggregate<A>(
+    name: string,
+    aggregator: Aggregator<T, A>,
+    options: { query?: { routes: RouteName[]; answer: (key: string, windows: WindowResult<A>[]) => unknown } } = {},
+  ): JobBuilder<WindowResult<A>> {
+    const { eventTime, allowedLatenessMs, retainMs, lateTo } = this.options;
+    return this.then<WindowResult<A>>({
+      kind: 'window',
+      name,
+      window: this.spec,
+      eventTime: eventTime as (value: unknown, ctx: RecordContext) => number,
+      allowedLatenessMs,
+      retainMs,
+      ...(lateTo ? { lateTo } : {}),
+      aggregator: aggregator as Aggregator<unknown, unknown>,
+      ...(options.query ? { query: options.query as { routes: RouteName[]; answer: (key: string, windows: WindowResult<unknown>[]) => unknown } } : {}),
+    });
   }
 }

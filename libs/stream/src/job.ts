@@ -1,4 +1,7 @@
 import type { RouteName } from '@flowgate/contracts';
+import type { Aggregator, WindowResult } from './event-time-windows';
+import type { AsyncOrder, KeyedLimiter } from './keyed-limiter';
+import type { WindowSpec } from './window-assigner';
 
 /** Where a job's records come from. */
 export type SourceSpec =
@@ -42,17 +45,44 @@ export interface KeyedState {
   emit(topic: string, key: string, value: unknown): void;
 }
 
+/** A window step and the aggregate it feeds: one operator at run time, since the windows are its state. */
+export interface WindowOperator {
+  readonly kind: 'window';
+  /** The aggregate's name; also the name of its state store. */
+  readonly name: string;
+  readonly window: WindowSpec;
+  /** Event time of a value, epoch ms; it may throw a RouteError for a value without one. */
+  readonly eventTime: (value: unknown, ctx: RecordContext) => number;
+  readonly allowedLatenessMs: number;
+  readonly retainMs: number;
+  /** Topic that gets each late event (with `windowStart`), keyed like the job; counted either way. */
+  readonly lateTo?: string;
+  readonly aggregator: Aggregator<unknown, unknown>;
+  /** Requests of these routes read the key's windows instead of adding to them; `answer` is the reply. */
+  readonly query?: { readonly routes: readonly RouteName[]; readonly answer: (key: string, windows: WindowResult<unknown>[]) => unknown };
+}
+
 export type Operator =
   | { readonly kind: 'map'; readonly name: string; readonly fn: (value: unknown, ctx: RecordContext) => unknown }
+  | {
+      readonly kind: 'mapAsync';
+      readonly name: string;
+      readonly fn: (value: unknown, ctx: RecordContext) => Promise<unknown>;
+      readonly concurrency: number;
+      readonly ordered: AsyncOrder;
+      /** Shared by every record the step sees in this process: the bound holds across partitions. */
+      readonly limiter: KeyedLimiter;
+    }
   | { readonly kind: 'filter'; readonly name: string; readonly fn: (value: unknown, ctx: RecordContext) => boolean }
   | { readonly kind: 'flatMap'; readonly name: string; readonly fn: (value: unknown, ctx: RecordContext) => Iterable<unknown> }
-  | { readonly kind: 'keyBy'; readonly name: string; readonly fn: (value: unknown) => string }
+  | { readonly kind: 'keyBy'; readonly name: string; readonly fn: (value: unknown, ctx: RecordContext) => string }
   | {
       readonly kind: 'process';
       readonly name: string;
       readonly stores: readonly string[];
       readonly fn: (value: unknown, ctx: RecordContext, state: KeyedState) => unknown;
-    };
+    }
+  | WindowOperator;
 
 /** A job: one source, a chain of operators, one sink. Built with `job()`, run by the stream runtime. */
 export interface Job {
@@ -64,5 +94,12 @@ export interface Job {
 
 /** Whether a job keeps keyed state (and so runs partition by partition, restored, committed per batch). */
 export function isKeyed(job: Job): boolean {
-  return job.operators.some((op) => op.kind === 'process');
+  return job.operators.some((op) => op.kind === 'process' || op.kind === 'window');
+}
+
+/** Topics a job writes to besides replies: its sink and side outputs (created at boot). */
+export function outputTopics(job: Job): string[] {
+  const topics = job.operators.flatMap((op) => (op.kind === 'window' && op.lateTo ? [op.lateTo] : []));
+  if (job.sink.kind === 'topic') topics.push(job.sink.topic);
+  return [...new Set(topics)];
 }

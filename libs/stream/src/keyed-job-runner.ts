@@ -4,6 +4,7 @@ import { changelogTopic } from './changelog';
 import type { Job, RecordContext } from './job';
 import { PartitionTask, ProcessingMode } from './partition-task';
 import { OperatorObserver, runOperators } from './run-operators';
+import { partitionWatermark } from './window-operator';
 
 /** Runs the job on one record with its partition's state; what the app makes of the results. */
 export type RecordHandler = (
@@ -14,9 +15,14 @@ export type RecordHandler = (
 export interface KeyedJobObserver {
   onAssigned(partitions: number[]): void;
   onRestored(partition: number, changes: number, seconds: number): void;
-  /** A batch was committed; `outputs` is what it wrote besides state (replies, emitted records). */
-  onBatch(partition: number, records: number, seconds: number, outputs: readonly OutgoingRecord[]): void;
+  /**
+   * A batch was committed; `outputs` is what it wrote besides state (replies, emitted records),
+   * `late` how many events its window steps refused as late.
+   */
+  onBatch(partition: number, batch: { records: number; seconds: number; outputs: readonly OutgoingRecord[]; late: number }): void;
   onCommitFailed(partition: number, error: unknown): void;
+  /** Taking the partition (barrier, restore) failed; it is tried again with the next batch. */
+  onStartFailed(partition: number, error: unknown): void;
 }
 
 export interface KeyedJobRunnerOptions {
@@ -30,6 +36,8 @@ export interface KeyedJobRunnerOptions {
   readonly handle: RecordHandler;
   readonly observer: KeyedJobObserver;
   readonly observeOperator?: OperatorObserver;
+  /** See PartitionTaskOptions.beforeOffsetCommit (a test-only fail point). */
+  readonly beforeOffsetCommit?: () => void;
 }
 
 /**
@@ -41,7 +49,7 @@ export interface KeyedJobRunnerOptions {
 export class KeyedJobRunner {
   private readonly consumer: Consumer;
   private readonly tasks = new Map<number, PartitionTask>();
-  private readonly groupId: string;
+  readonly groupId: string;
 
   constructor(private readonly options: KeyedJobRunnerOptions) {
     this.groupId = `${options.prefix}job.${options.job.name}`;
@@ -66,6 +74,16 @@ export class KeyedJobRunner {
     return size;
   }
 
+  /** The watermark of each owned partition with windows that have seen an event (epoch ms). */
+  watermarks(): { partition: number; watermarkMs: number }[] {
+    const watermarks: { partition: number; watermarkMs: number }[] = [];
+    for (const [partition, task] of this.tasks) {
+      const watermarkMs = partitionWatermark(this.options.job, task.state);
+      if (watermarkMs !== undefined) watermarks.push({ partition, watermarkMs });
+    }
+    return watermarks;
+  }
+
   async start(): Promise<void> {
     const { sourceTopic } = this.options;
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => void this.assign(payload.memberAssignment[sourceTopic] ?? []));
@@ -77,8 +95,17 @@ export class KeyedJobRunner {
       partitionsConsumedConcurrently: 8,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
         const task = this.task(batch.partition);
-        await whileHeartbeating(task.ready, heartbeat);
+        try {
+          await whileHeartbeating(task.ready, heartbeat);
+        } catch (error) {
+          // E.g. the barrier could not be written yet (a changelog partition still without a
+          // leader): the next attempt needs a task of its own, not this failed one again.
+          this.options.observer.onStartFailed(batch.partition, error);
+          await this.dropTask(batch.partition);
+          throw error;
+        }
         const outputs: OutgoingRecord[] = [];
+        let late = 0;
         let last: string | undefined;
         const batchStarted = process.hrtime.bigint();
         for (const message of batch.messages) {
@@ -88,11 +115,12 @@ export class KeyedJobRunner {
           // A record's state writes and emitted records count only if its job run succeeds; the
           // app may still answer a failed run (a problem reply), and that answer is kept.
           const emitted: OutgoingRecord[] = [];
+          let lateInRecord = 0;
           let failed = true;
           const run = async (input: unknown, ctx: RecordContext) => {
             failed = true;
             const results = await runOperators(this.options.job, input, ctx, {
-              keyed: { store: task.state, emit: (out) => emitted.push(out) },
+              keyed: { store: task.state, emit: (out) => emitted.push(out), onLate: () => lateInRecord++ },
               observe: this.options.observeOperator,
             });
             failed = false;
@@ -101,6 +129,7 @@ export class KeyedJobRunner {
           try {
             const answers = await this.options.handle(record, run);
             outputs.push(...(failed ? [] : emitted), ...answers);
+            if (!failed) late += lateInRecord;
           } finally {
             task.state.endRecord(!failed);
           }
@@ -110,9 +139,6 @@ export class KeyedJobRunner {
         const next = (BigInt(last) + 1n).toString();
         try {
           await task.commit(outputs, next);
-          if (this.options.mode === 'at_least_once') {
-            await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-          }
         } catch (error) {
           this.options.observer.onCommitFailed(batch.partition, error);
           // Start this partition over from its last commit, with fresh state and (for
@@ -121,7 +147,8 @@ export class KeyedJobRunner {
           throw error;
         }
         resolveOffset(last);
-        this.options.observer.onBatch(batch.partition, batch.messages.length, Number(process.hrtime.bigint() - batchStarted) / 1e9, outputs);
+        const seconds = Number(process.hrtime.bigint() - batchStarted) / 1e9;
+        this.options.observer.onBatch(batch.partition, { records: batch.messages.length, seconds, outputs, late });
         await heartbeat();
       },
     });
@@ -135,7 +162,7 @@ export class KeyedJobRunner {
   private task(partition: number): PartitionTask {
     let task = this.tasks.get(partition);
     if (!task) {
-      const { kafka, mode, prefix, job, sourceTopic, sharedProducer } = this.options;
+      const { kafka, mode, prefix, job, sourceTopic, sharedProducer, beforeOffsetCommit } = this.options;
       const started = Date.now();
       task = new PartitionTask({
         kafka,
@@ -148,6 +175,8 @@ export class KeyedJobRunner {
         transactionalId: `${prefix}job.${job.name}.${partition}`,
         restoreGroupId: `${prefix}restore.${job.name}.${partition}`,
         sharedProducer,
+        commitOffset: (offset) => this.consumer.commitOffsets([{ topic: sourceTopic, partition, offset }]),
+        ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
       });
       task.ready.then(
         (changes) => this.options.observer.onRestored(partition, changes, (Date.now() - started) / 1e3),

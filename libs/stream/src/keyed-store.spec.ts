@@ -58,3 +58,37 @@ describe('KeyedStore', () => {
     expect(restored.size()).toBe(1);
   });
 });
+
+describe('KeyedStore views for caches', () => {
+  it('lists a store\'s entries as reads see them, uncommitted writes and deletions included', () => {
+    const state = new KeyedStore();
+    state.put('s', 'a', 1);
+    state.put('s', 'b', 2);
+    state.put('other', 'x', 0);
+    state.endRecord(true);
+    state.commit();
+    state.put('s', 'a', 10);
+    state.delete('s', 'b');
+    state.put('s', 'c', 3);
+    expect([...state.entries('s')]).toEqual([['a', 10], ['c', 3]]);
+    expect([...state.entries('nothing')]).toEqual([]);
+  });
+
+  it('moves its generation when writes are thrown away, not when they are kept', () => {
+    const state = new KeyedStore();
+    const start = state.generation;
+    state.put('s', 'a', 1);
+    state.endRecord(true);
+    state.commit();
+    state.endRecord(false); // a failed record that wrote nothing
+    expect(state.generation).toBe(start);
+    state.put('s', 'a', 2);
+    state.endRecord(false);
+    expect(state.generation).toBe(start + 1);
+    state.put('s', 'a', 3);
+    state.endRecord(true);
+    state.rollback();
+    expect(state.generation).toBe(start + 2);
+    expect(state.get('s', 'a')).toBe(1);
+  });
+});

@@ -22,6 +22,15 @@ export class KeyedStore {
   private readonly pending = new Map<string, Map<string, unknown>>();
   /** Writes of the record being processed; kept only if its processing succeeds. */
   private readonly current = new Map<string, Map<string, unknown>>();
+  private discarded = 0;
+
+  /**
+   * Changes whenever writes are thrown away (a failed record, a rolled-back batch) or restored
+   * ones applied: a cache built from this store is stale when it has moved.
+   */
+  get generation(): number {
+    return this.discarded;
+  }
 
   get(store: string, key: string): unknown {
     for (const layer of [this.current, this.pending]) {
@@ -41,6 +50,7 @@ export class KeyedStore {
 
   /** Ends one record's processing: keeps its writes in the batch, or drops them if it failed. */
   endRecord(succeeded: boolean): void {
+    if (!succeeded && this.current.size > 0) this.discarded++;
     if (succeeded) {
       for (const [store, writes] of this.current) {
         const table = this.table(this.pending, store);
@@ -71,15 +81,27 @@ export class KeyedStore {
   }
 
   rollback(): void {
+    if (this.current.size > 0 || this.pending.size > 0) this.discarded++;
     this.current.clear();
     this.pending.clear();
   }
 
   /** Applies a change read back from the changelog (restore), bypassing the pending buffer. */
   apply(change: StateChange): void {
+    this.discarded++;
     const table = this.table(this.committed, change.store);
     if (change.value === undefined) table.delete(change.key);
     else table.set(change.key, change.value);
+  }
+
+  /** Every key of `store` and its value as reads see it now (uncommitted writes included). */
+  entries(store: string): Map<string, unknown> {
+    const merged = new Map(this.committed.get(store));
+    for (const layer of [this.pending, this.current]) {
+      for (const [key, value] of layer.get(store) ?? []) merged.set(key, value);
+    }
+    for (const [key, value] of merged) if (value === undefined) merged.delete(key);
+    return merged;
   }
 
   /** Committed entries per store, for metrics. */

@@ -20,6 +20,13 @@ export interface PartitionTaskOptions {
   readonly restoreGroupId: string;
   /** At-least-once writes go through the app's shared producer. */
   readonly sharedProducer: Producer;
+  /** At-least-once: commits the consumer group's offset (the group's consumer does it). */
+  readonly commitOffset: (nextOffset: string) => Promise<void>;
+  /**
+   * Called when the batch's outputs and state changes are written and its offset is not yet
+   * committed (exactly-once: inside the open transaction). Tests use it to crash right there.
+   */
+  readonly beforeOffsetCommit?: () => void;
 }
 
 /**
@@ -41,9 +48,9 @@ export class PartitionTask {
     this.ready.catch(() => undefined);
   }
 
-  /** Makes the batch durable: outputs, state changes and (exactly-once) the next offset to read. */
+  /** Makes the batch durable: outputs, state changes and the next offset to read. */
   async commit(outputs: OutgoingRecord[], nextOffset: string): Promise<void> {
-    const { mode, partition, changelogTopic, sourceTopic, consumerGroupId } = this.options;
+    const { mode, partition, changelogTopic, sourceTopic, consumerGroupId, beforeOffsetCommit } = this.options;
     const changes = this.state.pendingChanges().map((change) => ({ ...encodeChange(change), partition }));
     const topicMessages = groupByTopic(outputs);
     if (changes.length > 0) topicMessages.push({ topic: changelogTopic, messages: changes });
@@ -56,13 +63,19 @@ export class PartitionTask {
             consumerGroupId,
             topics: [{ topic: sourceTopic, partitions: [{ partition, offset: nextOffset }] }],
           });
+          beforeOffsetCommit?.();
           await transaction.commit();
         } catch (error) {
           await transaction.abort().catch(() => undefined); // fenced or broken: the error below says why
           throw error;
         }
-      } else if (topicMessages.length > 0) {
-        await this.options.sharedProducer.sendBatch({ topicMessages, acks: -1 });
+      } else {
+        if (topicMessages.length > 0) await this.options.sharedProducer.sendBatch({ topicMessages, acks: -1 });
+        // A crash from here to the offset commit replays the batch on top of a state restored
+        // with its changes already in: a counter counts the batch twice, and its outputs are
+        // written twice. This is the window exactly-once closes.
+        beforeOffsetCommit?.();
+        await this.options.commitOffset(nextOffset);
       }
       this.state.commit();
     } catch (error) {

@@ -1,12 +1,8 @@
-import type { OutgoingRecord } from '@flowgate/kafka';
-import type { Job, KeyedState, RecordContext } from './job';
-import type { KeyedStore } from './keyed-store';
+import type { Job, KeyedState, Operator, RecordContext } from './job';
+import { Flowing, runWindow, WindowRun } from './window-operator';
 
-/** What keyed jobs run with: the partition's state, and where emitted records go. */
-export interface KeyedRun {
-  readonly store: KeyedStore;
-  readonly emit: (record: OutgoingRecord) => void;
-}
+/** What keyed jobs run with: the partition's state, where emitted records go, who hears of late events. */
+export type KeyedRun = WindowRun;
 
 /** Told, per operator and input record, how many values went in and out and how long it took. */
 export type OperatorObserver = (operator: string, counts: { in: number; out: number }, seconds: number) => void;
@@ -19,47 +15,88 @@ export interface RunOptions {
 const PARTITION_KEY = '\u0000partition';
 
 /**
- * Pushes one input value through a job's operators and returns what reaches the sink (none when
- * filtered out, several after a flatMap). Values from one input stay in order; async maps are
- * awaited one value at a time so a flatMap's outputs keep their order too.
+ * Pushes one input value through a job's operators and returns the answers for the caller: what
+ * reaches a reply sink, and what a window step answered to a query. What reaches a topic sink is
+ * emitted (keyed jobs only: it goes out with the batch's commit). Values from one input stay in
+ * order; async maps are awaited one value at a time so a flatMap's outputs keep their order too.
+ * Synchronous steps are not awaited, so a record reaches a `mapAsync` step in the same tick it
+ * entered the job: records queue there in the order they arrived.
  *
  * @example
  * await runOperators(echoJob, { hello: 'world' }, ctx); // [{ hello: 'world', result: 'ok', ... }]
  */
 export async function runOperators(job: Job, input: unknown, ctx: RecordContext, options: RunOptions = {}): Promise<unknown[]> {
   const { keyed, observe } = options;
-  let values: { value: unknown; ctx: RecordContext }[] = [{ value: input, ctx }];
+  const answers: unknown[] = [];
+  let values: Flowing[] = [{ value: input, ctx }];
   for (const op of job.operators) {
     const started = observe ? process.hrtime.bigint() : 0n;
-    const next: { value: unknown; ctx: RecordContext }[] = [];
-    for (const item of values) {
-      switch (op.kind) {
-        case 'map':
-          next.push({ value: await op.fn(item.value, item.ctx), ctx: item.ctx });
-          break;
-        case 'filter':
-          if (op.fn(item.value, item.ctx)) next.push(item);
-          break;
-        case 'flatMap':
-          for (const value of op.fn(item.value, item.ctx)) next.push({ value, ctx: item.ctx });
-          break;
-        case 'keyBy':
-          next.push({ value: item.value, ctx: { ...item.ctx, key: op.fn(item.value) } });
-          break;
-        case 'process':
-          next.push({ value: op.fn(item.value, item.ctx, keyedState(job, keyed, item.ctx)), ctx: item.ctx });
-          break;
-      }
-    }
-    observe?.(op.name, { in: values.length, out: next.length }, Number(process.hrtime.bigint() - started) / 1e9);
+    const answered = answers.length;
+    const step = applyOperator(job, op, values, keyed, answers);
+    const next = step instanceof Promise ? await step : step;
+    observe?.(op.name, { in: values.length, out: next.length + answers.length - answered }, Number(process.hrtime.bigint() - started) / 1e9);
     values = next;
   }
-  return values.map((item) => item.value);
+  if (job.sink.kind === 'reply') return [...answers, ...values.map((item) => item.value)];
+  const { emit } = requireKeyed(job, keyed, 'writes to a topic');
+  for (const { value, ctx: itemCtx } of values) emit({ topic: job.sink.topic, key: itemCtx.key ?? null, value: JSON.stringify(value) });
+  return answers;
+}
+
+function applyOperator(job: Job, op: Operator, values: Flowing[], keyed: KeyedRun | undefined, answers: unknown[]): Flowing[] | Promise<Flowing[]> {
+  switch (op.kind) {
+    case 'map':
+      return mapEach(values, (item) => op.fn(item.value, item.ctx));
+    case 'mapAsync':
+      // Queued in the limiter now, in this order; the limiter decides when each call runs.
+      return Promise.all(
+        values.map((item) => op.limiter.run(item.ctx.key, () => op.fn(item.value, item.ctx)).then((value) => ({ value, ctx: item.ctx }))),
+      );
+    case 'filter':
+      return values.filter((item) => op.fn(item.value, item.ctx));
+    case 'flatMap':
+      return values.flatMap((item) => [...op.fn(item.value, item.ctx)].map((value) => ({ value, ctx: item.ctx })));
+    case 'keyBy':
+      return values.map((item) => ({ value: item.value, ctx: { ...item.ctx, key: op.fn(item.value, item.ctx) } }));
+    case 'process':
+      return values.map((item) => ({ value: op.fn(item.value, item.ctx, keyedState(job, keyed, item.ctx)), ctx: item.ctx }));
+    case 'window':
+      return values.flatMap((item) => {
+        const { downstream, ...answer } = runWindow(op, item, requireKeyed(job, keyed, 'has a window'));
+        if ('answer' in answer) answers.push(answer.answer);
+        return downstream;
+      });
+  }
+}
+
+/** Maps in order, awaiting only results that are promises (from the first one on, one at a time). */
+function mapEach(values: Flowing[], fn: (item: Flowing) => unknown): Flowing[] | Promise<Flowing[]> {
+  const out: Flowing[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const result = fn(values[i]);
+    if (isThenable(result)) return finishMapping(values, fn, out, i, result);
+    out.push({ value: result, ctx: values[i].ctx });
+  }
+  return out;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+async function finishMapping(values: Flowing[], fn: (item: Flowing) => unknown, out: Flowing[], from: number, first: PromiseLike<unknown>) {
+  out.push({ value: await first, ctx: values[from].ctx });
+  for (let i = from + 1; i < values.length; i++) out.push({ value: await fn(values[i]), ctx: values[i].ctx });
+  return out;
+}
+
+function requireKeyed(job: Job, keyed: KeyedRun | undefined, what: string): KeyedRun {
+  if (!keyed) throw new Error(`job ${job.name} ${what} but runs without keyed state`);
+  return keyed;
 }
 
 function keyedState(job: Job, keyed: KeyedRun | undefined, ctx: RecordContext): KeyedState {
-  if (!keyed) throw new Error(`job ${job.name} has a process operator but runs without keyed state`);
-  const { store, emit } = keyed;
+  const { store, emit } = requireKeyed(job, keyed, 'has a process operator');
   const key = ctx.key;
   if (key === undefined) throw new Error(`job ${job.name}: a process operator needs a keyBy before it`);
   return {

@@ -1,14 +1,30 @@
-import type { Job } from './job';
+import type { Job, Operator } from './job';
+import { describeWindowSpec, slideOf } from './window-assigner';
 
 export interface TopologyNode {
   readonly id: string;
-  readonly kind: 'source' | 'map' | 'filter' | 'flatMap' | 'keyBy' | 'process' | 'sink';
+  readonly kind: 'source' | 'sink' | Operator['kind'];
   readonly name: string;
-  /** State stores a process operator reads and writes. */
+  /** State stores a process or window operator reads and writes. */
   readonly stores?: readonly string[];
   /** Route or topic of a source or sink. */
   readonly route?: string;
   readonly topic?: string;
+  /** A window operator's windows, e.g. `{ type: 'sliding', sizeMs: 10000, slideMs: 5000, allowedLatenessMs: 5000, ... }`. */
+  readonly window?: {
+    readonly type: 'tumbling' | 'sliding';
+    readonly sizeMs: number;
+    readonly slideMs: number;
+    readonly allowedLatenessMs: number;
+    readonly retainMs: number;
+    readonly lateTo?: string;
+    readonly description: string;
+  };
+  /** Routes a window operator answers from its state instead of aggregating them. */
+  readonly queries?: readonly string[];
+  /** An async operator's bound and ordering. */
+  readonly concurrency?: number;
+  readonly ordered?: 'key' | 'none';
 }
 
 export interface Topology {
@@ -26,12 +42,7 @@ export function describeJob(job: Job): Topology {
       : job.source.kind === 'routes'
         ? { id, kind: 'source', name: `routes ${job.source.routes.join(', ')}`, route: job.source.routes.join(',') }
         : { id, kind: 'source', name: `topic ${job.source.topic}`, topic: job.source.topic };
-  const operators = job.operators.map<TopologyNode>((op, i) => ({
-    id: `${job.name}/${i + 1}`,
-    kind: op.kind,
-    name: op.name,
-    ...(op.kind === 'process' ? { stores: op.stores } : {}),
-  }));
+  const operators = job.operators.map<TopologyNode>((op, i) => ({ id: `${job.name}/${i + 1}`, kind: op.kind, name: op.name, ...details(op) }));
   const sink: TopologyNode =
     job.sink.kind === 'reply'
       ? { id: `${job.name}/sink`, kind: 'sink', name: 'reply to caller' }
@@ -39,4 +50,29 @@ export function describeJob(job: Job): Topology {
   const nodes = [source, ...operators, sink];
   const edges = nodes.slice(1).map((node, i) => ({ from: nodes[i].id, to: node.id }));
   return { name: job.name, nodes, edges };
+}
+
+function details(op: Operator): Partial<TopologyNode> {
+  switch (op.kind) {
+    case 'process':
+      return { stores: op.stores };
+    case 'mapAsync':
+      return { concurrency: op.concurrency, ordered: op.ordered };
+    case 'window':
+      return {
+        stores: [op.name],
+        window: {
+          type: op.window.type,
+          sizeMs: op.window.sizeMs,
+          slideMs: slideOf(op.window),
+          allowedLatenessMs: op.allowedLatenessMs,
+          retainMs: op.retainMs,
+          ...(op.lateTo ? { lateTo: op.lateTo } : {}),
+          description: describeWindowSpec(op.window),
+        },
+        ...(op.query ? { queries: op.query.routes } : {}),
+      };
+    default:
+      return {};
+  }
 }

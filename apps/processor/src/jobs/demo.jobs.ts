@@ -10,7 +10,13 @@ function echoed(body: Body, ctx: RecordContext): Body {
 
 export const echoJob = job('echo').fromRoute('echo').map('echo', echoed).toReply();
 
-/** Waits `ms` on a timer (other requests keep flowing), then answers like echo. */
+/** Timers of the delay route running at once in one processor; more wait their turn. */
+export const DELAY_CONCURRENCY = 256;
+
+/**
+ * Waits `ms` on a timer (other requests keep flowing), then answers like echo. Requests with the
+ * same `key` wait one after another, in the order they arrived: an async step ordered by key.
+ */
 export const delayJob = job('delay')
   .fromRoute('delay')
   .map('check ms', (body) => {
@@ -20,10 +26,16 @@ export const delayJob = job('delay')
     }
     return { body, ms };
   })
-  .map('wait', async ({ body, ms }) => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return body;
-  })
+  // Without a key of its own, a request is its own key: it waits for nobody.
+  .keyBy('by key', ({ body }, ctx) => (typeof body.key === 'string' ? `key:${body.key}` : `request:${ctx.id}`))
+  .mapAsync(
+    'wait',
+    async ({ body, ms }) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return body;
+    },
+    { concurrency: DELAY_CONCURRENCY, ordered: 'key' },
+  )
   .map('echo', echoed)
   .toReply();
 

@@ -6,9 +6,11 @@ import { groupNames, HEADERS, headerString, isRouteName, RouteName, routeTopic }
 import { Readiness } from '@flowgate/http';
 import { ConsumedRecord, ensureTopics, ParallelConsumer } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
-import { changelogTopic, isKeyed, Job, job, KeyedJobRunner, OperatorObserver, runOperators } from '@flowgate/stream';
+import { changelogTopic, isKeyed, Job, job, KeyedJobRunner, OperatorObserver, outputTopics, runOperators } from '@flowgate/stream';
 import { JOBS } from '../jobs/jobs.token';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
+import { afterOutputBeforeCommit } from './failpoint';
+import { PartitionMetrics } from './partition-metrics';
 import { ProcessorKafka } from './processor-kafka.service';
 import { RequestContext } from './request-context';
 import { RequestRecords } from './request-records';
@@ -18,8 +20,9 @@ import { RequestRecords } from './request-records';
  * the shared requests topic: bounded concurrency per partition, pause/resume backpressure,
  * commits only of finished work (at-least-once; the gateway drops a duplicate reply). Jobs with
  * keyed state run on a KeyedJobRunner over their own topic: partitions in order, state restored
- * before the first record, each batch committed exactly once (FLOWGATE_PROCESSING). Routes are
- * served by jobs from `JOBS` or by `@MessagePattern(route)` handlers run as one-operator jobs.
+ * before the first record, each batch committed exactly once (FLOWGATE_PROCESSING); so do jobs
+ * that read a topic of their own. Routes are served by jobs from `JOBS` or by
+ * `@MessagePattern(route)` handlers run as one-operator jobs.
  */
 @Injectable()
 export class StreamServer extends Server implements CustomTransportStrategy {
@@ -28,6 +31,8 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   private runners: KeyedJobRunner[] = [];
   private joined = false;
   private routeJobs = new Map<RouteName, Job>();
+  private topicJobs: Job[] = [];
+  private partitionMetrics: PartitionMetrics | undefined;
 
   constructor(
     @Inject(JOBS) private readonly declaredJobs: Job[],
@@ -44,7 +49,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
 
   /** Every job this server runs, each once. */
   get jobs(): Job[] {
-    return [...new Set(this.routeJobs.values())];
+    return [...new Set(this.routeJobs.values()), ...this.topicJobs];
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -54,7 +59,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     this.joined = false;
     // Finish what was fetched, bounded by the longest deadline a request can have.
-    await Promise.all([this.consumer?.stop(60_000), ...this.runners.map((runner) => runner.stop())]);
+    await Promise.all([this.consumer?.stop(60_000), ...this.runners.map((runner) => runner.stop()), this.partitionMetrics?.stop()]);
     await this.kafka.close();
   }
 
@@ -68,26 +73,36 @@ export class StreamServer extends Server implements CustomTransportStrategy {
 
   private async start(): Promise<void> {
     this.routeJobs = this.collectJobs();
+    this.topicJobs = this.declaredJobs.filter((j) => j.source.kind === 'topic');
+    for (const j of this.jobs) {
+      // Records a job emits are written with its batch's commit, which only keyed runs have.
+      if (!isKeyed(j) && j.source.kind !== 'topic' && j.sink.kind === 'topic') throw new Error(`job ${j.name}: a stateless route job cannot write to a topic`);
+    }
     await this.kafka.start();
-    const keyed = this.jobs.filter(isKeyed);
-    await ensureTopics(
-      this.kafka.connection.kafka,
-      keyed.map((j) => ({
+    this.partitionMetrics = new PartitionMetrics(this.kafka.connection.kafka, this.metrics);
+    const runnable = this.jobs.filter((j) => isKeyed(j) || j.source.kind === 'topic');
+    const partitions = this.config.FLOWGATE_REQUEST_PARTITIONS;
+    await ensureTopics(this.kafka.connection.kafka, [
+      ...runnable.map((j) => ({
         topic: changelogTopic(this.config.FLOWGATE_TOPIC_PREFIX, j.name),
-        numPartitions: this.config.FLOWGATE_REQUEST_PARTITIONS,
+        numPartitions: partitions,
         configs: { 'cleanup.policy': 'compact' },
       })),
-    );
-    this.runners = keyed.map((keyedJob) => this.keyedRunner(keyedJob));
+      ...[...new Set(this.jobs.flatMap(outputTopics))].map((topic) => ({ topic, numPartitions: partitions })),
+    ]);
+    this.runners = runnable.map((keyedJob) => this.keyedRunner(keyedJob));
     await Promise.all(this.runners.map((runner) => runner.start()));
     await this.startParallel();
+    this.partitionMetrics.start();
   }
 
   private async startParallel(): Promise<void> {
     const { config, metrics } = this;
+    const partitionMetrics = this.partitionMetrics!;
+    const groupId = groupNames(config.FLOWGATE_TOPIC_PREFIX).processor;
     this.consumer = new ParallelConsumer({
-      kafka: this.kafka.connection.kafka,
-      groupId: groupNames(config.FLOWGATE_TOPIC_PREFIX).processor,
+      kafka: partitionMetrics.requestsLane(groupId, this.kafka.topics.requests),
+      groupId,
       topic: this.kafka.topics.requests,
       concurrency: config.FLOWGATE_PARTITION_CONCURRENCY,
       maxQueue: config.FLOWGATE_PARTITION_QUEUE,
@@ -101,9 +116,13 @@ export class StreamServer extends Server implements CustomTransportStrategy {
           this.joined = true;
           metrics.rebalances.inc();
           metrics.assignedPartitions.set(partitions.length);
+          partitionMetrics.onRequestsAssigned(partitions);
           this.log.log(`assigned partitions [${partitions.join(',')}] of ${this.kafka.topics.requests}`);
         },
-        onPausedChange: (count) => metrics.pausedPartitions.set(count),
+        onPausedChange: (count) => {
+          metrics.pausedPartitions.set(count);
+          partitionMetrics.onPausedChange();
+        },
         onQueuedChange: (count) => metrics.queuedRecords.set(count),
         onHandlerError: (error, record) =>
           this.log.error(`record ${record.partition}/${record.offset} failed outside its handler: ${String(error)}`),
@@ -114,41 +133,53 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   }
 
   private keyedRunner(keyedJob: Job): KeyedJobRunner {
-    const { name } = keyedJob;
+    const { name, source } = keyedJob;
     const prefix = this.config.FLOWGATE_TOPIC_PREFIX;
-    const routes = keyedJob.source.kind === 'routes' ? keyedJob.source.routes : [];
-    const events = keyedJob.source.kind === 'routes' && keyedJob.source.events;
-    const sourceTopic = routeTopic(routes[0], this.config.FLOWGATE_TOPIC_PREFIX);
+    const routes = source.kind === 'routes' ? source.routes : [];
+    const events = source.kind === 'routes' && source.events;
+    const sourceTopic = source.kind === 'topic' ? source.topic : routeTopic(routes[0], prefix);
+    const partitionMetrics = this.partitionMetrics!;
+    const beforeOffsetCommit = afterOutputBeforeCommit(this.config.FLOWGATE_FAILPOINT);
     const runner = new KeyedJobRunner({
       kafka: this.kafka.connection.kafka,
       job: keyedJob,
       mode: this.config.FLOWGATE_PROCESSING,
-      prefix: this.config.FLOWGATE_TOPIC_PREFIX,
+      prefix,
       sourceTopic,
       sharedProducer: this.kafka.connection.rawProducer,
       observeOperator: this.observeOperator(keyedJob),
+      ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
       handle: async (record, run) => {
-        if (events && headerString(record.headers, HEADERS.route) === undefined) return this.requests.handleEvent(record, run);
+        const isRequest = headerString(record.headers, HEADERS.route) !== undefined;
+        // A topic job's input may carry another job's requests (queries share their job's topic): not its events.
+        if (source.kind === 'topic') return isRequest ? [] : this.requests.handleEvent(record, run);
+        if (events && !isRequest) return this.requests.handleEvent(record, run);
         return (await this.requests.handle(record, (route) => (routes.includes(route) ? run : undefined))).outputs;
       },
       observer: {
-        onAssigned: (partitions) => this.log.log(`job ${name}: assigned partitions [${partitions.join(',')}] of ${sourceTopic}`),
+        onAssigned: (partitions) => {
+          partitionMetrics.onJobAssigned(name, partitions);
+          this.log.log(`job ${name}: assigned partitions [${partitions.join(',')}] of ${sourceTopic}`);
+        },
         onRestored: (partition, changes, seconds) => {
           this.metrics.restoreDuration.observe({ job: name }, seconds);
           this.log.log(`job ${name}: partition ${partition} restored (${changes} changes, ${seconds.toFixed(2)} s)`);
         },
-        onBatch: (_partition, _records, seconds, outputs) => {
+        onBatch: (partition, { seconds, outputs, late }) => {
           this.metrics.batchCommits.inc({ job: name, result: 'committed' });
           for (const { topic } of outputs) this.metrics.outputRecords.inc({ job: name, topic: topic.slice(prefix.length) });
           this.metrics.batchDuration.observe({ job: name }, seconds);
           this.metrics.stateEntries.set({ job: name }, runner.stateSize);
+          partitionMetrics.onLate(name, partition, late);
         },
         onCommitFailed: (partition, error) => {
           this.metrics.batchCommits.inc({ job: name, result: 'aborted' });
           this.log.warn(`job ${name}: batch of partition ${partition} rolled back: ${String(error)}`);
         },
+        onStartFailed: (partition, error) => this.log.warn(`job ${name}: taking partition ${partition} failed (tried again): ${String(error)}`),
       },
     });
+    partitionMetrics.watchJob(runner, name, sourceTopic);
     return runner;
   }
 
