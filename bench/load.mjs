@@ -15,7 +15,13 @@ const DEFAULT_HEADERS = { 'content-type': 'application/json' };
  * `timeoutMs` from its send (queueing in the pool included); one that runs out counts as an error.
  * Returns { scheduled, done } like startOpenLoop, with `done` resolving to the raw result.
  */
-export function startHttpLoad({ url, path, body, bodies, rate, seconds, connections = 256, timeoutMs = 10_000, shouldStop, onSend, onDone, legs = true }) {
+export function startHttpLoad({
+  url, path, body, bodies, headers = {}, uniqueHeader, okStatus = 200, rate, seconds, connections = 256, timeoutMs = 10_000, shouldStop, onSend, onDone, legs = true,
+}) {
+  // `uniqueHeader`: a header whose value differs per request (e.g. a fresh Idempotency-Key);
+  // `okStatus`: the status that counts as success (e.g. 202 for async requests).
+  const run = Date.now().toString(36);
+  const headersOf = (i) => ({ ...DEFAULT_HEADERS, ...headers, ...(uniqueHeader ? { [uniqueHeader]: `bench-${run}-${i}` } : {}) });
   const pool = new Pool(url, {
     connections,
     pipelining: 1,
@@ -27,11 +33,11 @@ export function startHttpLoad({ url, path, body, bodies, rate, seconds, connecti
   // `bodies`: request i sends bodies[i % length] (e.g. a counter increment per key in turn).
   const send = (i) =>
     pool
-      .request({ method: 'POST', path, body: bodies ? bodies[i % bodies.length] : body, headers: DEFAULT_HEADERS, signal: AbortSignal.timeout(timeoutMs) })
+      .request({ method: 'POST', path, body: bodies ? bodies[i % bodies.length] : body, headers: headersOf(i), signal: AbortSignal.timeout(timeoutMs) })
       .then(async (res) => {
         if (res.statusCode !== 200 || !legs) {
           await res.body.dump();
-          return res.statusCode;
+          return res.statusCode === okStatus ? 200 : res.statusCode;
         }
         // The echo answer's timestamps give the legs of the latency (see lib/open-loop.mjs).
         const text = await res.body.text();
@@ -42,7 +48,7 @@ export function startHttpLoad({ url, path, body, bodies, rate, seconds, connecti
           return 200;
         }
       });
-  const run = startOpenLoop({ rate, seconds, send, shouldStop, onSend, onDone, graceMs: timeoutMs + 5_000 });
+  const loop = startOpenLoop({ rate, seconds, send, shouldStop, onSend, onDone, graceMs: timeoutMs + 5_000 });
   // Requests waiting inside the client for a free connection never reach the server: when this
   // is above 0 the server saw less concurrency than was offered (too few connections, or a
   // generator short of CPU).
@@ -55,8 +61,8 @@ export function startHttpLoad({ url, path, body, bodies, rate, seconds, connecti
     queue.samples++;
   }, 250);
   return {
-    scheduled: run.scheduled,
-    done: run.done
+    scheduled: loop.scheduled,
+    done: loop.done
       .then((raw) => ({
         ...raw,
         clientQueue: { maxWaiting: queue.maxWaiting, meanWaiting: queue.samples ? queue.sumWaiting / queue.samples : 0, maxRunning: queue.maxRunning, connections },

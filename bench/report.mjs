@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { processingMarkdown } from './processing.mjs';
+import { registryMarkdown } from './registry-cost.mjs';
 
 const ms = (v) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const num = (v, digits = 0) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -204,6 +205,7 @@ export function markdown(results) {
     lines.push('', `200s/503s(/other) completed per second: ${perSecond}`);
   }
 
+  if (results.registry) lines.push('', registryMarkdown(results.registry));
   lines.push(...processingMarkdown(results.processing, budgetMs));
 
   lines.push('', `## Targets`, '');

@@ -20,6 +20,9 @@
 //   BENCH_SYSTEMS=flowgate,nest,floor,fastify,processing   (processing: the counter route under
 //                                     exactly_once vs at_least_once, bench/processing.mjs)
 //   BENCH_PROCESSING_RATES=250,...    counter rates of that comparison (quick: 250,500,1000)
+//   (registry, with flowgate: echo plain vs Idempotency-Key vs Prefer: respond-async on the same
+//                                     deployment plus a sweeper, bench/registry-cost.mjs)
+//   BENCH_REGISTRY_RATES=500,1000     rates of that comparison (quick: 500)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
 //   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
 // FLOWGATE_* variables are passed to the gateway and processor (e.g. FLOWGATE_ADMISSION_WAIT_MS).
@@ -30,7 +33,7 @@ import { join } from 'node:path';
 import { buildApps, coreTopics, ensureNpmPackages, log, root, startApp, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
-buildApps(['gateway', 'processor']);
+buildApps(['gateway', 'processor', 'sweeper']);
 const { startStack, createTopics } = await import('../stack/stack.mjs');
 const { probeRedis } = await import('../stack/redis.mjs');
 const { client: ipcClient } = await import('../../bench/lib/ipc.mjs');
@@ -39,6 +42,7 @@ const { nestTopics } = await import('../../bench/peers/nest-kafka/kafka-options.
 const { floorTopics } = await import('../../bench/floor/topics.mjs');
 const { markdown, targets } = await import('../../bench/report.mjs');
 const { compareProcessing, processingMarkdown } = await import('../../bench/processing.mjs');
+const { compareRegistry, registryMarkdown } = await import('../../bench/registry-cost.mjs');
 const { plotResults } = await import('../../bench/plot.mjs');
 
 // ------------------------------------------------------------------ settings
@@ -50,12 +54,13 @@ const ladder = list(process.env.BENCH_LADDER ?? (quick ? '500,1000,2000,3000' : 
 const stepSeconds = Number(process.env.BENCH_SECONDS ?? (quick ? 3 : 5));
 const overloadSeconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
 const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
-const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,processing').split(','));
+const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,registry,processing').split(','));
+const registryRates = list(process.env.BENCH_REGISTRY_RATES ?? (quick ? '500' : '500,1000'));
 const processingRates = list(process.env.BENCH_PROCESSING_RATES ?? (quick ? '250,500,1000' : '250,500,1000,1500,2000'));
 const stepTimeoutMs = 10_000;
 const probeMaxSeconds = quick ? 10 : 30;
 const body = JSON.stringify({ user: 'bench', item: 42, note: 'a small JSON event' });
-const ports = { gateway: 18180, processor: 18181, fastify: 18190, nest: 18200 };
+const ports = { gateway: 18180, processor: 18181, sweeper: 18186, fastify: 18190, nest: 18200 };
 
 // ------------------------------------------------------------------ processes
 
@@ -523,6 +528,26 @@ try {
       `503 p99 ${out.overload.byStatus['503']?.p99?.toFixed(1) ?? '–'} ms, recovered ${o.recoverySeconds ?? `> ${probeMaxSeconds}`} s`);
   }
 
+  // What the request registry adds: after the comparison of systems, so the sweeper it starts
+  // (it reads every reply to record async ones) is not in those figures.
+  if (wanted.has('registry') && flowgate && Object.values(flowgate.procs).every(alive)) {
+    const sweeperEnv = { ...appEnv, FLOWGATE_SWEEPER_PORT: String(ports.sweeper) };
+    const sweeper = track('sweeper', startApp('sweeper', sweeperEnv));
+    if (!(await waitForOk(`http://127.0.0.1:${ports.sweeper}/readyz`, { alive: () => alive(sweeper) }))) throw new Error('sweeper not ready');
+    log(`registry: echo plain vs Idempotency-Key vs async at ${registryRates.join(', ')}/s`);
+    results.registry = await compareRegistry({
+      rates: registryRates,
+      stepSeconds,
+      deps: {
+        offer: (rate, seconds, options) => load.call('offer', { url: flowgate.url, path: '/v1/echo', body, rate, seconds, timeoutMs: stepTimeoutMs, ...options }),
+        cpu: totalCpu,
+        pids: () => [...flowgate.pids(), sweeper.pid],
+        settle: () => settle({ pids: () => [...flowgate.pids(), sweeper.pid] }),
+        log,
+      },
+    });
+  }
+
   // Exactly-once vs at-least-once on the keyed counter: last, so it disturbs nothing above.
   if (wanted.has('processing')) {
     log(`counter: exactly_once vs at_least_once at ${processingRates.join(', ')}/s`);
@@ -553,12 +578,19 @@ try {
   const report = markdown(results);
   console.log(`\n${report}\n`);
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  // A run of the processing comparison alone (BENCH_SYSTEMS=processing) leaves the echo results be.
-  if (results.systems.length > 0) {
+  // A run without the side-by-side comparison (e.g. BENCH_SYSTEMS=processing or
+  // flowgate,registry) leaves the echo results be.
+  if (results.systems.length > 1) {
     writeFileSync(join(root, 'bench/results/latest.md'), `${report}\n`);
     writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
     writeFileSync(join(root, 'bench/results/latency.png'), plotResults(results));
     log('wrote bench/results/latest.md, latest.json, latency.png');
+  }
+  if (results.registry) {
+    const footer = `${stepSeconds} s per step, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.at}${quick ? ', BENCH_QUICK' : ''}.`;
+    writeFileSync(join(root, 'bench/results/registry.md'), `${registryMarkdown(results.registry)}\n${footer}\n`);
+    writeFileSync(join(root, 'bench/results/registry.json'), JSON.stringify({ at: results.at, quick, stepSeconds, machine: results.machine, ...results.registry }, null, 2));
+    log('wrote bench/results/registry.md, registry.json');
   }
   if (results.processing) {
     const footer = `${stepSeconds} s per step, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.at}${quick ? ', BENCH_QUICK' : ''}.`;
