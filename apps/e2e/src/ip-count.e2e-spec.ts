@@ -1,7 +1,9 @@
+import { ingestAccessLog, windowAlignedPast } from './support/access-log';
 import { AppProcess } from './support/app-process';
 import { Cluster } from './support/cluster';
-import { eventually, post } from './support/http';
-import { KafkaRecords } from './support/kafka-records';
+import { eventually, post, sleep } from './support/http';
+import { KafkaRecords, RawRecord, TopicTail } from './support/kafka-records';
+import { partitionSamples } from './support/metric-samples';
 
 const IPS = Array.from({ length: 12 }, (_, i) => `10.1.0.${i + 1}`);
 const SECONDS = 30;
@@ -39,6 +41,60 @@ async function ingest(gateway: AppProcess, lines: { ts: number; ip: string }[]) 
   });
   expect(res.status).toBe(202);
   expect(await res.json()).toEqual({ accepted: lines.length, rejected: 0, errors: [] });
+}
+
+/** The windows every IP of `accessLog(t0)` ends with: six final windows of 5, and the closing line's open window. */
+function expectedWindows(t0: number) {
+  return [
+    ...Array.from({ length: SECONDS / 5 }, (_, k) => ({ start: t0 + k * 5_000, end: t0 + (k + 1) * 5_000, count: 5, final: true })),
+    { start: t0 + 60_000, end: t0 + 65_000, count: 1, final: false },
+  ];
+}
+
+type Window = ReturnType<typeof expectedWindows>[number];
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/** `promise`, or an error naming `what` once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Asks the gateway for an IP's windows until `settled` accepts them; resolves with those windows. */
+async function windowsOf(gateway: AppProcess, ip: string, settled: (windows: Window[]) => boolean, timeoutMs: number): Promise<Window[]> {
+  let last: unknown;
+  let windows: Window[] = [];
+  await eventually(async () => {
+    const res = await post(`${gateway.url}/v1/ip-counts`, { ip }, { 'x-timeout-ms': '20000' });
+    last = res.json ?? `${res.status} ${res.text}`;
+    windows = (res.json as { windows?: Window[] } | undefined)?.windows ?? [];
+    return res.status === 200 && settled(windows);
+  }, timeoutMs, `windows of ${ip}`).catch((error: Error) => {
+    throw new Error(`${error.message}; last answer ${JSON.stringify(last)}`);
+  });
+  return windows;
+}
+
+/** The partitions of the ip-count job a processor owns, as its lag metric shows them (sampled every 2 s). */
+async function ownedPartitions(processor: AppProcess): Promise<number[]> {
+  return (await partitionSamples(processor, 'flowgate_processor_partition_lag', 'ip-count')).map((s) => s.partition);
+}
+
+const END_MARKER = 'e2e-end-marker';
+
+/**
+ * Everything on `topic` so far: writes a marker to each of its partitions and waits until `tail`
+ * has read them all, so every record before them has been read too (markers left out).
+ */
+async function recordsToNow(records: KafkaRecords, tail: TopicTail, topic: string, partitions: number): Promise<RawRecord[]> {
+  await records.write(topic, Array.from({ length: partitions }, (_, partition) => ({ key: END_MARKER, value: '{}', partition })));
+  await eventually(() => tail.records.filter((r) => r.key === END_MARKER).length >= partitions, 30_000, `end markers on every partition of ${topic}`);
+  return tail.records.filter((r) => r.key !== END_MARKER);
 }
 
 function runIpCount(processors: number) {
@@ -140,6 +196,134 @@ describe('ip-count job while its processor is SIGKILLed (exactly-once)', () => {
       });
     }
   }, 150_000);
+});
+
+describe('ip-count job while a processor joins and another leaves (rebalance)', () => {
+  // A slow machine must not turn a slow acknowledgement into a 503 whose lines land anyway.
+  const cluster = new Cluster('ip-count-rebalance', { FLOWGATE_PRODUCE_TIMEOUT_MS: '15000' });
+  const records = new KafkaRecords('ip-count-rebalance');
+  const partitions = Number(cluster.env.FLOWGATE_REQUEST_PARTITIONS);
+  const allPartitions = JSON.stringify(Array.from({ length: partitions }, (_, p) => p));
+  let gateway: AppProcess;
+  let first: AppProcess;
+  const t0 = windowAlignedPast(30);
+
+  beforeAll(async () => {
+    first = await cluster.start('processor');
+    gateway = await cluster.start('gateway');
+  });
+  afterAll(async () => {
+    await records.close();
+    await cluster.stopAll();
+  });
+
+  it('keeps every window exact and publishes each closed window once', async () => {
+    const log = accessLog(t0);
+    const closedTail = await records.tail(`${cluster.prefix}ip-counts`);
+    const lateTail = await records.tail(`${cluster.prefix}ip-counts.late`);
+    await eventually(async () => JSON.stringify(await ownedPartitions(first)) === allPartitions, 60_000, 'the first processor owning every partition of ip-count');
+
+    // The 360 in-window lines in uploads of 5, each acknowledged (202) before the next.
+    const uploads = chunks(log.batches.slice(0, 2).flat(), 5);
+    let sent = 0;
+    /** Uploads on (at least `atLeast` more, never beyond upload `upTo`) until `change` has settled; resolves as it did. */
+    const uploadDuring = async <T>(change: Promise<T>, atLeast: number, upTo: number): Promise<T> => {
+      let settled = false;
+      void change.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      const minimum = sent + atLeast;
+      while (sent < upTo && (sent < minimum || !settled)) {
+        await ingestAccessLog(gateway, uploads[sent]);
+        sent++;
+        await sleep(200);
+      }
+      return change;
+    };
+
+    // The first processor alone.
+    await uploadDuring(Promise.resolve(), 8, 8);
+    // A second processor starts and takes partitions of the job over while the uploads go on.
+    const joining = (async () => {
+      const second = await cluster.start('processor');
+      await eventually(async () => (await ownedPartitions(second)).length > 0, 60_000, 'the second processor owning partitions of ip-count');
+      return second;
+    })();
+    const second = await uploadDuring(joining, 8, 40);
+    // The first leaves gracefully (SIGTERM) while the uploads go on; the second takes its partitions.
+    await uploadDuring(first.stop(), 8, 64);
+    expect(await first.exited).toBe(0);
+    await eventually(async () => JSON.stringify(await ownedPartitions(second)) === allPartitions, 60_000, 'the second processor owning every partition of ip-count');
+    await uploadDuring(Promise.resolve(), uploads.length - sent, uploads.length);
+    await ingestAccessLog(gateway, log.batches[2]);
+    await ingestAccessLog(gateway, log.batches[3]);
+
+    const expected = JSON.stringify(expectedWindows(t0));
+    for (const ip of IPS) await windowsOf(gateway, ip, (windows) => JSON.stringify(windows) === expected, 60_000);
+    // Every IP's windows are answered, so every batch before is committed: read both topics to here.
+    const closed = (await recordsToNow(records, closedTail, `${cluster.prefix}ip-counts`, partitions)).map((r) => JSON.parse(r.value!) as { ip: string; start: number; count: number });
+    expect(closed).toHaveLength(IPS.length * (SECONDS / 5));
+    expect(closed.filter((w) => w.count !== 5)).toEqual([]);
+    expect(new Set(closed.map((w) => `${w.ip}/${w.start}`)).size).toBe(closed.length);
+    expect(await recordsToNow(records, lateTail, `${cluster.prefix}ip-counts.late`, partitions)).toHaveLength(IPS.length);
+    // The second processor restored the state of every partition it was handed.
+    expect(await second.metric('flowgate_processor_state_restore_seconds_count', { job: 'ip-count' })).toBeGreaterThanOrEqual(partitions);
+  }, 240_000);
+});
+
+/**
+ * Why exactly-once exists, on windows. The test-only fail point makes the processor SIGKILL
+ * itself when a keyed job's batch is written (outputs and state changes) and its offset not yet
+ * committed. At least once, its successor restores a state that already holds the batch and
+ * replays the batch on top of it: the windows it touched count its lines twice (lines of windows
+ * that the batch itself closed are late on replay and stay out), and nothing is lost. Exactly
+ * once, the batch was an open transaction that the successor's producer aborts: every window is
+ * exact.
+ */
+describe.each([{ mode: 'at_least_once' }, { mode: 'exactly_once' }])('ip-count job when its processor dies between a batch\'s output and its commit ($mode)', ({ mode }) => {
+  const name = `ip-count-failpoint-${mode.replace(/_/g, '-')}`;
+  const cluster = new Cluster(name, { FLOWGATE_PROCESSING: mode, FLOWGATE_PRODUCE_TIMEOUT_MS: '15000' });
+  const records = new KafkaRecords(name);
+  let gateway: AppProcess;
+  const t0 = windowAlignedPast(40);
+
+  beforeAll(async () => {
+    gateway = await cluster.start('gateway');
+  });
+  afterAll(async () => {
+    await records.close();
+    await cluster.stopAll();
+  });
+
+  it(mode === 'at_least_once' ? 'over-counts some windows and loses nothing' : 'ends with exact counts', async () => {
+    const log = accessLog(t0);
+    // In Kafka (202) before any processor runs: the doomed processor's first batch of a partition
+    // is that partition's share of these 150 lines (12.5 s of the log).
+    await ingestAccessLog(gateway, log.batches[0]);
+    // ip-count-sliding reads the same topic in a group of its own, and the fail point fires in
+    // whichever keyed job commits first. Moved past these lines, it has nothing to commit: the
+    // first commit, and the crash, are ip-count's.
+    await records.moveGroupToEnd(`${cluster.prefix}job.ip-count-sliding`, `${cluster.prefix}access-log`);
+    const doomed = await cluster.start('processor', { FLOWGATE_FAILPOINT: 'after-output-before-commit' }, { waitReady: false });
+    expect(await within(doomed.exited, 120_000, 'the processor killing itself at the fail point')).toBeNull();
+    expect(doomed.logs).toMatch(/failpoint after-output-before-commit reached/);
+
+    await cluster.start('processor');
+    for (const upload of [...chunks(log.batches[1], 30), log.batches[2], log.batches[3]]) await ingestAccessLog(gateway, upload);
+    const expected = expectedWindows(t0);
+    const shape = (windows: Window[]) => JSON.stringify(windows.map(({ start, end, final }) => ({ start, end, final })));
+    const answers: { ip: string; start: number; count: number; truth: number }[] = [];
+    for (const ip of IPS) {
+      // The closing line, the IP's last, counted: every line before it in its partition is too.
+      const windows = await windowsOf(gateway, ip, (w) => shape(w) === shape(expected) && w.at(-1)?.count === 1, 90_000);
+      windows.forEach((w, k) => answers.push({ ip, start: w.start, count: w.count, truth: expected[k].count }));
+    }
+    expect(answers.filter((a) => a.count < a.truth)).toEqual([]); // nothing lost
+    const overCounted = answers.filter((a) => a.count > a.truth);
+    if (mode === 'at_least_once') expect(overCounted.length).toBeGreaterThan(0);
+    else expect(overCounted).toEqual([]);
+  }, 240_000);
 });
 
 describe('access-log ingest', () => {

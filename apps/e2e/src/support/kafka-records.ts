@@ -66,6 +66,23 @@ export class KafkaRecords {
     });
   }
 
+  /**
+   * Commits the current end of every partition of `topic` for a consumer group with no running
+   * member: its next consumer starts after every record written so far. Resolves once Kafka
+   * reports exactly those offsets committed.
+   */
+  async moveGroupToEnd(groupId: string, topic: string): Promise<void> {
+    this.admin ??= await this.connectedAdmin();
+    const ends = (await this.admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high }));
+    await this.admin.setOffsets({ groupId, topic, partitions: ends });
+    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const text = (list: { partition: number; offset: string }[]) =>
+      JSON.stringify([...list].sort((a, b) => a.partition - b.partition).map(({ partition, offset }) => ({ partition, offset })));
+    if (text(committed?.partitions ?? []) !== text(ends)) {
+      throw new Error(`group ${groupId} on ${topic}: committed ${text(committed?.partitions ?? [])}, wanted ${text(ends)}`);
+    }
+  }
+
   /** Starts collecting every record of `topic` from its beginning; resolves once the tail is reading. */
   async tail(topic: string): Promise<TopicTail> {
     const consumer = this.kafka.consumer({
