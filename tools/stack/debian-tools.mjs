@@ -1,5 +1,6 @@
-// Debian's prometheus and nginx for the deployment tests (Prometheus scraping the local stack,
-// nginx as the blue/green entry point), installed with apt-get when missing, like redis-server.
+// Debian packages the stack and tests need, installed with apt-get when missing: redis-server
+// (the local Redis), prometheus (scraping the local stack in the deployment tests) and nginx (the
+// blue/green entry point of the drill).
 //   node tools/stack/debian-tools.mjs prometheus nginx     # prints one "name=/path" line per tool
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -12,6 +13,7 @@ import { log, seconds } from './common.mjs';
  * in /usr/sbin, which is not on every user's PATH, so the usual directories are searched too.
  */
 export const DEBIAN_TOOLS = {
+  redis: { pkg: 'redis-server', binaries: ['redis-server'] },
   prometheus: { pkg: 'prometheus', binaries: ['prometheus', 'promtool'] },
   nginx: { pkg: 'nginx', binaries: ['nginx'] },
 };

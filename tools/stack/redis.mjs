@@ -1,48 +1,13 @@
 // A throwaway, non-persistent redis-server owned by this process.
-import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { assertPortFree, log, seconds, spawnServer, waitUntil } from './common.mjs';
+import { ensureDebianTool } from './debian-tools.mjs';
 
-function isExecutable(file) {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(command) {
-  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
-  return dirs.map((dir) => join(dir, command)).find(isExecutable) ?? null;
-}
-
-function run(command, args) {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env })
-      .once('error', reject)
-      .once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
-  });
-}
-
-/** Returns the path of redis-server, installing the Debian package first when running as root. */
+/** Returns the path of redis-server, installing Debian's package first when running as root. */
 export async function ensureRedisServer() {
-  const found = findOnPath('redis-server');
-  if (found) return found;
-  if (process.getuid?.() !== 0) {
-    throw new Error('redis-server is not installed; install it (e.g. `sudo apt-get install redis-server`) or set REDIS_URL');
-  }
-  const start = Date.now();
-  log('redis-server not found; installing it with apt-get (first run only)');
-  await run('apt-get', ['update']);
-  await run('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server']);
-  const installed = findOnPath('redis-server');
-  if (!installed) throw new Error('apt-get installed redis-server but it is still not on PATH');
-  log(`redis-server installed (${seconds(start)})`);
-  return installed;
+  return (await ensureDebianTool('redis'))['redis-server'];
 }
 
 // Resolves with the server's process id once it answers PING.
