@@ -16,20 +16,14 @@ const DEFAULT_HEADERS = { 'content-type': 'application/json' };
  * Returns { scheduled, done } like startOpenLoop, with `done` resolving to the raw result.
  */
 export function startHttpLoad({
-  url, path, body, bodies, headers = {}, uniqueHeader, okStatus = 200, rate, seconds, connections = 256, timeoutMs = 10_000, shouldStop, onSend, onDone, legs = true,
+  url, path, body, bodies, headers = {}, uniqueHeader, okStatus = 200, rate, seconds, connections = 256, timeoutMs = 10_000, shouldStop, onSend, onDone, legs = true, pool: given,
 }) {
   // `uniqueHeader`: a header whose value differs per request (e.g. a fresh Idempotency-Key);
   // `okStatus`: the status that counts as success (e.g. 202 for async requests).
   const run = Date.now().toString(36);
   const headersOf = (i) => ({ ...DEFAULT_HEADERS, ...headers, ...(uniqueHeader ? { [uniqueHeader]: `bench-${run}-${i}` } : {}) });
-  const pool = new Pool(url, {
-    connections,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connect: { timeout: timeoutMs },
-  });
+  // `pool`: one made (and warmed) by openPool; it is destroyed at the end like an own one.
+  const pool = given ?? newPool(url, connections, timeoutMs);
   // `bodies`: request i sends bodies[i % length] (e.g. a counter increment per key in turn).
   const send = (i) =>
     pool
@@ -75,6 +69,30 @@ export function startHttpLoad({
   };
 }
 
+function newPool(url, connections, timeoutMs) {
+  return new Pool(url, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: timeoutMs },
+  });
+}
+
+/**
+ * A pool with its `connections` already open (one GET `warmPath` on each, all at once), so that
+ * a load offered through it does not open hundreds of connections in its first second: opening
+ * them costs the generator and the server CPU that a client fleet with warm connections does
+ * not pay, and requests wait in the client meanwhile. Returns the pool and how many opened.
+ */
+export async function openPool(url, { connections, timeoutMs = 10_000, warmPath = '/healthz' }) {
+  const pool = newPool(url, connections, timeoutMs);
+  await Promise.all(Array.from({ length: connections }, () =>
+    pool.request({ method: 'GET', path: warmPath, signal: AbortSignal.timeout(timeoutMs) }).then((res) => res.body.dump(), () => {})));
+  return { pool, open: pool.stats.connected };
+}
+
 /**
  * @param {{ url: string, path: string, body?: string, bodies?: string[], rate: number, seconds: number, connections?: number, timeoutMs?: number, timelineBucketS?: number }} options
  */
@@ -94,8 +112,11 @@ export async function runOverload({
   url, path, body, rate, seconds, connections = 4096, timeoutMs = 10_000,
   probeRate, probeMaxSeconds, baselineP50, windowMs = 500,
 }) {
+  // Connections opened before the schedule starts (see openPool), the probe's too.
+  const [{ pool, open }, { pool: probePool }] = await Promise.all([
+    openPool(url, { connections, timeoutMs }), openPool(url, { connections: 64, timeoutMs })]);
   // No body parsing here (no legs): the generator's CPU goes into offering the load.
-  const overload = startHttpLoad({ url, path, body, rate, seconds, connections, timeoutMs, legs: false });
+  const overload = startHttpLoad({ url, path, body, rate, seconds, connections, timeoutMs, legs: false, pool });
   await overload.scheduled;
 
   const thresholdMs = 2 * baselineP50;
@@ -117,7 +138,7 @@ export async function runOverload({
     }
   };
   const probe = startHttpLoad({
-    url, path, body, rate: probeRate, seconds: probeMaxSeconds, connections: 256, timeoutMs, legs: false,
+    url, path, body, rate: probeRate, seconds: probeMaxSeconds, connections: 64, timeoutMs, legs: false, pool: probePool,
     shouldStop: () => recoveredAtS !== undefined,
     onSend: (i) => {
       const w = windowOf(i);
@@ -136,6 +157,7 @@ export async function runOverload({
   lastSentWindow = Infinity;
   check();
   return {
+    openedConnections: open,
     overload: summarize(overloadRaw, { timelineBucketS: 1 }),
     probe: summarize(probeRaw),
     thresholdMs,

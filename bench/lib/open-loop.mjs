@@ -152,6 +152,20 @@ export function summarize(raw, { timelineBucketS } = {}) {
     list.push(latencies[i]);
   }
   const byStatus = Object.fromEntries([...groups].map(([key, list]) => [key, stats(list)]));
+  // The same from when the generator actually sent each request (its own schedule lag taken out;
+  // waiting for a free client connection still counts): what the server and the loopback took.
+  // Set apart so that a busy generator is not mistaken for a slow server.
+  let byStatusFromSend;
+  if (raw.sendLag) {
+    const fromSend = new Map();
+    for (let i = 0; i < sent; i++) {
+      const key = status[i] === ERROR ? 'error' : String(status[i]);
+      let list = fromSend.get(key);
+      if (!list) fromSend.set(key, (list = []));
+      list.push(latencies[i] - raw.sendLag[i]);
+    }
+    byStatusFromSend = Object.fromEntries([...fromSend].map(([key, list]) => [key, stats(list)]));
+  }
   const statuses = Object.fromEntries([...groups].map(([key, list]) => [key, list.length]));
   const ok = statuses['200'] ?? 0;
   const result = {
@@ -167,6 +181,7 @@ export function summarize(raw, { timelineBucketS } = {}) {
     p999: overall.p999,
     max: overall.max,
     byStatus,
+    ...(byStatusFromSend ? { byStatusFromSend } : {}),
     ...(raw.errorKinds && Object.keys(raw.errorKinds).length > 0 ? { errorKinds: raw.errorKinds } : {}),
     ...(raw.clientQueue ? { clientQueue: raw.clientQueue } : {}),
   };

@@ -15,7 +15,13 @@
 //   BENCH_SECONDS=5                   seconds per step (quick: 3)
 //   BENCH_OVERLOAD_SECONDS=30         overload duration, 0 skips the overload (quick: 10)
 //   BENCH_OVERLOAD_RATE=<n>           overload rate instead of 3 x flowgate's p99 capacity
-//   BENCH_OVERLOAD_CONNECTIONS=4096   client connections during the overload (> FLOWGATE_MAX_INFLIGHT)
+//   BENCH_OVERLOAD_MAX_INFLIGHT=32    restart the gateway with FLOWGATE_MAX_INFLIGHT=<n> for the
+//                                     overload (the steps keep the run's own limit); 0: no restart.
+//                                     32 ≈ flowgate's ~2000 ok/s × ~15 ms on the 2-core dev machine
+//   BENCH_OVERLOAD_CONNECTIONS=1024   client connections during the overload, all opened before it
+//                                     begins (> FLOWGATE_MAX_INFLIGHT)
+//   BENCH_WARM_SECONDS=3              seconds of each warm-up rate (300/s, then 1000/s) per system
+//                                     (15 when one system runs alone; quick: 2)
 //   BENCH_P99_BUDGET_MS=50            the p99 bound of the step search
 //   BENCH_SYSTEMS=flowgate,nest,floor,fastify,processing   (processing: the counter route under
 //                                     exactly_once vs at_least_once, bench/processing.mjs)
@@ -24,6 +30,7 @@
 //                                     deployment plus a sweeper, bench/registry-cost.mjs)
 //   BENCH_REGISTRY_RATES=500,1000     rates of that comparison (quick: 500)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
+//   BENCH_OUT=<file>                  also write the results JSON there (any run, e.g. flowgate-only)
 //   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
 // FLOWGATE_* variables are passed to the gateway and processor (e.g. FLOWGATE_ADMISSION_WAIT_MS).
 import { fork, spawn } from 'node:child_process';
@@ -91,10 +98,11 @@ function prefixOutput(name, child) {
 }
 
 const deaths = []; // processes that ended while the benchmark still needed them
+const retired = new WeakSet(); // processes stopped on purpose (a gateway restarted for the overload)
 function track(name, child) {
   children.push({ name, child });
   child.once('exit', (code, signal) => {
-    if (stopping) return;
+    if (stopping || retired.has(child)) return;
     log(`${name} exited unexpectedly (${signal ?? `code ${code}`})`);
     deaths.push({ name, exit: signal ?? `code ${code}`, at: new Date().toISOString() });
   });
@@ -190,6 +198,8 @@ const results = {
   ladder,
   body,
   machine: { cpus: cpus().length, node: process.version, loadBefore: loadavg() },
+  // FLOWGATE_* settings given to the apps for this run (e.g. FLOWGATE_MAX_INFLIGHT), so the report says under what limits.
+  flowgateEnv: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('FLOWGATE_')).sort()),
   systems: [],
   steps: [],
   skipped: [],
@@ -217,9 +227,9 @@ try {
   // --cpu-prof is not allowed in NODE_OPTIONS, so profiled apps are started here with the flag;
   // the profiles are written when they exit (on the SIGTERM at the end).
   const profDir = process.env.BENCH_CPU_PROF;
-  const launchApp = (name) => profDir
-    ? startNode(name, `dist/apps/${name}/main.js`, { env: appEnv, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] })
-    : track(name, startApp(name, appEnv));
+  const launchApp = (name, extraEnv = {}) => profDir
+    ? startNode(name, `dist/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] })
+    : track(name, startApp(name, { ...appEnv, ...extraEnv }));
   const peerEnv = { KAFKA_BROKERS: stack.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   await createTopics({ brokers: stack.brokers, topics: [...coreTopics(appEnv), ...nestTopics(), ...floorTopics()] });
 
@@ -257,7 +267,7 @@ try {
         }
       },
       ready: async function () {
-        if (!(await waitForOk(`http://127.0.0.1:${ports.gateway}/readyz`, { alive: () => alive(gateway) }))) throw new Error('gateway not ready');
+        if (!(await waitForOk(`http://127.0.0.1:${ports.gateway}/readyz`, { alive: () => alive(this.procs.gateway) }))) throw new Error('gateway not ready');
         if (!(await waitForOk(`http://127.0.0.1:${ports.processor}/readyz`, { alive: () => alive(processor) }))) throw new Error('processor not ready');
         return waitForEcho(this.name, this.url);
       },
@@ -322,7 +332,9 @@ try {
 
   // Warm-up (JIT, connections, heap) at a low and then a moderate rate, so that the first steps
   // of the search are not the ones that pay for it.
-  const warmSeconds = quick ? 2 : 3;
+  // BENCH_WARM_SECONDS: longer for runs of one system, where a freshly started Kafka would
+  // otherwise still be warming up (JIT, internal topics) during the first steps.
+  const warmSeconds = Number(process.env.BENCH_WARM_SECONDS ?? (quick ? 2 : systems.length > 1 ? 3 : 15));
   for (const system of systems) {
     log(`warming up ${system.name}`);
     await system.offer(300, warmSeconds);
@@ -465,6 +477,28 @@ try {
     const capacity = cap.passed ? cap.rate : cap.lowestTried;
     const rate = Number(process.env.BENCH_OVERLOAD_RATE ?? 3 * capacity);
     const probeRate = Math.max(10, Math.round(capacity / 4));
+    // A limit of its own for the overload: the steps measure flowgate as configured, the overload
+    // how a gateway sized for this machine sheds load (a limit far above throughput × the p99
+    // budget admits a queue, not a refusal).
+    const overloadInflight = Number(process.env.BENCH_OVERLOAD_MAX_INFLIGHT ?? 32) > 0 ? String(Number(process.env.BENCH_OVERLOAD_MAX_INFLIGHT ?? 32)) : undefined;
+    /** Stops the gateway and starts it again with `extraEnv` over the run's own, ready and warm. */
+    const restartGateway = async (extraEnv) => {
+      const old = flowgate.procs.gateway;
+      retired.add(old);
+      const exited = new Promise((resolve) => old.once('exit', resolve));
+      old.kill('SIGTERM');
+      await Promise.race([exited, sleep(20_000).then(() => old.kill('SIGKILL'))]);
+      await exited;
+      flowgate.procs.gateway = launchApp('gateway', extraEnv);
+      sampler.track('gateway', flowgate.procs.gateway.pid);
+      await flowgate.ready();
+      await flowgate.offer(300, warmSeconds);
+      await flowgate.offer(1000, warmSeconds);
+    };
+    if (overloadInflight) {
+      log(`overload: restarting the gateway with FLOWGATE_MAX_INFLIGHT=${overloadInflight}`);
+      await restartGateway({ FLOWGATE_MAX_INFLIGHT: overloadInflight });
+    }
     log(`overload: probe at ${probeRate}/s, then ${rate}/s for ${overloadSeconds} s`);
     const baseline = await flowgate.offer(probeRate, stepSeconds);
     await settle(flowgate);
@@ -476,7 +510,7 @@ try {
     const watched0 = Object.fromEntries(Object.entries(watched).map(([n, pid]) => [n, pid ? cpuSeconds(pid) ?? 0 : 0]));
     const wall0 = performance.now();
     const endRecording = sampler.record(names);
-    const connections = Number(process.env.BENCH_OVERLOAD_CONNECTIONS ?? 4096);
+    const connections = Number(process.env.BENCH_OVERLOAD_CONNECTIONS ?? 1024);
     // The gateway's own view, once a second: requests in flight and refusals by reason.
     const gatewayView = [];
     const viewStarted = performance.now();
@@ -515,7 +549,7 @@ try {
       return { start: values[0], peak: Math.max(...values), end: values[values.length - 1] };
     };
     results.overload = {
-      capacity, sustainedRate: cap.sustainedRate, peak, rate, seconds: overloadSeconds, connections, probeRate, probeMaxSeconds, windowMs: 500,
+      capacity, sustainedRate: cap.sustainedRate, peak, rate, seconds: overloadSeconds, connections, inflightLimit: overloadInflight ? Number(overloadInflight) : undefined, openedConnections: out.openedConnections, probeRate, probeMaxSeconds, windowMs: 500,
       baselineP50: baseline.p50, baselineP99: baseline.p99, thresholdMs: out.thresholdMs,
       result: out.overload, probe: out.probe, recoverySeconds: out.recoverySeconds, windows: out.windows,
       goodput: out.overload.goodputDuring, share503: (out.overload.statuses['503'] ?? 0) / out.overload.sent,
@@ -526,6 +560,11 @@ try {
     const o = results.overload;
     log(`overload: ${o.goodput.toFixed(0)} ok/s (${(o.goodput / peak).toFixed(2)} × peak), 503 ${(o.share503 * 100).toFixed(1)}%, ` +
       `503 p99 ${out.overload.byStatus['503']?.p99?.toFixed(1) ?? '–'} ms, recovered ${o.recoverySeconds ?? `> ${probeMaxSeconds}`} s`);
+    // What follows (the registry comparison) measures the gateway as configured again.
+    if (overloadInflight && wanted.has('registry')) {
+      log('overload: restarting the gateway with the run\'s own FLOWGATE_MAX_INFLIGHT');
+      await restartGateway({});
+    }
   }
 
   // What the request registry adds: after the comparison of systems, so the sweeper it starts
@@ -586,6 +625,8 @@ try {
     writeFileSync(join(root, 'bench/results/latency.png'), plotResults(results));
     log('wrote bench/results/latest.md, latest.json, latency.png');
   }
+  // BENCH_OUT=<file>: every run's results as JSON there too (flowgate-only runs write nothing else).
+  if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, JSON.stringify(results, null, 2));
   if (results.registry) {
     const footer = `${stepSeconds} s per step, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.at}${quick ? ', BENCH_QUICK' : ''}.`;
     writeFileSync(join(root, 'bench/results/registry.md'), `${registryMarkdown(results.registry)}\n${footer}\n`);

@@ -16,12 +16,14 @@ describe('admission: a full gateway refuses fast with 503, or admits a waiter wh
   const cluster = new Cluster('admission');
   let tight: AppProcess;
   let patient: AppProcess;
+  let shedding: AppProcess;
 
   beforeAll(async () => {
     await cluster.start('processor');
-    [tight, patient] = await Promise.all([
+    [tight, patient, shedding] = await Promise.all([
       cluster.start('gateway', { FLOWGATE_MAX_INFLIGHT: '5', FLOWGATE_ADMISSION_WAIT_MS: '50' }),
       cluster.start('gateway', { FLOWGATE_MAX_INFLIGHT: '2', FLOWGATE_ADMISSION_WAIT_MS: '3000' }),
+      cluster.start('gateway', { FLOWGATE_MAX_INFLIGHT: '2', FLOWGATE_ADMISSION_WAIT_MS: '0' }),
     ]);
   });
   afterAll(() => cluster.stopAll());
@@ -87,5 +89,26 @@ describe('admission: a full gateway refuses fast with 503, or admits a waiter wh
     const longRes = await long.result;
     expect(longRes.status).toBe(200);
     expect(await patient.metric('flowgate_gateway_admission_rejections_total')).toBe(rejectedBefore);
+  });
+
+  it('with no admission wait, refuses a full gateway\'s requests before reading their bodies', async () => {
+    const rejectedBefore = await shedding.metric('flowgate_gateway_admission_rejections_total', { reason: 'full' });
+    const delays = Array.from({ length: 2 }, (_, i) => tracked(post(`${shedding.url}/v1/delay`, { ms: 1_500, slot: i })));
+    await eventually(async () => (await shedding.metric('flowgate_gateway_inflight_requests')) === 2, 5_000, '2 requests in flight');
+
+    // Not JSON: read, it would get 400; refused before it is read, 503.
+    const refused = await post(`${shedding.url}/v1/echo`, '{not json', { 'x-request-id': 'adm-shed-1' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(refused.headers.get('x-request-id')).toBe('adm-shed-1');
+    expect(refused.json).toMatchObject({ status: 503, type: 'urn:flowgate:problem:overloaded', requestId: 'adm-shed-1' });
+    // An unknown route is still a 404, whatever the load.
+    expect((await post(`${shedding.url}/v1/no-such-route`, { a: 1 })).status).toBe(404);
+    expect(delays.map((d) => d.doneAt())).toEqual([undefined, undefined]);
+    expect(await shedding.metric('flowgate_gateway_admission_rejections_total', { reason: 'full' })).toBe(rejectedBefore + 1);
+
+    for (const res of await Promise.all(delays.map((d) => d.result))) expect(res.status).toBe(200);
+    await eventually(async () => (await shedding.metric('flowgate_gateway_inflight_requests')) === 0, 5_000, 'slots freed');
+    expect((await post(`${shedding.url}/v1/echo`, '{not json')).status).toBe(400);
   });
 });

@@ -2,8 +2,11 @@ import 'reflect-metadata';
 import { readGatewayConfig } from '@flowgate/config';
 import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure } from '@flowgate/http';
 import { createRegistry } from '@flowgate/metrics';
+import { InflightTable } from './admission/inflight-table';
+import { shedWhenFull } from './admission/load-shedding';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { GatewayModule } from './gateway.module';
+import { GATEWAY_METRICS } from './gateway.tokens';
 import { configureFastify } from './http/fastify-setup';
 
 async function bootstrap(): Promise<void> {
@@ -13,7 +16,9 @@ async function bootstrap(): Promise<void> {
     logger,
     bodyLimit: config.FLOWGATE_MAX_BODY_BYTES,
   });
-  configureFastify(app.getHttpAdapter().getInstance(), { maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES });
+  const fastify = app.getHttpAdapter().getInstance();
+  configureFastify(fastify, { maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES });
+  shedWhenFull(fastify, { table: app.get(InflightTable), metrics: app.get(GATEWAY_METRICS), maxInflight: config.FLOWGATE_MAX_INFLIGHT });
   await app.get(GatewayLifecycle).start();
   await app.listen(config.FLOWGATE_GATEWAY_PORT, config.FLOWGATE_GATEWAY_HOST);
   logger.log(`gateway ready on ${await app.getUrl()} (instance ${config.FLOWGATE_INSTANCE_ID})`, 'Bootstrap');

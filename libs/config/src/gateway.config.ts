@@ -20,8 +20,8 @@ export const GATEWAY_ENV = {
     description: 'Pending requests one gateway holds at most (the seed\'s 1024-entry map).',
   }),
   FLOWGATE_ADMISSION_WAIT_MS: int({
-    default: 100, min: 0, max: 60_000,
-    description: 'How long a request waits for a free in-flight slot before it gets 503.',
+    default: 0, min: 0, max: 60_000,
+    description: 'How long a request waits for a free in-flight slot before it gets 503 (0: refused at once).',
   }),
   FLOWGATE_MAX_BODY_BYTES: int({
     default: 1_048_576, min: 1, max: 64 * 1_048_576,

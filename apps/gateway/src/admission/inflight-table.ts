@@ -63,6 +63,16 @@ export class InflightTable {
     return this.waiters.length;
   }
 
+  /**
+   * Whether `admit` would answer 'full' at once right now: every slot taken, and no wait allowed
+   * (admissionWaitMs 0) or no room left to wait. Lets the HTTP layer refuse before reading the body.
+   */
+  get refusesAtOnce(): boolean {
+    return !this.closed
+      && this.entries.size + this.reserved >= this.options.capacity
+      && (this.options.admissionWaitMs === 0 || this.waiters.length >= this.options.maxWaiters);
+  }
+
   async admit(requestId: string, deadline: number): Promise<Admission> {
     if (this.closed) return 'closed';
     if (this.entries.has(requestId)) return 'duplicate';
