@@ -1,6 +1,6 @@
 // A throwaway, non-persistent redis-server owned by this process.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import Redis from 'ioredis';
 import { assertPortFree, log, seconds, spawnServer, waitUntil } from './common.mjs';
 import { ensureDebianTool } from './debian-tools.mjs';
