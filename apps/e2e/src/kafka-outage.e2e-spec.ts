@@ -11,13 +11,14 @@ describe('Kafka outage', () => {
   const kafka = KafkaNode.create();
   let cluster: Cluster;
   let gateway: AppProcess;
+  let processor: AppProcess;
 
   beforeAll(async () => {
     const node = await kafka;
     await node.start();
     cluster = new Cluster('kafka-outage', { KAFKA_BROKERS: node.brokers });
-    await cluster.start('processor');
-    gateway = await cluster.start('gateway');
+    processor = await cluster.start('processor', { FLOWGATE_LOG_LEVEL: 'info' });
+    gateway = await cluster.start('gateway', { FLOWGATE_LOG_LEVEL: 'info' });
     expect((await post(`${gateway.url}/v1/echo`, { before: true })).status).toBe(200);
   }, 120_000);
   afterAll(async () => {
@@ -46,7 +47,16 @@ describe('Kafka outage', () => {
 
     await node.start();
     await eventually(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, 60_000, 'gateway ready again');
-    await eventually(async () => (await post(`${gateway.url}/v1/echo`, { after: true })).status === 200, 60_000, 'echo served again');
+    const statuses: number[] = [];
+    await eventually(async () => statuses[statuses.push((await post(`${gateway.url}/v1/echo`, { after: true })).status) - 1] === 200, 60_000, 'echo served again')
+      .catch(async (error: Error) => {
+        // What each side saw, for a failure that only shows on a loaded machine.
+        const exited = await Promise.race([processor.exited.then((code) => `exited (${code})`), Promise.resolve('running')]);
+        throw new Error(`${error.message}; statuses ${statuses.join(',')}; processor ${exited}\n--- gateway ---\n${gateway.logs}\n--- processor ---\n${processor.logs}`);
+      });
+    // Both apps' consumers crashed while Kafka was away and were started again.
+    expect(await processor.metric('flowgate_processor_consumer_crashes_total', { consumer: 'requests' })).toBeGreaterThan(0);
+    expect(await gateway.metric('flowgate_gateway_consumer_crashes_total', { consumer: 'replies' })).toBeGreaterThan(0);
     const after = await post(`${gateway.url}/v1/echo`, { after: 'yes' });
     expect(after.status).toBe(200);
     expect(after.json).toMatchObject({ after: 'yes', result: 'ok' });

@@ -1,4 +1,5 @@
 export * from './batching-producer';
+export * from './consumer-supervisor';
 export * from './kafka-client';
 export * from './kafka-connection';
 export * from './kafka-health';

@@ -6,7 +6,11 @@ import { KafkaHealth } from './kafka-health';
 export interface KafkaConnectionOptions extends KafkaClientOptions {
   /** A topic that exists, asked for by the health probe. */
   readonly probeTopic: string;
-  /** How long a produce may wait for Kafka's acknowledgement before it fails. */
+  /**
+   * How long a produce may wait for Kafka's acknowledgement before it fails (default 15 s:
+   * kafkajs's own timeouts and retries end a produce sooner; this bounds one that hangs, so it
+   * cannot hold a slot of the batching producer for good).
+   */
   readonly ackTimeoutMs?: number;
   readonly observer?: ProduceObserver;
 }
@@ -40,7 +44,7 @@ export class KafkaConnection {
     this.batching = new BatchingProducer(this.producer, {
       maxBatch: 1_000,
       maxInFlight: 4,
-      ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+      ackTimeoutMs: options.ackTimeoutMs ?? 15_000,
       observer: {
         onBatch: (size, seconds) => {
           this.health.markSuccess();

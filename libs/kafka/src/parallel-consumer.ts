@@ -1,4 +1,5 @@
 import { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { ConsumerSupervisor, RestartedBy } from './consumer-supervisor';
 import { PartitionLane } from './partition-lane';
 
 export interface ConsumedRecord {
@@ -17,6 +18,8 @@ export interface ParallelConsumerObserver {
   onQueuedChange(queued: number): void;
   onHandlerError(error: unknown, record: ConsumedRecord): void;
   onCommitError(error: unknown): void;
+  /** The consumer crashed (usually Kafka out of reach) and is being started again. */
+  onCrash(error: Error, restartedBy: RestartedBy): void;
 }
 
 export interface ParallelConsumerOptions {
@@ -40,34 +43,52 @@ export interface ParallelConsumerOptions {
  * (at-least-once): a crash replays what was not finished, never skips it.
  */
 export class ParallelConsumer {
-  private readonly consumer: Consumer;
+  private readonly supervisor: ConsumerSupervisor;
   private lanes = new Map<number, PartitionLane<ConsumedRecord>>();
   private readonly paused = new Set<number>();
   private readonly committed = new Map<number, string>();
   private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ParallelConsumerOptions) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      // The broker's smallest allowed session: a crashed processor's partitions move after ~6 s.
-      sessionTimeout: 6_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 10_000,
-      maxWaitTimeInMs: 100,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+    this.supervisor = new ConsumerSupervisor({
+      create: () =>
+        options.kafka.consumer({
+          groupId: options.groupId,
+          // The broker's smallest allowed session: a crashed processor's partitions move after ~6 s.
+          sessionTimeout: 6_000,
+          heartbeatInterval: 1_000,
+          rebalanceTimeout: 10_000,
+          maxWaitTimeInMs: 100,
+          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+        }),
+      run: (consumer) => this.run(consumer),
+      onCrash: (error, restartedBy) => options.observer.onCrash(error, restartedBy),
+      onRestartFailed: (error) => options.observer.onCrash(error instanceof Error ? error : new Error(String(error)), 'supervisor'),
     });
   }
 
+  private get consumer(): Consumer {
+    return this.supervisor.consumer;
+  }
+
   async start(): Promise<void> {
+    await this.supervisor.start();
+    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs);
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
     const { topic } = this.options;
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.onAssigned(payload.memberAssignment[topic] ?? []);
     });
     // Commit what is finished before partitions move, so their next owner repeats less.
-    this.consumer.on(this.consumer.events.REBALANCING, () => void this.commit());
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic, fromBeginning: true });
-    await this.consumer.run({
+    consumer.on(consumer.events.REBALANCING, () => void this.commit());
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    // A replacement consumer reads again from the last commit: what a lane holds is skipped.
+    this.paused.clear();
+    this.options.observer.onPausedChange(0);
+    await consumer.run({
       autoCommit: false,
       // Offsets are resolved record by record as they enter a lane: what does not fit stays
       // unresolved, and kafkajs fetches it again after the partition is resumed.
@@ -86,7 +107,6 @@ export class ParallelConsumer {
         this.reportQueued();
       },
     });
-    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs);
   }
 
   /** Stops fetching, lets running and queued records finish (up to `timeoutMs`), commits, leaves. */
@@ -97,7 +117,7 @@ export class ParallelConsumer {
     await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     if (this.commitTimer) clearInterval(this.commitTimer);
     await this.commit();
-    await this.consumer.disconnect();
+    await this.supervisor.stop();
   }
 
   private createLane(partition: number): PartitionLane<ConsumedRecord> {

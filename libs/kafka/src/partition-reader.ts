@@ -1,4 +1,5 @@
 import { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { ConsumerSupervisor, RestartedBy } from './consumer-supervisor';
 import { pinnedPartitionAssigner } from './pinned-partition-assigner';
 
 export interface ReadRecord {
@@ -17,8 +18,8 @@ export interface PartitionReaderOptions {
   readonly onRecord: (record: ReadRecord) => void;
   /** Called with true once the reader is positioned at the end of the partition, false when it stops. */
   readonly onReady: (ready: boolean) => void;
-  /** Called when the consumer crashes, e.g. because the cluster is out of reach (it restarts itself). */
-  readonly onCrash: (error: Error) => void;
+  /** Called when the consumer crashes, e.g. because the cluster is out of reach (it is started again). */
+  readonly onCrash: (error: Error, restartedBy: RestartedBy) => void;
   /** Called when positioning at the end fails; the reader stays not ready. */
   readonly onError: (error: unknown) => void;
   /** Session timeout of the group; keep it shorter than the lease that guards the partition. */
@@ -32,28 +33,38 @@ export interface PartitionReaderOptions {
  * written while it was away are not lost.
  */
 export class PartitionReader {
-  private consumer: Consumer | undefined;
+  private readonly supervisor: ConsumerSupervisor;
   private positioned = false;
 
-  constructor(private readonly options: PartitionReaderOptions) {}
+  constructor(private readonly options: PartitionReaderOptions) {
+    const { kafka, partition, groupId, sessionTimeoutMs } = options;
+    this.supervisor = new ConsumerSupervisor({
+      create: () =>
+        kafka.consumer({
+          groupId,
+          sessionTimeout: sessionTimeoutMs,
+          heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+          rebalanceTimeout: sessionTimeoutMs,
+          partitionAssigners: [pinnedPartitionAssigner(partition)],
+          maxWaitTimeInMs: 100,
+          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+        }),
+      run: (consumer) => this.run(consumer),
+      onCrash: (error, restartedBy) => {
+        options.onReady(false);
+        options.onCrash(error, restartedBy);
+      },
+      onRestartFailed: (error) => options.onCrash(error instanceof Error ? error : new Error(String(error)), 'supervisor'),
+    });
+  }
 
   async start(): Promise<void> {
-    const { kafka, topic, partition, groupId, sessionTimeoutMs } = this.options;
-    const consumer = kafka.consumer({
-      groupId,
-      sessionTimeout: sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
-      rebalanceTimeout: sessionTimeoutMs,
-      partitionAssigners: [pinnedPartitionAssigner(partition)],
-      maxWaitTimeInMs: 100,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => void this.onJoin().catch(this.options.onError));
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.options.onReady(false);
-      this.options.onCrash(payload.error);
-    });
+    await this.supervisor.start();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    const { topic } = this.options;
+    consumer.on(consumer.events.GROUP_JOIN, () => void this.onJoin(consumer).catch(this.options.onError));
     consumer.on(consumer.events.STOP, () => this.options.onReady(false));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
@@ -70,10 +81,10 @@ export class PartitionReader {
 
   async stop(): Promise<void> {
     this.options.onReady(false);
-    await this.consumer?.disconnect();
+    await this.supervisor.stop();
   }
 
-  private async onJoin(): Promise<void> {
+  private async onJoin(consumer: Consumer): Promise<void> {
     const { kafka, topic, partition } = this.options;
     if (!this.positioned) {
       const admin = kafka.admin();
@@ -84,7 +95,7 @@ export class PartitionReader {
           try {
             const offsets = await admin.fetchTopicOffsets(topic);
             const high = offsets.find((o) => o.partition === partition)?.high ?? '0';
-            this.consumer?.seek({ topic, partition, offset: high });
+            consumer.seek({ topic, partition, offset: high });
             this.positioned = true;
             break;
           } catch (error) {

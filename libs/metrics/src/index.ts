@@ -1,3 +1,4 @@
+export * from './consumer.metrics';
 export * from './gateway.metrics';
 export * from './latency-buckets';
 export * from './processor.metrics';

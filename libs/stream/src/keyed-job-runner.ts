@@ -1,5 +1,5 @@
 import { Consumer, Kafka, Producer } from 'kafkajs';
-import { ConsumedRecord, OutgoingRecord } from '@flowgate/kafka';
+import { ConsumedRecord, ConsumerSupervisor, OutgoingRecord, RestartedBy } from '@flowgate/kafka';
 import { changelogTopic } from './changelog';
 import type { Job, RecordContext } from './job';
 import { PartitionTask, ProcessingMode } from './partition-task';
@@ -23,6 +23,8 @@ export interface KeyedJobObserver {
   onCommitFailed(partition: number, error: unknown): void;
   /** Taking the partition (barrier, restore) failed; it is tried again with the next batch. */
   onStartFailed(partition: number, error: unknown): void;
+  /** The consumer crashed (a failed batch, Kafka out of reach) and is being started again. */
+  onCrash(error: Error, restartedBy: RestartedBy): void;
 }
 
 export interface KeyedJobRunnerOptions {
@@ -47,19 +49,25 @@ export interface KeyedJobRunnerOptions {
  * failed commit rolls the batch back and restarts the consumer from the last committed offset.
  */
 export class KeyedJobRunner {
-  private readonly consumer: Consumer;
+  private readonly supervisor: ConsumerSupervisor;
   private readonly tasks = new Map<number, PartitionTask>();
   readonly groupId: string;
 
   constructor(private readonly options: KeyedJobRunnerOptions) {
     this.groupId = `${options.prefix}job.${options.job.name}`;
-    this.consumer = options.kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: 6_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 30_000,
-      maxWaitTimeInMs: 50,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+    this.supervisor = new ConsumerSupervisor({
+      create: () =>
+        options.kafka.consumer({
+          groupId: this.groupId,
+          sessionTimeout: 6_000,
+          heartbeatInterval: 1_000,
+          rebalanceTimeout: 30_000,
+          maxWaitTimeInMs: 50,
+          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+        }),
+      run: (consumer) => this.run(consumer),
+      onCrash: (error, restartedBy) => options.observer.onCrash(error, restartedBy),
+      onRestartFailed: (error) => options.observer.onCrash(error instanceof Error ? error : new Error(String(error)), 'supervisor'),
     });
   }
 
@@ -85,11 +93,15 @@ export class KeyedJobRunner {
   }
 
   async start(): Promise<void> {
+    await this.supervisor.start();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
     const { sourceTopic } = this.options;
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => void this.assign(payload.memberAssignment[sourceTopic] ?? []));
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: sourceTopic, fromBeginning: true });
-    await this.consumer.run({
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => void this.assign(payload.memberAssignment[sourceTopic] ?? []));
+    await consumer.connect();
+    await consumer.subscribe({ topic: sourceTopic, fromBeginning: true });
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 8,
@@ -155,7 +167,7 @@ export class KeyedJobRunner {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    await this.supervisor.stop();
     await Promise.all([...this.tasks.keys()].map((partition) => this.dropTask(partition)));
   }
 
@@ -175,7 +187,7 @@ export class KeyedJobRunner {
         transactionalId: `${prefix}job.${job.name}.${partition}`,
         restoreGroupId: `${prefix}restore.${job.name}.${partition}`,
         sharedProducer,
-        commitOffset: (offset) => this.consumer.commitOffsets([{ topic: sourceTopic, partition, offset }]),
+        commitOffset: (offset) => this.supervisor.consumer.commitOffsets([{ topic: sourceTopic, partition, offset }]),
         ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
       });
       task.ready.then(

@@ -14,6 +14,11 @@ const CONSTRUCTED_BY: Record<MetricsClass, Partial<Record<AppName, (registry: me
   GatewayMetrics: { gateway: (registry) => new metrics.GatewayMetrics(registry) },
   ProcessorMetrics: { processor: (registry) => new metrics.ProcessorMetrics(registry) },
   SweeperMetrics: { sweeper: (registry) => new metrics.SweeperMetrics(registry) },
+  ConsumerMetrics: {
+    gateway: (registry) => new metrics.ConsumerMetrics(registry, 'gateway'),
+    processor: (registry) => new metrics.ConsumerMetrics(registry, 'processor'),
+    sweeper: (registry) => new metrics.ConsumerMetrics(registry, 'sweeper'),
+  },
   ProducerMetrics: {
     gateway: (registry) => new metrics.ProducerMetrics(registry, 'gateway'),
     processor: (registry) => new metrics.ProducerMetrics(registry, 'processor'),

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
 import { decodeReplyHeaders, groupNames, ProtocolError } from '@flowgate/contracts';
 import { partitionCount, PartitionReader, ReadRecord } from '@flowgate/kafka';
-import { Readiness } from '@flowgate/http';
-import type { GatewayMetrics } from '@flowgate/metrics';
+import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
+import { ConsumerMetrics, type GatewayMetrics, type Registry } from '@flowgate/metrics';
 import { createRedis, Redis, SlotLease } from '@flowgate/redis';
 import { InflightTable } from '../admission/inflight-table';
 import { GatewayKafka } from '../dispatch/gateway-kafka.service';
@@ -23,6 +23,7 @@ export class ReplySlotService {
   private slot: number | undefined;
   private ready = false;
   private readyWaiter: (() => void) | undefined;
+  private readonly consumerMetrics: ConsumerMetrics;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -30,7 +31,9 @@ export class ReplySlotService {
     private readonly kafka: GatewayKafka,
     private readonly table: InflightTable,
     readiness: Readiness,
+    @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
+    this.consumerMetrics = new ConsumerMetrics(registry, 'gateway');
     this.redis = createRedis(config.REDIS_URL, `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}`);
     this.redis.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
     this.lease = new SlotLease({
@@ -74,9 +77,10 @@ export class ReplySlotService {
       sessionTimeoutMs: Math.min(10_000, Math.floor((config.FLOWGATE_REPLY_LEASE_MS * 2) / 3)),
       onRecord: (record) => this.onReply(record),
       onReady: (ready) => this.setReady(ready),
-      onCrash: (error) => {
+      onCrash: (error, restartedBy) => {
         // Usually Kafka is out of reach: open the breaker so callers get 503 at once.
-        this.logger.warn(`reply reader crashed, restarting: ${error.message}`);
+        this.consumerMetrics.crashes.inc({ consumer: 'replies', restarted_by: restartedBy });
+        this.logger.warn(`reply reader crashed, restarted by ${restartedBy}: ${error.message}`);
         this.kafka.connection.health.markFailure();
       },
       onError: (error) => this.logger.error(`positioning on reply partition ${slot} failed: ${String(error)}`),

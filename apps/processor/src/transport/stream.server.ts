@@ -3,9 +3,9 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { ProcessorConfig } from '@flowgate/config';
 import { groupNames, HEADERS, headerString, isRouteName, RouteName, routeTopic } from '@flowgate/contracts';
-import { Readiness } from '@flowgate/http';
-import { ConsumedRecord, ensureTopics, ParallelConsumer } from '@flowgate/kafka';
-import type { ProcessorMetrics } from '@flowgate/metrics';
+import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
+import { ConsumedRecord, ensureTopics, ParallelConsumer, RestartedBy } from '@flowgate/kafka';
+import { ConsumerMetrics, type ProcessorMetrics, type Registry } from '@flowgate/metrics';
 import { changelogTopic, isKeyed, Job, job, KeyedJobRunner, OperatorObserver, outputTopics, runOperators } from '@flowgate/stream';
 import { JOBS } from '../jobs/jobs.token';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
@@ -33,6 +33,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   private routeJobs = new Map<RouteName, Job>();
   private topicJobs: Job[] = [];
   private partitionMetrics: PartitionMetrics | undefined;
+  private readonly consumerMetrics: ConsumerMetrics;
 
   constructor(
     @Inject(JOBS) private readonly declaredJobs: Job[],
@@ -41,8 +42,10 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     private readonly kafka: ProcessorKafka,
     private readonly requests: RequestRecords,
     readiness: Readiness,
+    @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     super();
+    this.consumerMetrics = new ConsumerMetrics(registry, 'processor');
     readiness.register('kafka', () => this.kafka.connection.isConnected && this.kafka.connection.health.isUp);
     readiness.register('consumer', () => this.joined);
   }
@@ -127,6 +130,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
         onHandlerError: (error, record) =>
           this.log.error(`record ${record.partition}/${record.offset} failed outside its handler: ${String(error)}`),
         onCommitError: (error) => this.log.warn(`offset commit failed (retried next interval): ${String(error)}`),
+        onCrash: (error, restartedBy) => this.onConsumerCrash('requests', error, restartedBy),
       },
     });
     await this.consumer.start();
@@ -177,10 +181,16 @@ export class StreamServer extends Server implements CustomTransportStrategy {
           this.log.warn(`job ${name}: batch of partition ${partition} rolled back: ${String(error)}`);
         },
         onStartFailed: (partition, error) => this.log.warn(`job ${name}: taking partition ${partition} failed (tried again): ${String(error)}`),
+        onCrash: (error, restartedBy) => this.onConsumerCrash(`job:${name}`, error, restartedBy),
       },
     });
     partitionMetrics.watchJob(runner, name, sourceTopic);
     return runner;
+  }
+
+  private onConsumerCrash(consumer: string, error: Error, restartedBy: RestartedBy): void {
+    this.consumerMetrics.crashes.inc({ consumer, restarted_by: restartedBy });
+    this.log.warn(`consumer of ${consumer} crashed, restarted by ${restartedBy}: ${error.message}`);
   }
 
   /** Per-operator records and latency of one job, as metrics. */

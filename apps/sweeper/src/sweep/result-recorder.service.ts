@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SweeperConfig } from '@flowgate/config';
 import { decodeReplyHeaders, groupNames, ProtocolError } from '@flowgate/contracts';
 import { ConsumedRecord, ParallelConsumer } from '@flowgate/kafka';
-import type { SweeperMetrics } from '@flowgate/metrics';
+import { METRICS_REGISTRY } from '@flowgate/http';
+import { ConsumerMetrics, type Registry, type SweeperMetrics } from '@flowgate/metrics';
 import { SWEEPER_CONFIG, SWEEPER_METRICS } from '../sweeper.tokens';
 import { SweeperKafka } from './sweeper-kafka.service';
 import { SweeperStore } from './sweeper-store.service';
@@ -19,13 +20,17 @@ const RETRY_MS = [100, 250, 500, 1_000, 2_000];
 export class ResultRecorder {
   private readonly logger = new Logger(ResultRecorder.name);
   private consumer: ParallelConsumer | undefined;
+  private readonly consumerMetrics: ConsumerMetrics;
 
   constructor(
     @Inject(SWEEPER_CONFIG) private readonly config: SweeperConfig,
     @Inject(SWEEPER_METRICS) private readonly metrics: SweeperMetrics,
     private readonly store: SweeperStore,
     private readonly kafka: SweeperKafka,
-  ) {}
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.consumerMetrics = new ConsumerMetrics(registry, 'sweeper');
+  }
 
   async start(): Promise<void> {
     this.consumer = new ParallelConsumer({
@@ -42,6 +47,10 @@ export class ResultRecorder {
         onQueuedChange: () => undefined,
         onHandlerError: (error, record) => this.logger.error(`reply ${record.partition}/${record.offset} not recorded: ${String(error)}`),
         onCommitError: (error) => this.logger.warn(`offset commit failed (next one catches up): ${String(error)}`),
+        onCrash: (error, restartedBy) => {
+          this.consumerMetrics.crashes.inc({ consumer: 'result-recorder', restarted_by: restartedBy });
+          this.logger.warn(`result recorder's consumer crashed, restarted by ${restartedBy}: ${error.message}`);
+        },
       },
     });
     await this.consumer.start();
