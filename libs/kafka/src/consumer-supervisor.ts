@@ -8,9 +8,8 @@ export interface ConsumerSupervisorOptions {
   readonly create: () => Consumer;
   /** Registers listeners, connects, subscribes and runs `consumer`. */
   readonly run: (consumer: Consumer) => Promise<void>;
+  /** A crash, or a replacement that could not start yet (tried again after `backoffMs`). */
   readonly onCrash: (error: Error, restartedBy: RestartedBy) => void;
-  /** Called when starting a replacement failed; it is tried again after `backoffMs`. */
-  readonly onRestartFailed?: (error: unknown) => void;
   readonly backoffMs?: number;
 }
 
@@ -71,7 +70,7 @@ export class ConsumerSupervisor {
       await this.launch();
       if (this.stopped) await this.current?.disconnect();
     } catch (error) {
-      this.options.onRestartFailed?.(error);
+      this.options.onCrash(error instanceof Error ? error : new Error(String(error)), 'supervisor');
       this.scheduleReplacement(this.current!);
     }
   }

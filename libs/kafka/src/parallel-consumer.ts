@@ -63,7 +63,6 @@ export class ParallelConsumer {
         }),
       run: (consumer) => this.run(consumer),
       onCrash: (error, restartedBy) => options.observer.onCrash(error, restartedBy),
-      onRestartFailed: (error) => options.observer.onCrash(error instanceof Error ? error : new Error(String(error)), 'supervisor'),
     });
   }
 

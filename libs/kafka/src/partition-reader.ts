@@ -54,7 +54,6 @@ export class PartitionReader {
         options.onReady(false);
         options.onCrash(error, restartedBy);
       },
-      onRestartFailed: (error) => options.onCrash(error instanceof Error ? error : new Error(String(error)), 'supervisor'),
     });
   }
 

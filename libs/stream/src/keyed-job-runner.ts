@@ -67,7 +67,6 @@ export class KeyedJobRunner {
         }),
       run: (consumer) => this.run(consumer),
       onCrash: (error, restartedBy) => options.observer.onCrash(error, restartedBy),
-      onRestartFailed: (error) => options.observer.onCrash(error instanceof Error ? error : new Error(String(error)), 'supervisor'),
     });
   }
 
