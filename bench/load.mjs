@@ -7,6 +7,11 @@ import { Pool } from 'undici';
 import { pathToFileURL } from 'node:url';
 import { serve } from './lib/ipc.mjs';
 import { startOpenLoop, summarize } from './lib/open-loop.mjs';
+import { RawHttpPool } from './lib/raw-http.mjs';
+
+// BENCH_HTTP_CLIENT=undici: the general-purpose client instead of the lean one (lib/raw-http.mjs),
+// e.g. to see what the generator itself costs.
+const CLIENT = process.env.BENCH_HTTP_CLIENT ?? 'raw';
 
 const DEFAULT_HEADERS = { 'content-type': 'application/json' };
 
@@ -27,16 +32,12 @@ export function startHttpLoad({
   // `bodies`: request i sends bodies[i % length] (e.g. a counter increment per key in turn).
   const send = (i) =>
     pool
-      .request({ method: 'POST', path, body: bodies ? bodies[i % bodies.length] : body, headers: headersOf(i), signal: AbortSignal.timeout(timeoutMs) })
-      .then(async (res) => {
-        if (res.statusCode !== 200 || !legs) {
-          await res.body.dump();
-          return res.statusCode === okStatus ? 200 : res.statusCode;
-        }
+      .request({ path, body: bodies ? bodies[i % bodies.length] : body, headers: headersOf(i), readBody: legs })
+      .then((res) => {
+        if (res.status !== 200 || !legs) return res.status === okStatus ? 200 : res.status;
         // The echo answer's timestamps give the legs of the latency (see lib/open-loop.mjs).
-        const text = await res.body.text();
         try {
-          const { request_timestamp: requestTs, response_timestamp: responseTs } = JSON.parse(text);
+          const { request_timestamp: requestTs, response_timestamp: responseTs } = JSON.parse(res.body.toString());
           return { status: 200, requestTs, responseTs };
         } catch {
           return 200;
@@ -69,8 +70,10 @@ export function startHttpLoad({
   };
 }
 
+/** A pool with the lean client's interface: request({ method, path, body, headers, readBody }) -> { status, body }. */
 function newPool(url, connections, timeoutMs) {
-  return new Pool(url, {
+  if (CLIENT === 'raw') return new RawHttpPool(url, { connections, timeoutMs });
+  const pool = new Pool(url, {
     connections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
@@ -78,6 +81,23 @@ function newPool(url, connections, timeoutMs) {
     bodyTimeout: timeoutMs,
     connect: { timeout: timeoutMs },
   });
+  return {
+    get stats() {
+      return pool.stats;
+    },
+    destroy: () => pool.destroy(),
+    open: (warmPath) => Promise.all(Array.from({ length: connections }, () =>
+      pool.request({ method: 'GET', path: warmPath, signal: AbortSignal.timeout(timeoutMs) }).then((res) => res.body.dump(), () => {})))
+      .then(() => pool.stats.connected),
+    request: async ({ method = 'POST', path, body, headers, readBody }) => {
+      const res = await pool.request({ method, path, body, headers, signal: AbortSignal.timeout(timeoutMs) });
+      if (!readBody) {
+        await res.body.dump();
+        return { status: res.statusCode };
+      }
+      return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+    },
+  };
 }
 
 /**
@@ -88,9 +108,7 @@ function newPool(url, connections, timeoutMs) {
  */
 export async function openPool(url, { connections, timeoutMs = 10_000, warmPath = '/healthz' }) {
   const pool = newPool(url, connections, timeoutMs);
-  await Promise.all(Array.from({ length: connections }, () =>
-    pool.request({ method: 'GET', path: warmPath, signal: AbortSignal.timeout(timeoutMs) }).then((res) => res.body.dump(), () => {})));
-  return { pool, open: pool.stats.connected };
+  return { pool, open: await pool.open(warmPath) };
 }
 
 /**

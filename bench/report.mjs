@@ -205,6 +205,9 @@ export function markdown(results) {
     if (overload.cpuPctDuring) {
       lines.push(`| CPU % of a core during overload and probe | ${Object.entries(overload.cpuPctDuring).filter(([, v]) => v !== undefined).map(([n, v]) => `${n} ${num(v)}`).join(', ')} |`);
     }
+    if (overload.gatewayLoop) {
+      lines.push(`| gateway event-loop thread: % of the time on a CPU / ready but waiting for a CPU (/proc schedstat) | ${num(overload.gatewayLoop.onCpuPct)} / ${num(overload.gatewayLoop.waitingPct)} |`);
+    }
     lines.push(`| gateway in flight, most seen in the once-a-second scrapes (limit FLOWGATE_MAX_INFLIGHT${overload.inflightLimit ? ` = ${overload.inflightLimit}` : ''}) | ${overload.maxInflight} |`);
     const unreachable = overload.gatewayView.filter((v) => v.unreachable).length;
     if (unreachable) lines.push(`| gateway /metrics unanswered within 2 s | ${unreachable} of ${overload.gatewayView.length} scrapes |`);

@@ -27,6 +27,20 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * The main thread's scheduler figures, in seconds: { onCpu, waiting } — time it ran, and time it
+ * was ready to run but waited for a CPU (/proc/<pid>/schedstat). For a Node process the main
+ * thread is the event loop: `waiting` is delay added to every request by CPU contention alone.
+ */
+export function mainThreadSched(pid) {
+  try {
+    const [onCpu, waiting] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { onCpu: onCpu / 1e9, waiting: waiting / 1e9 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident set size in MiB, or undefined once the process is gone. */
 export function rssMiB(pid) {
   try {

@@ -44,7 +44,7 @@ buildApps(['gateway', 'processor', 'sweeper']);
 const { startStack, createTopics } = await import('../stack/stack.mjs');
 const { probeRedis } = await import('../stack/redis.mjs');
 const { client: ipcClient } = await import('../../bench/lib/ipc.mjs');
-const { cpuSeconds, findPid, RssSampler, totalCpu } = await import('../../bench/lib/procstat.mjs');
+const { cpuSeconds, findPid, mainThreadSched, RssSampler, totalCpu } = await import('../../bench/lib/procstat.mjs');
 const { nestTopics } = await import('../../bench/peers/nest-kafka/kafka-options.mjs');
 const { floorTopics } = await import('../../bench/floor/topics.mjs');
 const { markdown, targets } = await import('../../bench/report.mjs');
@@ -508,6 +508,7 @@ try {
     // Who had the CPU while overloaded (on a small machine, Kafka starving is a possible cause).
     const watched = { gateway: flowgate.procs.gateway.pid, processor: flowgate.procs.processor.pid, kafka: kafkaPid, 'load generator': loadChild.pid };
     const watched0 = Object.fromEntries(Object.entries(watched).map(([n, pid]) => [n, pid ? cpuSeconds(pid) ?? 0 : 0]));
+    const loopSched0 = mainThreadSched(watched.gateway);
     const wall0 = performance.now();
     const endRecording = sampler.record(names);
     const connections = Number(process.env.BENCH_OVERLOAD_CONNECTIONS ?? 1024);
@@ -538,6 +539,11 @@ try {
     const overloadWall = (performance.now() - wall0) / 1000;
     const cpuPctDuring = Object.fromEntries(Object.entries(watched).map(([n, pid]) =>
       [n, pid ? (((cpuSeconds(pid) ?? 0) - watched0[n]) / overloadWall) * 100 : undefined]));
+    // The gateway's event-loop thread: share of the time it ran, and share it was ready but waited for a CPU.
+    const loopSched1 = mainThreadSched(watched.gateway);
+    const gatewayLoop = loopSched0 && loopSched1
+      ? { onCpuPct: ((loopSched1.onCpu - loopSched0.onCpu) / overloadWall) * 100, waitingPct: ((loopSched1.waiting - loopSched0.waiting) / overloadWall) * 100 }
+      : undefined;
     viewing = false;
     await watch;
     const cpu = totalCpu(flowgate.pids()) - cpu0;
@@ -555,7 +561,7 @@ try {
       goodput: out.overload.goodputDuring, share503: (out.overload.statuses['503'] ?? 0) / out.overload.sent,
       cpuPer1k: (cpu / Math.max(1, out.overload.ok + out.probe.ok)) * 1000, loadGeneratorCpuPct,
       gatewayRss: series('gateway'), processorRss: series('processor'), rssTimeline: rss.filter((_, i) => i % 5 === 0),
-      cpuPctDuring, gatewayView, maxInflight: Math.max(0, ...gatewayView.map((v) => v.inflight ?? 0)),
+      cpuPctDuring, gatewayLoop, gatewayView, maxInflight: Math.max(0, ...gatewayView.map((v) => v.inflight ?? 0)),
     };
     const o = results.overload;
     log(`overload: ${o.goodput.toFixed(0)} ok/s (${(o.goodput / peak).toFixed(2)} × peak), 503 ${(o.share503 * 100).toFixed(1)}%, ` +

@@ -18,7 +18,7 @@ async function bootstrap(): Promise<void> {
   });
   const fastify = app.getHttpAdapter().getInstance();
   configureFastify(fastify, { maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES });
-  shedWhenFull(fastify, { table: app.get(InflightTable), metrics: app.get(GATEWAY_METRICS), maxInflight: config.FLOWGATE_MAX_INFLIGHT });
+  shedWhenFull(fastify.server, { table: app.get(InflightTable), metrics: app.get(GATEWAY_METRICS), maxInflight: config.FLOWGATE_MAX_INFLIGHT });
   await app.get(GatewayLifecycle).start();
   await app.listen(config.FLOWGATE_GATEWAY_PORT, config.FLOWGATE_GATEWAY_HOST);
   logger.log(`gateway ready on ${await app.getUrl()} (instance ${config.FLOWGATE_INSTANCE_ID})`, 'Bootstrap');

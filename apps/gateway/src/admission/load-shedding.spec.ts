@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import Fastify, { FastifyInstance } from 'fastify';
 import { createRegistry, GatewayMetrics, Registry } from '@flowgate/metrics';
 import { InflightTable, Pending } from './inflight-table';
@@ -14,7 +15,7 @@ describe('shedWhenFull', () => {
     registry = createRegistry('gateway');
     reached = 0;
     app = Fastify();
-    shedWhenFull(app, { table, metrics: new GatewayMetrics(registry), maxInflight: 1 });
+    shedWhenFull(app.server, { table, metrics: new GatewayMetrics(registry), maxInflight: 1 });
     app.post('/v1/:route', async () => {
       reached++;
       return { handled: true };
@@ -23,12 +24,19 @@ describe('shedWhenFull', () => {
       reached++;
       return { handled: true };
     });
-    await app.ready();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    base = `http://127.0.0.1:${port}`;
   }
   afterEach(() => app.close());
 
-  const post = (url: string, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: '{"a":1}' });
+  // Real HTTP on loopback: the refusal happens in the server's request listener, which inject() bypasses.
+  let base: string;
+  const post = async (url: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"a":1}' });
+    const text = await res.text();
+    return { statusCode: res.status, headers: Object.fromEntries(res.headers), json: () => JSON.parse(text) };
+  };
 
   it('passes requests on while a slot is free', async () => {
     await start(0);
@@ -47,8 +55,10 @@ describe('shedWhenFull', () => {
     expect(res.json()).toMatchObject({ status: 503, type: 'urn:flowgate:problem:overloaded', requestId: 'shed-1' });
     expect((await post('/event')).statusCode).toBe(503);
     expect(reached).toBe(0);
+    const body = JSON.stringify({ filler: 'x'.repeat(200_000) }); // unread by the refusal; the connection is still usable
+    expect((await fetch(`${base}/v1/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(503);
     const rejections = await registry.getSingleMetric('flowgate_gateway_admission_rejections_total')!.get();
-    expect(rejections.values.find((v) => v.labels.reason === 'full')?.value).toBe(2);
+    expect(rejections.values.find((v) => v.labels.reason === 'full')?.value).toBe(3);
     held.cancel();
     expect((await post('/v1/echo')).statusCode).toBe(200);
   });
