@@ -30,6 +30,7 @@
 //                                     deployment plus a sweeper, bench/registry-cost.mjs)
 //   BENCH_REGISTRY_RATES=500,1000     rates of that comparison (quick: 500)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
+//   BENCH_APP_NODE_ARGS="--trace-gc"  more node flags for gateway and processor (not NODE_OPTIONS-safe ones too)
 //   BENCH_OUT=<file>                  also write the results JSON there (any run, e.g. flowgate-only)
 //   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
 // FLOWGATE_* variables are passed to the gateway and processor (e.g. FLOWGATE_ADMISSION_WAIT_MS).
@@ -227,8 +228,9 @@ try {
   // --cpu-prof is not allowed in NODE_OPTIONS, so profiled apps are started here with the flag;
   // the profiles are written when they exit (on the SIGTERM at the end).
   const profDir = process.env.BENCH_CPU_PROF;
-  const launchApp = (name, extraEnv = {}) => profDir
-    ? startNode(name, `dist/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] })
+  const nodeArgs = [...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+  const launchApp = (name, extraEnv = {}) => nodeArgs.length > 0
+    ? startNode(name, `dist/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs })
     : track(name, startApp(name, { ...appEnv, ...extraEnv }));
   const peerEnv = { KAFKA_BROKERS: stack.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   await createTopics({ brokers: stack.brokers, topics: [...coreTopics(appEnv), ...nestTopics(), ...floorTopics()] });
