@@ -81,22 +81,24 @@ function newPool(url, connections, timeoutMs) {
     bodyTimeout: timeoutMs,
     connect: { timeout: timeoutMs },
   });
+  const request = async ({ method = 'POST', path, body, headers, readBody }) => {
+    const res = await pool.request({ method, path, body, headers, signal: AbortSignal.timeout(timeoutMs) });
+    if (!readBody) {
+      await res.body.dump();
+      return { status: res.statusCode };
+    }
+    return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+  };
   return {
     get stats() {
       return pool.stats;
     },
     destroy: () => pool.destroy(),
-    open: (warmPath) => Promise.all(Array.from({ length: connections }, () =>
-      pool.request({ method: 'GET', path: warmPath, signal: AbortSignal.timeout(timeoutMs) }).then((res) => res.body.dump(), () => {})))
-      .then(() => pool.stats.connected),
-    request: async ({ method = 'POST', path, body, headers, readBody }) => {
-      const res = await pool.request({ method, path, body, headers, signal: AbortSignal.timeout(timeoutMs) });
-      if (!readBody) {
-        await res.body.dump();
-        return { status: res.statusCode };
-      }
-      return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+    open: async (warmPath) => {
+      await Promise.all(Array.from({ length: connections }, () => request({ method: 'GET', path: warmPath }).catch(() => {})));
+      return pool.stats.connected;
     },
+    request,
   };
 }
 

@@ -30,7 +30,8 @@
 //                                     deployment plus a sweeper, bench/registry-cost.mjs)
 //   BENCH_REGISTRY_RATES=500,1000     rates of that comparison (quick: 500)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
-//   BENCH_APP_NODE_ARGS="--trace-gc"  more node flags for gateway and processor (not NODE_OPTIONS-safe ones too)
+//   BENCH_APP_NODE_ARGS="--trace-gc"  node flags for gateway and processor, also ones NODE_OPTIONS refuses
+//   BENCH_HTTP_CLIENT=undici          the load generator on undici instead of its lean client (bench/lib/raw-http.mjs)
 //   BENCH_OUT=<file>                  also write the results JSON there (any run, e.g. flowgate-only)
 //   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
 // FLOWGATE_* variables are passed to the gateway and processor (e.g. FLOWGATE_ADMISSION_WAIT_MS).
