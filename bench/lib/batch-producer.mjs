@@ -1,8 +1,9 @@
-// Group-commit batching for kafkajs, the same strategy as flowgate's BatchingProducer
+// Group-commit batching, the same strategy as flowgate's BatchingProducer
 // (libs/kafka/src/batching-producer.ts): records that arrive while produce requests are in
 // flight go together in the next one; an idle producer adds one event-loop turn. The floor uses
 // it so that its produce path is as cheap as flowgate's, not one produce request per record.
-export function batchProducer(producer, { maxBatch = 1_000, maxInFlight = 4, acks = -1 } = {}) {
+// `sendBatch(records)` puts [{ topic, message }] on Kafka with acks=all, whatever the client.
+export function batchProducer(sendBatch, { maxBatch = 1_000, maxInFlight = 4 } = {}) {
   let queue = [];
   let inFlight = 0;
   let scheduled = false;
@@ -16,13 +17,7 @@ export function batchProducer(producer, { maxBatch = 1_000, maxInFlight = 4, ack
     while (queue.length > 0 && inFlight < maxInFlight) {
       const batch = queue.splice(0, maxBatch);
       inFlight++;
-      const byTopic = new Map();
-      for (const { topic, message } of batch) {
-        if (!byTopic.has(topic)) byTopic.set(topic, []);
-        byTopic.get(topic).push(message);
-      }
-      producer
-        .sendBatch({ acks, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+      sendBatch(batch)
         .then(() => batch.forEach((w) => w.resolve()), (error) => batch.forEach((w) => w.reject(error)))
         .finally(() => {
           inFlight--;

@@ -3,7 +3,8 @@
 //   flowgate            gateway -> Kafka -> processor -> Kafka -> gateway (the bundles in dist/apps)
 //   nestjs kafka        Nest HTTP controller -> ClientKafka.send -> @MessagePattern in a Nest
 //                       microservice -> reply -> controller (bench/peers/nest-kafka)
-//   kafka floor         the Kafka round trip alone with kafkajs, no HTTP (bench/floor)
+//   kafka floor         the Kafka round trip alone, no HTTP (bench/floor), with kafkajs and again
+//                       with @platformatic/kafka (is the client the wall? bench/floor/kafka/)
 //   fastify (no kafka)  the ceiling: a plain Fastify echo (bench/peers/fastify-echo.mjs)
 // at fixed rates, then a step search for the highest rate each keeps p99 within budget, CPU
 // seconds per 1000 requests and peak RSS per process; then flowgate alone at 3 x its capacity
@@ -23,7 +24,7 @@
 //   BENCH_WARM_SECONDS=3              seconds of each warm-up rate (300/s, then 1000/s) per system
 //                                     (15 when one system runs alone; quick: 2)
 //   BENCH_P99_BUDGET_MS=50            the p99 bound of the step search
-//   BENCH_SYSTEMS=flowgate,nest,floor,fastify,processing   (processing: the counter route under
+//   BENCH_SYSTEMS=flowgate,nest,floor,floorPlatformatic,fastify,processing   (processing: the counter route under
 //                                     exactly_once vs at_least_once, bench/processing.mjs)
 //   BENCH_PROCESSING_RATES=250,...    counter rates of that comparison (quick: 250,500,1000)
 //   (registry, with flowgate: echo plain vs Idempotency-Key vs Prefer: respond-async on the same
@@ -63,7 +64,7 @@ const ladder = list(process.env.BENCH_LADDER ?? (quick ? '500,1000,2000,3000' : 
 const stepSeconds = Number(process.env.BENCH_SECONDS ?? (quick ? 3 : 5));
 const overloadSeconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
 const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
-const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,registry,processing').split(','));
+const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,floorPlatformatic,fastify,registry,processing').split(','));
 const registryRates = list(process.env.BENCH_REGISTRY_RATES ?? (quick ? '500' : '500,1000'));
 const processingRates = list(process.env.BENCH_PROCESSING_RATES ?? (quick ? '250,500,1000' : '250,500,1000,1500,2000'));
 const stepTimeoutMs = 10_000;
@@ -288,22 +289,25 @@ try {
       },
     });
   }
-  if (wanted.has('floor')) {
-    const echo = startNode('floor echo', 'bench/floor/echo.mjs', { env: peerEnv });
-    const floorChild = startNode('floor client', 'bench/floor/client.mjs', { args: ['--serve'], ipc: true, env: peerEnv });
+  for (const [key, client] of [['floor', 'kafkajs'], ['floorPlatformatic', 'platformatic']]) {
+    if (!wanted.has(key)) continue;
+    const env = { ...peerEnv, FLOOR_KAFKA_CLIENT: client };
+    const label = client === 'kafkajs' ? 'floor' : `floor-${client}`;
+    const echo = startNode(`${label} echo`, 'bench/floor/echo.mjs', { env });
+    const floorChild = startNode(`${label} client`, 'bench/floor/client.mjs', { args: ['--serve'], ipc: true, env });
     const floor = ipcClient(floorChild);
     systems.push({
-      key: 'floor', name: 'kafka floor (kafkajs)',
-      procs: { 'floor client': floorChild, 'floor echo': echo },
+      key, name: `kafka floor (${client === 'kafkajs' ? 'kafkajs' : '@platformatic/kafka'})`,
+      procs: { [`${label} client`]: floorChild, [`${label} echo`]: echo },
       offer: (rate, seconds) => floor.call('offer', { body, rate, seconds, timeoutMs: stepTimeoutMs }),
       ready: async () => {
-        await Promise.race([floor.ready, sleep(60_000).then(() => Promise.reject(new Error('floor client not ready')))]);
+        await Promise.race([floor.ready, sleep(60_000).then(() => Promise.reject(new Error(`${key} client not ready`)))]);
         // The echo service may still be joining its group: offer a trickle until every request comes back.
         for (let attempt = 0; attempt < 30; attempt++) {
           const r = await floor.call('offer', { body, rate: 50, seconds: 1, timeoutMs: 2_000 });
           if (r.ok === r.sent) return { ok: true };
         }
-        throw new Error('the floor never completed a round trip');
+        throw new Error(`the ${key} floor never completed a round trip`);
       },
     });
   }

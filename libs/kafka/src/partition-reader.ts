@@ -24,6 +24,8 @@ export interface PartitionReaderOptions {
   readonly onError: (error: unknown) => void;
   /** Session timeout of the group; keep it shorter than the lease that guards the partition. */
   readonly sessionTimeoutMs: number;
+  /** How often the position is committed (default 1 s); a restarted reader resumes from there. */
+  readonly commitIntervalMs?: number;
 }
 
 /**
@@ -31,10 +33,19 @@ export interface PartitionReaderOptions {
  * skips to the high watermark: what was written before this reader started was for someone
  * else. After a restart (e.g. Kafka was down) it resumes from its last commit, so replies
  * written while it was away are not lost.
+ *
+ * The position is committed on an interval, not after every batch as kafkajs's autoCommit does
+ * (whatever its autoCommitInterval says): at high rates that was one OffsetCommit request, a
+ * write to __consumer_offsets, per fetch.
  */
 export class PartitionReader {
   private readonly supervisor: ConsumerSupervisor;
   private positioned = false;
+  private consumer: Consumer | undefined;
+  /** The offset to commit next (last record read + 1), and the one Kafka has. */
+  private next: string | undefined;
+  private committed: string | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PartitionReaderOptions) {
     const { kafka, partition, groupId, sessionTimeoutMs } = options;
@@ -58,21 +69,24 @@ export class PartitionReader {
   }
 
   async start(): Promise<void> {
+    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
     await this.supervisor.start();
   }
 
   private async run(consumer: Consumer): Promise<void> {
     const { topic } = this.options;
+    this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => void this.onJoin(consumer).catch(this.options.onError));
     consumer.on(consumer.events.STOP, () => this.options.onReady(false));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     await consumer.run({
-      autoCommitInterval: 1_000,
+      autoCommit: false,
       eachBatch: async ({ batch, isStale }) => {
         for (const message of batch.messages) {
           if (isStale()) return;
           this.options.onRecord({ key: message.key, value: message.value, headers: message.headers, offset: message.offset });
+          this.next = String(BigInt(message.offset) + 1n);
         }
       },
     });
@@ -80,7 +94,20 @@ export class PartitionReader {
 
   async stop(): Promise<void> {
     this.options.onReady(false);
+    clearInterval(this.commitTimer);
+    await this.commit();
     await this.supervisor.stop();
+  }
+
+  private async commit(): Promise<void> {
+    const { consumer, next } = this;
+    if (!consumer || next === undefined || next === this.committed) return;
+    try {
+      await consumer.commitOffsets([{ topic: this.options.topic, partition: this.options.partition, offset: next }]);
+      this.committed = next;
+    } catch {
+      // Not joined right now (restarting, rebalancing): the next interval tries again.
+    }
   }
 
   private async onJoin(consumer: Consumer): Promise<void> {
