@@ -1,6 +1,7 @@
 import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { ISocketFactory, Kafka, logLevel as KafkaLogLevel, LogEntry, SASLOptions } from 'kafkajs';
+import { ISocketFactory, Kafka, logLevel as KafkaLogLevel, SASLOptions } from 'kafkajs';
+import { logKafkaEntry } from './kafka-log';
 
 export interface KafkaClientOptions {
   readonly brokers: string[];
@@ -41,12 +42,5 @@ const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) =>
   socket.setKeepAlive(true, 60_000);
   return socket;
 };
-
-function logKafkaEntry({ namespace, level, label, log }: LogEntry): void {
-  const { message, timestamp: _t, logger: _l, ...extra } = log;
-  const line = JSON.stringify({ level: label.toLowerCase(), logger: `kafkajs.${namespace}`, message, ...extra });
-  if (level <= KafkaLogLevel.ERROR) console.error(line);
-  else console.log(line);
-}
 
 export type { Kafka };
