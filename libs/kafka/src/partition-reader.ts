@@ -69,7 +69,7 @@ export class PartitionReader {
   }
 
   async start(): Promise<void> {
-    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
+    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000).unref();
     await this.supervisor.start();
   }
 
