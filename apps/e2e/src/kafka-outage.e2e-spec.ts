@@ -45,8 +45,12 @@ describe('Kafka outage', () => {
     expect(await gateway.metric('flowgate_gateway_kafka_up')).toBe(0);
     expect(await gateway.metric('flowgate_gateway_admission_rejections_total', { reason: 'kafka_down' })).toBeGreaterThanOrEqual(20);
 
+    // The processor's request consumer gives up while Kafka is away: not ready until it rejoins.
+    await eventually(async () => (await readiness(processor)).consumer === false, 60_000, 'processor consumer reported down');
+
     await node.start();
     await eventually(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, 60_000, 'gateway ready again');
+    await eventually(async () => (await readiness(processor)).consumer === true, 60_000, 'processor consumer ready again');
     const statuses: number[] = [];
     await eventually(async () => statuses[statuses.push((await post(`${gateway.url}/v1/echo`, { after: true })).status) - 1] === 200, 60_000, 'echo served again')
       .catch(async (error: Error) => {
@@ -66,6 +70,11 @@ describe('Kafka outage', () => {
     for (const app of [gateway, processor]) expect(mostRepeatedKafkaLine(app.logs)).toBeLessThanOrEqual(3);
   }, 150_000);
 });
+
+/** The named checks of an app's /readyz. */
+async function readiness(app: AppProcess): Promise<Record<string, boolean>> {
+  return ((await (await fetch(`${app.url}/readyz`)).json()) as { checks: Record<string, boolean> }).checks;
+}
 
 /** How many times the most repeated kafkajs log line (same logger, message and error) occurs. */
 function mostRepeatedKafkaLine(logs: string): number {

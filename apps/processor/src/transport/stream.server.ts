@@ -130,7 +130,11 @@ export class StreamServer extends Server implements CustomTransportStrategy {
         onHandlerError: (error, record) =>
           this.log.error(`record ${record.partition}/${record.offset} failed outside its handler: ${String(error)}`),
         onCommitError: (error) => this.log.warn(`offset commit failed (retried next interval): ${String(error)}`),
-        onCrash: (error, restartedBy) => this.onConsumerCrash('requests', error, restartedBy),
+        onCrash: (error, restartedBy) => {
+          // Not ready until the replacement has joined the group and been assigned partitions.
+          this.joined = false;
+          this.onConsumerCrash('requests', error, restartedBy);
+        },
       },
     });
     await this.consumer.start();
