@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import { pathToFileURL } from 'node:url';
 import { serve } from './lib/ipc.mjs';
 import { startOpenLoop, summarize } from './lib/open-loop.mjs';
-import { RawHttpPool } from './lib/raw-http.mjs';
+import { RawHttpPool, SpreadPool } from './lib/raw-http.mjs';
 
 // BENCH_HTTP_CLIENT=undici: the general-purpose client instead of the lean one (lib/raw-http.mjs),
 // e.g. to see what the generator itself costs.
@@ -72,6 +72,8 @@ export function startHttpLoad({
 
 /** A pool with the lean client's interface: request({ method, path, body, headers, readBody }) -> { status, body }. */
 function newPool(url, connections, timeoutMs) {
+  // A comma-separated `url`: replicas, each given its share of the connections.
+  if (url.includes(',')) return new SpreadPool(url.split(','), { connections, timeoutMs });
   if (CLIENT === 'raw') return new RawHttpPool(url, { connections, timeoutMs });
   const pool = new Pool(url, {
     connections,

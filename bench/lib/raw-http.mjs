@@ -184,3 +184,34 @@ export function parseResponse(bytes) {
     close: lower.includes('\r\nconnection: close'),
   };
 }
+
+/**
+ * Several servers behind one pool, the way a load balancer spreads a client fleet over replicas:
+ * each server gets its share of the connections, requests go to them in turn.
+ */
+export class SpreadPool {
+  constructor(urls, { connections, timeoutMs }) {
+    this.pools = urls.map((url) => new RawHttpPool(url, { connections: Math.ceil(connections / urls.length), timeoutMs }));
+    this.next = 0;
+  }
+
+  get stats() {
+    const total = { connected: 0, pending: 0, running: 0 };
+    for (const pool of this.pools) for (const key in total) total[key] += pool.stats[key];
+    return total;
+  }
+
+  async open(warmPath) {
+    return (await Promise.all(this.pools.map((pool) => pool.open(warmPath)))).reduce((a, b) => a + b, 0);
+  }
+
+  request(options) {
+    const pool = this.pools[this.next];
+    this.next = (this.next + 1) % this.pools.length;
+    return pool.request(options);
+  }
+
+  async destroy() {
+    await Promise.all(this.pools.map((pool) => pool.destroy()));
+  }
+}

@@ -32,6 +32,8 @@
 //   BENCH_REGISTRY_RATES=500,1000     rates of that comparison (quick: 500)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
 //   BENCH_APP_NODE_ARGS="--trace-gc"  node flags for gateway and processor, also ones NODE_OPTIONS refuses
+//   BENCH_GATEWAYS=1                  flowgate gateway replicas (ports 18180, 18280, ...), the load spread over
+//                                     them like a load balancer would; more than 1 skips the overload
 //   BENCH_HTTP_CLIENT=undici          the load generator on undici instead of its lean client (bench/lib/raw-http.mjs)
 //   BENCH_OUT=<file>                  also write the results JSON there (any run, e.g. flowgate-only)
 //   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
@@ -62,7 +64,9 @@ const list = (value) => value.split(',').map(Number).filter((n) => n > 0).sort((
 const fixedRates = list(process.env.BENCH_RATES ?? (quick ? '1000' : '500,1000,2000'));
 const ladder = list(process.env.BENCH_LADDER ?? (quick ? '500,1000,2000,3000' : '250,500,1000,1500,2000,3000,4000'));
 const stepSeconds = Number(process.env.BENCH_SECONDS ?? (quick ? 3 : 5));
-const overloadSeconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
+const gatewayCount = Number(process.env.BENCH_GATEWAYS ?? 1);
+// The overload restarts one gateway with its own limit: with replicas it is not run.
+const overloadSeconds = gatewayCount > 1 ? 0 : Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
 const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
 const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,floorPlatformatic,fastify,registry,processing').split(','));
 const registryRates = list(process.env.BENCH_REGISTRY_RATES ?? (quick ? '500' : '500,1000'));
@@ -247,9 +251,12 @@ try {
   if (wanted.has('flowgate')) {
     const processor = launchApp('processor');
     const gateway = launchApp('gateway');
+    const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => ports.gateway + 100 * i);
+    const moreGateways = Object.fromEntries(gatewayPorts.slice(1).map((port, i) =>
+      [`gateway ${i + 2}`, launchApp('gateway', { FLOWGATE_GATEWAY_PORT: String(port) })]));
     systems.push({
-      key: 'flowgate', name: 'flowgate', url: `http://127.0.0.1:${ports.gateway}`,
-      procs: { gateway, processor }, extraPids: { redis: redisPid },
+      key: 'flowgate', name: 'flowgate', url: gatewayPorts.map((port) => `http://127.0.0.1:${port}`).join(','),
+      procs: { gateway, ...moreGateways, processor }, extraPids: { redis: redisPid },
       // Produce requests and records per app, from their own metrics (batching evidence).
       counters: async () => {
         const read = async (port, app) => {
@@ -271,9 +278,12 @@ try {
         }
       },
       ready: async function () {
-        if (!(await waitForOk(`http://127.0.0.1:${ports.gateway}/readyz`, { alive: () => alive(this.procs.gateway) }))) throw new Error('gateway not ready');
+        for (const port of gatewayPorts) {
+          if (!(await waitForOk(`http://127.0.0.1:${port}/readyz`, { alive: () => alive(this.procs.gateway) }))) throw new Error(`gateway :${port} not ready`);
+        }
         if (!(await waitForOk(`http://127.0.0.1:${ports.processor}/readyz`, { alive: () => alive(processor) }))) throw new Error('processor not ready');
-        return waitForEcho(this.name, this.url);
+        for (const url of this.url.split(',')) await waitForEcho(this.name, url);
+        return { ok: true };
       },
     });
   }
