@@ -3,8 +3,8 @@
 //   flowgate            gateway -> Kafka -> processor -> Kafka -> gateway (the bundles in dist/apps)
 //   nestjs kafka        Nest HTTP controller -> ClientKafka.send -> @MessagePattern in a Nest
 //                       microservice -> reply -> controller (bench/peers/nest-kafka)
-//   kafka floor         the Kafka round trip alone, no HTTP (bench/floor), with kafkajs and again
-//                       with @platformatic/kafka (is the client the wall? bench/floor/kafka/)
+//   kafka floor         the Kafka round trip alone with kafkajs, no HTTP (bench/floor); the same on
+//                       @platformatic/kafka with BENCH_SYSTEMS=...,floorPlatformatic (bench/floor/kafka/)
 //   fastify (no kafka)  the ceiling: a plain Fastify echo (bench/peers/fastify-echo.mjs)
 // at fixed rates, then a step search for the highest rate each keeps p99 within budget, CPU
 // seconds per 1000 requests and peak RSS per process; then flowgate alone at 3 x its capacity
@@ -24,7 +24,7 @@
 //   BENCH_WARM_SECONDS=3              seconds of each warm-up rate (300/s, then 1000/s) per system
 //                                     (15 when one system runs alone; quick: 2)
 //   BENCH_P99_BUDGET_MS=50            the p99 bound of the step search
-//   BENCH_SYSTEMS=flowgate,nest,floor,floorPlatformatic,fastify,processing   (processing: the counter route under
+//   BENCH_SYSTEMS=flowgate,nest,floor,fastify,processing   (also floorPlatformatic; processing: the counter route under
 //                                     exactly_once vs at_least_once, bench/processing.mjs)
 //   BENCH_PROCESSING_RATES=250,...    counter rates of that comparison (quick: 250,500,1000)
 //   (registry, with flowgate: echo plain vs Idempotency-Key vs Prefer: respond-async on the same
@@ -68,7 +68,7 @@ const gatewayCount = Number(process.env.BENCH_GATEWAYS ?? 1);
 // The overload restarts one gateway with its own limit: with replicas it is not run.
 const overloadSeconds = gatewayCount > 1 ? 0 : Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
 const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
-const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,floorPlatformatic,fastify,registry,processing').split(','));
+const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,registry,processing').split(','));
 const registryRates = list(process.env.BENCH_REGISTRY_RATES ?? (quick ? '500' : '500,1000'));
 const processingRates = list(process.env.BENCH_PROCESSING_RATES ?? (quick ? '250,500,1000' : '250,500,1000,1500,2000'));
 const stepTimeoutMs = 10_000;
