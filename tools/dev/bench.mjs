@@ -35,7 +35,8 @@
 //   BENCH_GATEWAYS=1                  flowgate gateway replicas (ports 18180, 18280, ...), the load spread over
 //                                     them like a load balancer would; more than 1 skips the overload
 //   BENCH_HTTP_CLIENT=undici          the load generator on undici instead of its lean client (bench/lib/raw-http.mjs)
-//   BENCH_OUT=<file>                  also write the results JSON there (any run, e.g. flowgate-only)
+//   BENCH_OUT=<file>                  also write the results JSON there (any run; bench/results/latest.*
+//                                     is only written by runs with both flowgate and nest)
 //   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
 // FLOWGATE_* variables are passed to the gateway and processor (e.g. FLOWGATE_ADMISSION_WAIT_MS).
 import { fork, spawn } from 'node:child_process';
@@ -640,9 +641,10 @@ try {
   const report = markdown(results);
   console.log(`\n${report}\n`);
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  // A run without the side-by-side comparison (e.g. BENCH_SYSTEMS=processing or
-  // flowgate,registry) leaves the echo results be.
-  if (results.systems.length > 1) {
+  // Only a run comparing flowgate with the NestJS peer replaces the echo results the README
+  // quotes; a partial one (BENCH_SYSTEMS=processing, flowgate,floor, floor,floorPlatformatic...)
+  // leaves them be (BENCH_OUT keeps its JSON).
+  if (['flowgate', 'nest'].every((key) => results.systems.some((s) => s.key === key))) {
     writeFileSync(join(root, 'bench/results/latest.md'), `${report}\n`);
     writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
     writeFileSync(join(root, 'bench/results/latency.png'), plotResults(results));
