@@ -279,8 +279,9 @@ try {
         }
       },
       ready: async function () {
-        for (const port of gatewayPorts) {
-          if (!(await waitForOk(`http://127.0.0.1:${port}/readyz`, { alive: () => alive(this.procs.gateway) }))) throw new Error(`gateway :${port} not ready`);
+        for (const [i, port] of gatewayPorts.entries()) {
+          const proc = () => (i === 0 ? this.procs.gateway : this.procs[`gateway ${i + 1}`]);
+          if (!(await waitForOk(`http://127.0.0.1:${port}/readyz`, { alive: () => alive(proc()) }))) throw new Error(`gateway :${port} not ready`);
         }
         if (!(await waitForOk(`http://127.0.0.1:${ports.processor}/readyz`, { alive: () => alive(processor) }))) throw new Error('processor not ready');
         for (const url of this.url.split(',')) await waitForEcho(this.name, url);
