@@ -13,7 +13,9 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
       // The dependency matrix of STYLE.md: apps use libs; libs use contracts and the utility
       // libs (config, metrics); contracts use nothing from the repo. The stream runtime sits
-      // between: it runs on the plumbing libs (kafka) and apps run jobs on it.
+      // between: it runs on the plumbing libs (kafka) and apps run jobs on it. The examples are
+      // job packages as a user writes them: the runtime's public API and the wire protocol only,
+      // and nothing imports them (the processor loads them from FLOWGATE_JOBS at run time).
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -22,6 +24,7 @@ export default tseslint.config(
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:runtime', 'type:lib', 'type:util', 'type:contracts'] },
             { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:lib', 'type:util', 'type:contracts'] },
+            { sourceTag: 'type:examples', onlyDependOnLibsWithTags: ['type:runtime', 'type:contracts'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:util', 'type:contracts'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:contracts'] },
@@ -30,6 +33,7 @@ export default tseslint.config(
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:processor', onlyDependOnLibsWithTags: ['scope:processor', 'scope:shared'] },
             { sourceTag: 'scope:sweeper', onlyDependOnLibsWithTags: ['scope:sweeper', 'scope:shared'] },
+            { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },

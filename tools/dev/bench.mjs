@@ -43,7 +43,7 @@ import { fork, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { buildApps, coreTopics, ensureNpmPackages, log, root, startApp, waitForOk } from './bootstrap.mjs';
+import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, startApp, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
 buildApps(['gateway', 'processor', 'sweeper']);
@@ -231,6 +231,7 @@ try {
     FLOWGATE_GATEWAY_PORT: String(ports.gateway),
     FLOWGATE_PROCESSOR_PORT: String(ports.processor),
     FLOWGATE_LOG_LEVEL: 'warn',
+    ...DEMO_ENV,
   };
   // --cpu-prof is not allowed in NODE_OPTIONS, so profiled apps are started here with the flag;
   // the profiles are written when they exit (on the SIGTERM at the end).
@@ -240,7 +241,8 @@ try {
     ? startNode(name, `dist/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs })
     : track(name, startApp(name, { ...appEnv, ...extraEnv }));
   const peerEnv = { KAFKA_BROKERS: stack.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
-  await createTopics({ brokers: stack.brokers, topics: [...coreTopics(appEnv), ...nestTopics(), ...floorTopics()] });
+  ensureTopics(appEnv);
+  await createTopics({ brokers: stack.brokers, topics: [...nestTopics(), ...floorTopics()] });
 
   // The load generator: a child of its own, so sampling here never delays its schedule.
   const loadChild = startNode('load', 'bench/load.mjs', { args: ['--serve'], ipc: true });
@@ -621,7 +623,7 @@ try {
       stepSeconds,
       budgetMs,
       deps: {
-        createTopics: (envs) => createTopics({ brokers: stack.brokers, topics: envs.flatMap((env) => coreTopics(env)) }),
+        createTopics: async (envs) => envs.forEach(ensureTopics),
         start: (name, app, env) => track(name, startApp(app, env)),
         ready: async (url, child) => {
           // Generous: on a fresh broker (BENCH_SYSTEMS=processing) the first groups and transactions wait for Kafka's internal topics.

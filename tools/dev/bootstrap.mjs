@@ -27,27 +27,28 @@ export function run(command, args, options = {}) {
   }
 }
 
-/** Builds the app bundles under dist/apps (cached by Nx when nothing changed). */
-export function buildApps(apps = ['gateway', 'processor', 'sweeper']) {
+/** Builds the app bundles under dist/apps and the example job modules under dist/examples (cached by Nx). */
+export function buildApps(apps = ['gateway', 'processor', 'sweeper', 'examples']) {
   run('npx', ['nx', 'run-many', '-t', 'build', '-p', ...apps, '--outputStyle=static', '--skipNxCache=false'], {
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
   });
 }
 
 /**
- * The topics every colour needs, with their partition counts from the environment (the apps
- * ensure the same at boot, from libs/contracts; creating them first avoids a race between apps).
+ * What the local commands run unless the environment says otherwise: the demo jobs in the
+ * processor, and `POST /event` served by their echo route.
  */
-export function coreTopics(env = process.env) {
-  const prefix = env.FLOWGATE_TOPIC_PREFIX ?? 'flowgate.';
-  return [
-    { topic: `${prefix}requests`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
-    { topic: `${prefix}counter`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
-    { topic: `${prefix}access-log`, numPartitions: Number(env.FLOWGATE_REQUEST_PARTITIONS ?? 8) },
-    { topic: `${prefix}replies`, numPartitions: Number(env.FLOWGATE_REPLY_PARTITIONS ?? 16) },
-    { topic: `${prefix}dlq`, numPartitions: 1 },
-    { topic: `${prefix}timeouts`, numPartitions: 1 },
-  ];
+export const DEMO_ENV = { FLOWGATE_JOBS: 'dist/examples/demo.js', FLOWGATE_EVENT_ROUTE: 'echo' };
+
+/**
+ * Creates the topics flowgate and the configured jobs need, with the processor bundle's own
+ * `ensure-topics` (the one place topics are created; Helm's topics Job runs the same). Creating
+ * them before the apps start avoids a race between them.
+ */
+export function ensureTopics(env) {
+  run(process.execPath, [join(root, 'dist/apps/processor/main.js'), 'ensure-topics'], {
+    env: { ...process.env, ...DEMO_ENV, FLOWGATE_LOG_LEVEL: 'warn', ...env },
+  });
 }
 
 /**
@@ -57,7 +58,7 @@ export function coreTopics(env = process.env) {
 export function startApp(name, env, { onExit } = {}) {
   const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'main.js')], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...DEMO_ENV, ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name}] `;

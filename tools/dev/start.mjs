@@ -1,9 +1,9 @@
 // `npm start`: Kafka and Redis (or KAFKA_BROKERS / REDIS_URL), topics, then gateway, processor
 // and sweeper from their bundles. Ctrl-C stops the apps (they drain), then the servers.
-import { buildApps, coreTopics, ensureNpmPackages, log, startApp, waitForOk } from './bootstrap.mjs';
+import { buildApps, ensureNpmPackages, ensureTopics, log, startApp, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
-const { startStack, createTopics } = await import('../stack/stack.mjs');
+const { startStack } = await import('../stack/stack.mjs');
 
 const stack = await startStack({ name: 'dev', kafkaPort: 9092, redisPort: 6379 });
 let stopping = false;
@@ -33,16 +33,16 @@ async function shutdown(code) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
+const env = { KAFKA_BROKERS: stack.brokers, REDIS_URL: stack.redisUrl };
 try {
-  await createTopics({ brokers: stack.brokers, topics: coreTopics() });
   buildApps();
+  ensureTopics(env);
 } catch (error) {
   log(`start failed: ${error.message}`);
   await stack.stop();
   process.exit(1);
 }
 
-const env = { KAFKA_BROKERS: stack.brokers, REDIS_URL: stack.redisUrl };
 for (const name of ['processor', 'gateway', 'sweeper']) {
   children.set(
     name,

@@ -1,12 +1,13 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { RouteCatalog } from './catalog/route-catalog.service';
 import { RequestDispatcher } from './dispatch/request-dispatcher.service';
 import { GatewayKafka } from './dispatch/gateway-kafka.service';
 import { GatewayRegistry } from './registry/gateway-registry.service';
 import { ReplySlotService } from './replies/reply-slot.service';
 
 /**
- * Start and stop in one visible order. Start: Kafka (topics, producer), then the reply
- * partition; only then is the gateway ready. Stop (SIGTERM): refuse new requests and let the
+ * Start and stop in one visible order. Start: Kafka (topics, producer), the route catalog (read
+ * to its end), then the reply partition; only then is the gateway ready. Stop (SIGTERM): refuse new requests and let the
  * pending ones finish (each is bounded by its deadline) while replies are still read; then close
  * HTTP (Nest does that between the two hooks), then the reply reader, then Kafka.
  */
@@ -19,12 +20,13 @@ export class GatewayLifecycle implements BeforeApplicationShutdown, OnApplicatio
     private readonly replies: ReplySlotService,
     private readonly dispatcher: RequestDispatcher,
     private readonly registry: GatewayRegistry,
+    private readonly catalog: RouteCatalog,
   ) {}
 
   async start(): Promise<void> {
     this.registry.start();
     await this.kafka.start();
-    await this.replies.start();
+    await Promise.all([this.catalog.start(), this.replies.start()]);
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
@@ -34,7 +36,7 @@ export class GatewayLifecycle implements BeforeApplicationShutdown, OnApplicatio
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.replies.stop();
+    await Promise.all([this.replies.stop(), this.catalog.stop()]);
     await this.kafka.close();
     this.registry.stop();
   }

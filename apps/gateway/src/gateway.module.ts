@@ -4,12 +4,14 @@ import type { GatewayConfig } from '@flowgate/config';
 import { HealthModule } from '@flowgate/http';
 import { GatewayMetrics, Registry } from '@flowgate/metrics';
 import { InflightTable } from './admission/inflight-table';
+import { RouteCatalog } from './catalog/route-catalog.service';
 import { GatewayKafka } from './dispatch/gateway-kafka.service';
 import { RequestDispatcher } from './dispatch/request-dispatcher.service';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from './gateway.tokens';
 import { ProblemFilter } from './http/problem.filter';
 import { IngestController } from './ingest/ingest.controller';
+import { OpenApiController } from './openapi/openapi.controller';
 import { Responder } from './http/responder.service';
 import { RequestStatusController } from './http/request-status.controller';
 import { RouteController } from './http/route.controller';
@@ -23,7 +25,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [HealthModule.forRoot(registry)],
-      controllers: [RouteController, RequestStatusController, IngestController],
+      controllers: [RouteController, RequestStatusController, IngestController, OpenApiController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_METRICS, useValue: new GatewayMetrics(registry) },
@@ -38,6 +40,7 @@ export class GatewayModule {
         },
         { provide: APP_FILTER, useValue: new ProblemFilter(config.FLOWGATE_MAX_BODY_BYTES) },
         GatewayKafka,
+        RouteCatalog,
         ReplySlotService,
         RequestDispatcher,
         GatewayRegistry,

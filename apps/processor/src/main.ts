@@ -1,22 +1,73 @@
 import 'reflect-metadata';
-import { readProcessorConfig } from '@flowgate/config';
-import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure } from '@flowgate/http';
-import { createRegistry } from '@flowgate/metrics';
+import { ConsoleLogger } from '@nestjs/common';
+import { ProcessorConfig, readProcessorConfig } from '@flowgate/config';
+import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure, SchemaCompiler } from '@flowgate/http';
+import { createRegistry, ProcessorMetrics } from '@flowgate/metrics';
+import type { JobPlacement } from '@flowgate/stream';
+import { loadJobs } from './jobs/job-loader';
 import { ProcessorModule } from './processor.module';
+import { ProcessorKafka } from './transport/processor-kafka.service';
 import { StreamServer } from './transport/stream.server';
 
+const USAGE = `usage: main.js [serve]                  run the jobs of FLOWGATE_JOBS (the default)
+       main.js ensure-topics            create the topics flowgate and those jobs need, then exit
+       main.js retire-routes <route>... remove routes from the route catalog (gateways answer 404), then exit`;
+
 /**
- * A hybrid Nest app: the microservice (route handlers on flowgate's stream transport) plus a
- * small HTTP server for /healthz, /readyz and /metrics.
+ * A hybrid Nest app: the microservice (the jobs on flowgate's stream transport) plus a small HTTP
+ * server for /healthz, /readyz, /metrics and /topology. The same bundle runs the one-shot
+ * commands of deployments (Helm's topics Job, retiring routes).
  */
-async function bootstrap(): Promise<void> {
+async function main(): Promise<void> {
+  const [command = 'serve', ...args] = process.argv.slice(2);
   const config = configOrExit('processor', readProcessorConfig);
   const logger = createLogger('processor', config.FLOWGATE_LOG_LEVEL);
-  const app = await createFastifyApp(ProcessorModule.forRoot(config, createRegistry('processor')), { logger });
+  const { placement } = await loadJobs(config);
+  checkSchemas(placement);
+  if (command === 'serve') return serve(config, placement, logger);
+  const registry = createRegistry('processor');
+  const kafka = new ProcessorKafka(config, new ProcessorMetrics(registry), registry);
+  try {
+    if (command === 'ensure-topics') {
+      await kafka.ensureTopics(placement.topics);
+      logger.log(`topics ready: the core topics and ${placement.topics.map((t) => t.topic).join(', ') || 'no job topics'}`, 'EnsureTopics');
+    } else if (command === 'retire-routes' && args.length > 0) {
+      await kafka.connection.connect();
+      const retired = await kafka.routes.retire(args);
+      logger.log(`retired ${retired.join(', ') || 'nothing'}${retired.length < args.length ? ` (not in the catalog: ${args.filter((a) => !retired.includes(a)).join(', ')})` : ''}`, 'RetireRoutes');
+    } else {
+      console.error(USAGE);
+      process.exitCode = 2;
+    }
+  } finally {
+    await kafka.close();
+  }
+}
+
+async function serve(config: ProcessorConfig, placement: JobPlacement, logger: ConsoleLogger): Promise<void> {
+  const app = await createFastifyApp(ProcessorModule.forRoot(config, createRegistry('processor'), placement), { logger });
   app.connectMicroservice({ strategy: app.get(StreamServer) });
   await app.startAllMicroservices();
   await app.listen(config.FLOWGATE_PROCESSOR_PORT, '0.0.0.0');
   logger.log(`processor ready, health and metrics on ${await app.getUrl()} (instance ${config.FLOWGATE_INSTANCE_ID})`, 'Bootstrap');
 }
 
-bootstrap().catch(exitOnBootFailure(createLogger('processor', 'info')));
+/** A schema gateways could not compile never reaches the catalog: it stops the processor here. */
+function checkSchemas(placement: JobPlacement): void {
+  const compiler = new SchemaCompiler();
+  const problems = placement.catalog.flatMap(({ route }) =>
+    (['bodySchema', 'responseSchema'] as const).flatMap((field) => {
+      const schema = route[field];
+      if (schema === undefined) return [];
+      try {
+        compiler.compile(schema);
+        return [];
+      } catch (error) {
+        return [`route ${route.name}: ${field} is not a usable JSON Schema: ${(error as Error).message}`];
+      }
+    }),
+  );
+  if (problems.length > 0) throw new Error(problems.join('; '));
+}
+
+main().catch(exitOnBootFailure(createLogger('processor', 'info')));

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DEFAULT_TOPIC_PREFIX, requestTopics, topicNames } from '@flowgate/contracts';
+import { DEFAULT_TOPIC_PREFIX, topicNames } from '@flowgate/contracts';
 import { ConfigError, hostPorts, int, oneOf, redisUrl, str } from './env-reader';
 
 /** Variables every app reads. */
@@ -57,14 +57,18 @@ export function kafkaSecurity(config: {
   return { ssl, sasl: { mechanism, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD } };
 }
 
-/** The topics every app needs, with the configured partition counts (created if missing at boot). */
+/**
+ * The topics every app needs, with the configured partition counts (created if missing at boot).
+ * Jobs' own topics come with the jobs: the processor creates those.
+ */
 export function coreTopics(config: { FLOWGATE_TOPIC_PREFIX: string; FLOWGATE_REQUEST_PARTITIONS: number; FLOWGATE_REPLY_PARTITIONS: number }) {
-  const prefix = config.FLOWGATE_TOPIC_PREFIX;
-  const topics = topicNames(prefix);
+  const topics = topicNames(config.FLOWGATE_TOPIC_PREFIX);
   return [
-    ...requestTopics(prefix).map((topic) => ({ topic, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS })),
+    { topic: topics.requests, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
     { topic: topics.replies, numPartitions: config.FLOWGATE_REPLY_PARTITIONS },
     { topic: topics.dlq, numPartitions: 1 },
     { topic: topics.timeouts, numPartitions: 1 },
+    // One partition keeps the catalog in one order; compaction keeps the newest entry per route.
+    { topic: topics.routes, numPartitions: 1, configs: { 'cleanup.policy': 'compact' } },
   ];
 }

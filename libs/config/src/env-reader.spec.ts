@@ -1,4 +1,4 @@
-import { ConfigError, kafkaSecurity, readGatewayConfig, readProcessorConfig } from './index';
+import { ConfigError, jobModules, kafkaSecurity, readGatewayConfig, readProcessorConfig } from './index';
 
 describe('readGatewayConfig', () => {
   it('gives documented defaults for an empty environment', () => {
@@ -45,9 +45,25 @@ describe('kafkaSecurity', () => {
 });
 
 describe('readProcessorConfig', () => {
+  const jobs = { FLOWGATE_JOBS: 'dist/examples/demo.js' };
+
   it('has no fail point by default, takes a known one, and names an unknown one', () => {
-    expect(readProcessorConfig({}).FLOWGATE_FAILPOINT).toBe('');
-    expect(readProcessorConfig({ FLOWGATE_FAILPOINT: 'after-output-before-commit' }).FLOWGATE_FAILPOINT).toBe('after-output-before-commit');
-    expect(() => readProcessorConfig({ FLOWGATE_FAILPOINT: 'after-commit' })).toThrow(/FLOWGATE_FAILPOINT="after-commit": must be one of/);
+    expect(readProcessorConfig(jobs).FLOWGATE_FAILPOINT).toBe('');
+    expect(readProcessorConfig({ ...jobs, FLOWGATE_FAILPOINT: 'after-output-before-commit' }).FLOWGATE_FAILPOINT).toBe('after-output-before-commit');
+    expect(() => readProcessorConfig({ ...jobs, FLOWGATE_FAILPOINT: 'after-commit' })).toThrow(/FLOWGATE_FAILPOINT="after-commit": must be one of/);
+  });
+
+  it('needs at least one job module, and reads a list of them', () => {
+    expect(() => readProcessorConfig({})).toThrow(/FLOWGATE_JOBS names no job module/);
+    expect(() => readProcessorConfig({ FLOWGATE_JOBS: ' , ' })).toThrow(/FLOWGATE_JOBS names no job module/);
+    expect(jobModules(readProcessorConfig({ FLOWGATE_JOBS: 'dist/examples/demo.js, @acme/pricing-jobs' }))).toEqual(['dist/examples/demo.js', '@acme/pricing-jobs']);
+  });
+});
+
+describe('readGatewayConfig FLOWGATE_EVENT_ROUTE', () => {
+  it('is empty by default (POST /event serves nothing) and takes a route name only', () => {
+    expect(readGatewayConfig({}).FLOWGATE_EVENT_ROUTE).toBe('');
+    expect(readGatewayConfig({ FLOWGATE_EVENT_ROUTE: 'echo' }).FLOWGATE_EVENT_ROUTE).toBe('echo');
+    expect(() => readGatewayConfig({ FLOWGATE_EVENT_ROUTE: 'Not/A Route' })).toThrow(/FLOWGATE_EVENT_ROUTE/);
   });
 });

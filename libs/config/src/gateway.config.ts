@@ -7,6 +7,12 @@ export const GATEWAY_ENV = {
   ...REGISTRY_ENV,
   FLOWGATE_GATEWAY_PORT: int({ default: 8080, min: 0, max: 65_535, description: 'HTTP port of the gateway.' }),
   FLOWGATE_GATEWAY_HOST: str({ default: '0.0.0.0', description: 'Address the gateway listens on.' }),
+  FLOWGATE_EVENT_ROUTE: str({
+    default: '',
+    pattern: /^[a-z0-9.-]{0,64}$/,
+    rule: 'a route name, or empty',
+    description: 'Route that the seed-compatible POST /event serves, in the seed\'s envelope; empty: /event answers 404.',
+  }),
   FLOWGATE_DEFAULT_TIMEOUT_MS: int({
     default: 10_000, min: 1, max: 3_600_000,
     description: 'Deadline of a request that sends no X-Timeout-Ms.',

@@ -1,5 +1,5 @@
 import { COMMON_ENV, kafkaSecurity } from './common.config';
-import { EnvValues, int, oneOf, readEnv } from './env-reader';
+import { ConfigError, EnvValues, int, oneOf, readEnv, str } from './env-reader';
 
 /**
  * Named places where a test can make the processor crash (SIGKILL itself), to hit windows that
@@ -28,6 +28,10 @@ export const PROCESSOR_ENV = {
     default: 500, min: 10, max: 60_000,
     description: 'How often finished offsets are committed.',
   }),
+  FLOWGATE_JOBS: str({
+    default: '',
+    description: 'Job modules this processor runs, comma-separated: file paths (relative to the working directory) or package names.',
+  }),
   FLOWGATE_FAILPOINT: oneOf({
     default: '', values: FAILPOINTS,
     description: 'Test only: crash the processor at a named point (after-output-before-commit). Empty: never.',
@@ -39,5 +43,11 @@ export type ProcessorConfig = EnvValues<typeof PROCESSOR_ENV>;
 export function readProcessorConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
   const config = readEnv(PROCESSOR_ENV, env);
   kafkaSecurity(config); // cross-variable checks, at boot like the others
+  if (jobModules(config).length === 0) throw new ConfigError(['FLOWGATE_JOBS names no job module: set it to the module(s) whose jobs this processor runs']);
   return config;
+}
+
+/** The job modules named by FLOWGATE_JOBS, in order. */
+export function jobModules(config: Pick<ProcessorConfig, 'FLOWGATE_JOBS'>): string[] {
+  return config.FLOWGATE_JOBS.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
 }

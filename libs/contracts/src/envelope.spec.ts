@@ -27,7 +27,7 @@ describe('wire envelope', () => {
   });
 
   it.each([
-    [{ ...encodeRequestHeaders(meta), 'fg-route': 'nope' }, /unknown route "nope"/],
+    [{ ...encodeRequestHeaders(meta), 'fg-route': 'No Such/Route' }, /fg-route is not a route name: "No Such\/Route"/],
     [{ ...encodeRequestHeaders(meta), 'fg-deadline': 'soon' }, /fg-deadline is not a non-negative integer/],
     [{ ...encodeRequestHeaders(meta), 'fg-reply-mode': 'maybe' }, /fg-reply-mode must be sync or async/],
     [{ ...encodeRequestHeaders(meta), 'fg-request-id': 'has space' }, /not a valid request id/],

@@ -1,5 +1,5 @@
 import { HEADERS } from './headers';
-import { isRouteName, RouteName } from './routes';
+import { isValidRouteName } from './route-catalog';
 import { isValidRequestId } from './request-id';
 
 /** Kafka record headers as clients hand them over (kafkajs gives Buffers, accepts strings). */
@@ -10,7 +10,7 @@ export type ReplyMode = 'sync' | 'async';
 /** Everything a processor needs to know about a request besides its body. */
 export interface RequestMeta {
   readonly requestId: string;
-  readonly route: RouteName;
+  readonly route: string;
   /** Absolute deadline, epoch ms. */
   readonly deadline: number;
   readonly replyPartition: number;
@@ -55,7 +55,7 @@ export function decodeRequestHeaders(headers: WireHeaders | undefined): RequestM
   const requestId = required(headers, HEADERS.requestId);
   if (!isValidRequestId(requestId)) throw new ProtocolError(`header ${HEADERS.requestId} is not a valid request id`);
   const route = required(headers, HEADERS.route);
-  if (!isRouteName(route)) throw new ProtocolError(`header ${HEADERS.route} names unknown route "${route}"`);
+  if (!isValidRouteName(route)) throw new ProtocolError(`header ${HEADERS.route} is not a route name: "${route.slice(0, 80)}"`);
   const replyMode = required(headers, HEADERS.replyMode);
   if (replyMode !== 'sync' && replyMode !== 'async') {
     throw new ProtocolError(`header ${HEADERS.replyMode} must be sync or async`);

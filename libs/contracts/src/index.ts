@@ -2,5 +2,5 @@ export * from './envelope';
 export * from './headers';
 export * from './problem';
 export * from './request-id';
-export * from './routes';
+export * from './route-catalog';
 export * from './topics';

@@ -8,6 +8,14 @@ export interface Problem {
   readonly status: number;
   readonly detail?: string;
   readonly requestId?: string;
+  /** A body that fails its route's schema: every violation found (at most 20). */
+  readonly errors?: readonly SchemaViolation[];
+}
+
+/** One way a body fails its route's schema: where (a JSON Pointer into the body) and why. */
+export interface SchemaViolation {
+  readonly path: string;
+  readonly message: string;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

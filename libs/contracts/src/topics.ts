@@ -7,12 +7,13 @@ export interface TopicNames {
   readonly replies: string;
   /** Records that could not be processed, with the reason in headers. */
   readonly dlq: string;
-  /** Access-log events (`{"ts", "ip"}`, keyed by ip) from `POST /v1/ingest/access-log`. */
-  readonly accessLog: string;
   /** One record per request the registry marked `timed_out` (`{"id", "route", "deadline", "timedOutAt", "reason"}`, keyed by id). */
   readonly timeouts: string;
-  /** Closed 5 s windows of the ip-count job (`{"ip", "start", "end", "count"}`, keyed by ip). */
-  readonly ipCounts: string;
+  /**
+   * The route catalog (compacted, one partition): key = route name, value = `CatalogEntry` JSON,
+   * a tombstone when the route is retired. Processors write it, gateways follow it.
+   */
+  readonly routes: string;
 }
 
 /**
@@ -25,8 +26,7 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
     replies: `${prefix}replies`,
     dlq: `${prefix}dlq`,
     timeouts: `${prefix}timeouts`,
-    accessLog: `${prefix}access-log`,
-    ipCounts: `${prefix}ip-counts`,
+    routes: `${prefix}routes`,
   };
 }
 

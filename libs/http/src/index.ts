@@ -3,3 +3,4 @@ export * from './health.controller';
 export * from './health.module';
 export * from './problem-reply';
 export * from './readiness.service';
+export * from './body-schema';

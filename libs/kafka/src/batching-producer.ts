@@ -4,7 +4,8 @@ export interface OutgoingRecord {
   readonly topic: string;
   readonly partition?: number;
   readonly key?: string | Buffer | null;
-  readonly value: string | Buffer;
+  /** null: a tombstone (a compacted topic forgets the key). */
+  readonly value: string | Buffer | null;
   readonly headers?: Record<string, string>;
   readonly timestamp?: string;
 }

@@ -1,4 +1,5 @@
 export * from './batching-producer';
+export * from './compacted-topic-reader';
 export * from './consumer-supervisor';
 export * from './kafka-client';
 export * from './kafka-connection';

@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { BatchingProducer, OutgoingRecord, ProduceObserver } from './batching-producer';
+import { CompactedTopicReader } from './compacted-topic-reader';
 import { createKafka, KafkaClientOptions } from './kafka-client';
 import { KafkaHealth } from './kafka-health';
 
@@ -74,6 +75,37 @@ export class KafkaConnection {
   /** Resolves when Kafka has acknowledged the record. */
   send(record: OutgoingRecord): Promise<void> {
     return this.batching.send(record);
+  }
+
+  /**
+   * A compacted topic as it is now: the newest value of each key in offset order (null for a
+   * key whose newest record is a tombstone), read in a consumer group of its own.
+   */
+  async readTable(topic: string, groupPrefix: string): Promise<Map<string, Buffer | null>> {
+    const table = new Map<string, Buffer | null>();
+    let crash: Error | undefined;
+    const reader = new CompactedTopicReader({
+      kafka: this.kafka,
+      topic,
+      groupPrefix,
+      onRecord: (key, value) => {
+        table.delete(key); // keeps the map in the order of each key's newest record
+        table.set(key, value);
+      },
+      onCrash: (error) => (crash = error),
+    });
+    await reader.start();
+    try {
+      await Promise.race([reader.caughtUp, new Promise((_, reject) => setTimeout(() => reject(crash ?? new Error(`reading ${topic} took over 30 s`)), 30_000).unref())]);
+    } finally {
+      await reader.stop();
+    }
+    return table;
+  }
+
+  /** Follows a compacted topic from its beginning for as long as it runs (see CompactedTopicReader). */
+  followTable(options: Omit<ConstructorParameters<typeof CompactedTopicReader>[0], 'kafka'>): CompactedTopicReader {
+    return new CompactedTopicReader({ ...options, kafka: this.kafka });
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,9 @@ export class GatewayMetrics {
   readonly asyncAccepted: Counter<'route'>;
   readonly idempotency: Counter<'result'>;
   readonly registryCalls: Histogram<'op' | 'result'>;
+  readonly catalogRoutes: Gauge;
+  readonly catalogChanges: Counter<'change'>;
+  readonly bodyRejections: Counter<'route'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -97,6 +100,19 @@ export class GatewayMetrics {
       help: 'Time of each request-registry call in Redis, by operation and result (ok, error).',
       labelNames: ['op', 'result'],
       buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.catalogRoutes = new Gauge({ name: 'flowgate_gateway_catalog_routes', help: 'Routes this gateway serves, from the route catalog.', registers });
+    this.catalogChanges = new Counter({
+      name: 'flowgate_gateway_catalog_changes_total',
+      help: 'Route catalog records applied, by change (added, changed, retired, invalid).',
+      labelNames: ['change'],
+      registers,
+    });
+    this.bodyRejections = new Counter({
+      name: 'flowgate_gateway_body_rejections_total',
+      help: 'Bodies refused with 400 because they fail their route\'s schema or required fields, by route.',
+      labelNames: ['route'],
       registers,
     });
   }

@@ -110,7 +110,7 @@ export class ProcessorMetrics {
     });
     this.outputRecords = new Counter({
       name: 'flowgate_processor_output_records_total',
-      help: 'Records keyed jobs wrote, by job and topic without the prefix (e.g. ip-counts.late: late events).',
+      help: 'Records keyed jobs wrote, by job and topic without the prefix (e.g. the late events of a window step).',
       labelNames: ['job', 'topic'],
       registers,
     });

@@ -13,3 +13,5 @@ export * from './run-operators';
 export * from './state-restorer';
 export * from './topology';
 export * from './window-assigner';
+export * from './job-placement';
+export * from './job-module';

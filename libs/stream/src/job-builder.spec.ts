@@ -1,5 +1,8 @@
 import type { OutgoingRecord } from '@flowgate/kafka';
-import { describeJob, Job, job, KeyedStore, runOperators, RunOptions, sliding } from './index';
+import { describeJob, Job, job, KeyedStore, route, runOperators, RunOptions, sliding } from './index';
+
+const PLAIN = route({ name: 'plain', summary: 'a test route' });
+const HITS = route({ name: 'hits', summary: 'asks for an IP\'s windows', keyField: 'ip', topic: 'hits' });
 
 const ctx = { id: 'r1', partition: 0, timestamp: 1_000, deadline: Infinity };
 
@@ -35,7 +38,7 @@ describe('jobs', () => {
   });
 
   it('returns what reaches a reply sink, and refuses a topic sink without keyed state', async () => {
-    const upper = job('upper').fromRoute('echo').map('up', (body) => String(body.s).toUpperCase()).toReply();
+    const upper = job('upper').fromRoute(PLAIN).map('up', (body) => String(body.s).toUpperCase()).toReply();
     expect(await runOperators(upper, { s: 'hi' }, ctx)).toEqual(['HI']);
     await expect(runOperators(words, 'a', ctx)).rejects.toThrow(/writes to a topic but runs without keyed state/);
   });
@@ -55,16 +58,16 @@ describe('jobs', () => {
 
   it('describes windows with their spec and async steps with their bound', () => {
     const windowed = job('w')
-      .fromRoutes(['ip-counts'], { events: true })
+      .fromRoutes([HITS], { events: true })
       .keyBy('by ip', (v) => String(v.ip))
       .mapAsync('look up', async (v) => v, { concurrency: 4, ordered: 'key' })
       .window(sliding(10_000, 5_000), { eventTime: (v) => Number(v.ts), allowedLatenessMs: 2_000, retainMs: 60_000, lateTo: 'late' })
-      .aggregate('count', { init: () => 0, add: (n: number) => n + 1 }, { query: { routes: ['ip-counts'], answer: (k) => k } })
+      .aggregate('count', { init: () => 0, add: (n: number) => n + 1 }, { query: { routes: ['hits'], answer: (k) => k } })
       .toTopic('out');
     const [, , lookUp, window] = describeJob(windowed).nodes;
     expect(lookUp).toMatchObject({ kind: 'mapAsync', concurrency: 4, ordered: 'key' });
     expect(window).toEqual({
-      id: 'w/3', kind: 'window', name: 'count', stores: ['count'], queries: ['ip-counts'],
+      id: 'w/3', kind: 'window', name: 'count', stores: ['count'], queries: ['hits'],
       window: { type: 'sliding', sizeMs: 10_000, slideMs: 5_000, allowedLatenessMs: 2_000, retainMs: 60_000, lateTo: 'late', description: '10 s sliding every 5 s' },
     });
   });
@@ -94,7 +97,7 @@ describe('mapAsync in a job', () => {
   it('keeps per-key order across records running at once, after synchronous steps', async () => {
     const g = gated();
     const ordered = job('ordered')
-      .fromRoute('echo')
+      .fromRoute(PLAIN)
       .map('parse', (body) => ({ user: String(body.user), n: Number(body.n) }))
       .keyBy('by user', (v) => v.user)
       .mapAsync('call', g.step, { concurrency: 3, ordered: 'key' })
@@ -119,7 +122,7 @@ describe('mapAsync in a job', () => {
   it('without ordering lets later records overtake earlier ones', async () => {
     const g = gated();
     const unordered = job('unordered')
-      .fromRoute('echo')
+      .fromRoute(PLAIN)
       .map('parse', (body) => ({ user: String(body.user), n: Number(body.n) }))
       .mapAsync('call', g.step, { concurrency: 3, ordered: 'none' })
       .toReply();
@@ -133,6 +136,6 @@ describe('mapAsync in a job', () => {
   });
 
   it('needs a keyBy before a step ordered by key', () => {
-    expect(() => job('x').fromRoute('echo').mapAsync('m', async (v) => v, { concurrency: 1, ordered: 'key' })).toThrow(/needs a keyBy/);
+    expect(() => job('x').fromRoute(PLAIN).mapAsync('m', async (v) => v, { concurrency: 1, ordered: 'key' })).toThrow(/needs a keyBy/);
   });
 });

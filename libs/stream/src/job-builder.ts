@@ -1,4 +1,4 @@
-import type { RouteName } from '@flowgate/contracts';
+import { RouteDeclaration, routeDeclarationErrors } from '@flowgate/contracts';
 import type { Aggregator, WindowResult } from './event-time-windows';
 import type { Job, KeyedState, Operator, RecordContext, SourceSpec } from './job';
 import { AsyncOrder, KeyedLimiter } from './keyed-limiter';
@@ -17,24 +17,45 @@ export interface WindowOptions<T> {
 }
 
 /**
+ * Checks a route declaration and returns it: a declaration that breaks the rules (the name's
+ * alphabet, the limits' ranges...) throws with every problem named.
+ *
+ * @example
+ * const quote = route({ name: 'order-quote', summary: 'Prices an order', keyField: 'customer', topic: 'orders',
+ *   bodySchema: { type: 'object', required: ['customer'], properties: { customer: { type: 'string' } } } });
+ */
+export function route<const R extends RouteDeclaration>(declaration: R): R {
+  const errors = routeDeclarationErrors(declaration);
+  if (errors.length > 0) throw new Error(`invalid route declaration: ${errors.join('; ')}`);
+  return declaration;
+}
+
+/**
  * Builds a job in one place, so its topology can be printed and drawn. Each step returns a new
  * builder typed by the values flowing at that point.
  *
  * @example
- * const echo = job('echo')
- *   .fromRoute('echo')
- *   .map('add result', (body: Body, ctx) => ({ ...body, result: 'ok', request_timestamp: ctx.timestamp }))
+ * const upper = job('upper')
+ *   .fromRoute(route({ name: 'upper', summary: 'Answers with the body upper-cased' }))
+ *   .map('upper-case', (body) => ({ ...body, text: String(body.text).toUpperCase() }))
  *   .toReply();
  */
 export function job(name: string) {
   return {
-    fromRoute: (route: RouteName) => new JobBuilder<Record<string, unknown>>(name, { kind: 'route', route }, []),
+    /** Requests of one route: the job's result is the caller's reply (see `toReply`). */
+    fromRoute: (declaration: RouteDeclaration) => new JobBuilder<Record<string, unknown>>(name, { kind: 'route', route: route(declaration) }, []),
     /**
-     * Routes that share one request topic (their `topic` in the route registry); with
-     * `events: true` the topic's plain events (no request headers) flow through the job too.
+     * Routes that share one request topic (the same `topic` in each declaration): updates and
+     * queries of one job's keyed state. With `events: true` the topic's plain events (no request
+     * headers) flow through the job too.
      */
-    fromRoutes: (routes: RouteName[], options: { events?: boolean } = {}) =>
-      new JobBuilder<Record<string, unknown>>(name, { kind: 'routes', routes, events: options.events ?? false }, []),
+    fromRoutes: (declarations: RouteDeclaration[], options: { events?: boolean } = {}) => {
+      const topics = new Set(declarations.map((d) => route(d).topic));
+      if (declarations.length === 0 || topics.size !== 1 || topics.has(undefined)) {
+        throw new Error(`job ${name}: the routes of fromRoutes must name one topic of their own in their declarations`);
+      }
+      return new JobBuilder<Record<string, unknown>>(name, { kind: 'routes', routes: declarations, events: options.events ?? false }, []);
+    },
     /** Every record of `topic`, as its JSON value (`T`: what the topic's writers promise to put there). */
     fromTopic: <T = unknown>(topic: string) => new JobBuilder<T>(name, { kind: 'topic', topic }, []),
   };
@@ -155,7 +176,7 @@ export class WindowedBuilder<T> {
   aggregate<A>(
     name: string,
     aggregator: Aggregator<T, A>,
-    options: { query?: { routes: RouteName[]; answer: (key: string, windows: WindowResult<A>[]) => unknown } } = {},
+    options: { query?: { routes: string[]; answer: (key: string, windows: WindowResult<A>[]) => unknown } } = {},
   ): JobBuilder<WindowResult<A>> {
     const { eventTime, allowedLatenessMs, retainMs, lateTo } = this.options;
     return this.then<WindowResult<A>>({
@@ -167,7 +188,7 @@ export class WindowedBuilder<T> {
       retainMs,
       ...(lateTo ? { lateTo } : {}),
       aggregator: aggregator as Aggregator<unknown, unknown>,
-      ...(options.query ? { query: options.query as { routes: RouteName[]; answer: (key: string, windows: WindowResult<unknown>[]) => unknown } } : {}),
+      ...(options.query ? { query: options.query as { routes: string[]; answer: (key: string, windows: WindowResult<unknown>[]) => unknown } } : {}),
     });
   }
 }

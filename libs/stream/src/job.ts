@@ -1,16 +1,16 @@
-import type { RouteName } from '@flowgate/contracts';
+import type { RouteDeclaration } from '@flowgate/contracts';
 import type { Aggregator, WindowResult } from './event-time-windows';
 import type { AsyncOrder, KeyedLimiter } from './keyed-limiter';
 import type { WindowSpec } from './window-assigner';
 
 /** Where a job's records come from. */
 export type SourceSpec =
-  | { readonly kind: 'route'; readonly route: RouteName }
+  | { readonly kind: 'route'; readonly route: RouteDeclaration }
   /**
    * Several routes sharing one request topic: updates and queries of one job's keyed state.
    * With `events`, the topic also carries plain events (records without request headers).
    */
-  | { readonly kind: 'routes'; readonly routes: readonly RouteName[]; readonly events: boolean }
+  | { readonly kind: 'routes'; readonly routes: readonly RouteDeclaration[]; readonly events: boolean }
   | { readonly kind: 'topic'; readonly topic: string };
 
 /** Where a job's results go. */
@@ -27,8 +27,8 @@ export interface RecordContext {
   readonly deadline: number;
   /** The key set by the last keyBy, if any. */
   readonly key?: string;
-  /** The route of a request record. */
-  readonly route?: RouteName;
+  /** The route name of a request record. */
+  readonly route?: string;
 }
 
 /**
@@ -59,7 +59,7 @@ export interface WindowOperator {
   readonly lateTo?: string;
   readonly aggregator: Aggregator<unknown, unknown>;
   /** Requests of these routes read the key's windows instead of adding to them; `answer` is the reply. */
-  readonly query?: { readonly routes: readonly RouteName[]; readonly answer: (key: string, windows: WindowResult<unknown>[]) => unknown };
+  readonly query?: { readonly routes: readonly string[]; readonly answer: (key: string, windows: WindowResult<unknown>[]) => unknown };
 }
 
 export type Operator =
@@ -95,6 +95,12 @@ export interface Job {
 /** Whether a job keeps keyed state (and so runs partition by partition, restored, committed per batch). */
 export function isKeyed(job: Job): boolean {
   return job.operators.some((op) => op.kind === 'process' || op.kind === 'window');
+}
+
+/** The routes a job serves (none for a topic source). */
+export function jobRoutes(job: Job): readonly RouteDeclaration[] {
+  if (job.source.kind === 'route') return [job.source.route];
+  return job.source.kind === 'routes' ? job.source.routes : [];
 }
 
 /** Topics a job writes to besides replies: its sink and side outputs (created at boot). */

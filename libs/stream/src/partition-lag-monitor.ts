@@ -22,8 +22,8 @@ interface Watched {
  *
  * @example
  * const lag = new PartitionLagMonitor({ kafka, intervalMs: 2_000, onLag: (name, lags) => gauge.set(name, lags) });
- * lag.watch('counter', { groupId: 'flowgate.job.counter', topic: 'flowgate.counter' });
- * lag.assign('counter', [0, 3]);   // from the consumer's GROUP_JOIN
+ * lag.watch('clicks', { groupId: 'flowgate.job.clicks', topic: 'flowgate.clicks' });
+ * lag.assign('clicks', [0, 3]);   // from the consumer's GROUP_JOIN
  * lag.start();
  */
 export class PartitionLagMonitor {

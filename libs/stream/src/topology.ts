@@ -38,9 +38,9 @@ export function describeJob(job: Job): Topology {
   const id = `${job.name}/source`;
   const source: TopologyNode =
     job.source.kind === 'route'
-      ? { id, kind: 'source', name: `route ${job.source.route}`, route: job.source.route }
+      ? { id, kind: 'source', name: `route ${job.source.route.name}`, route: job.source.route.name }
       : job.source.kind === 'routes'
-        ? { id, kind: 'source', name: `routes ${job.source.routes.join(', ')}`, route: job.source.routes.join(',') }
+        ? { id, kind: 'source', name: `routes ${names(job.source.routes)}`, route: job.source.routes.map((r) => r.name).join(',') }
         : { id, kind: 'source', name: `topic ${job.source.topic}`, topic: job.source.topic };
   const operators = job.operators.map<TopologyNode>((op, i) => ({ id: `${job.name}/${i + 1}`, kind: op.kind, name: op.name, ...details(op) }));
   const sink: TopologyNode =
@@ -75,4 +75,8 @@ function details(op: Operator): Partial<TopologyNode> {
     default:
       return {};
   }
+}
+
+function names(routes: readonly { readonly name: string }[]): string {
+  return routes.map((r) => r.name).join(', ');
 }

@@ -1,10 +1,12 @@
 import type { OutgoingRecord } from '@flowgate/kafka';
-import { job, KeyedStore, RecordContext, RouteError, runOperators, sliding, tumbling, WindowResult } from './index';
+import { job, KeyedStore, RecordContext, route, RouteError, runOperators, sliding, tumbling, WindowResult } from './index';
 
-/** Events `{ip, ts}`; `ip-counts` requests ask for an IP's windows. */
+const HITS = route({ name: 'hits', summary: 'asks for an IP\'s windows', keyField: 'ip', topic: 'hits' });
+
+/** Events `{ip, ts}`; `hits` requests ask for an IP's windows. */
 const windowed = (spec = tumbling(10)) =>
   job('counts')
-    .fromRoutes(['ip-counts'], { events: true })
+    .fromRoutes([HITS], { events: true })
     .keyBy('by ip', (value) => String(value.ip))
     .window(spec, {
       eventTime: (value) => {
@@ -16,7 +18,7 @@ const windowed = (spec = tumbling(10)) =>
       lateTo: 'late',
     })
     .aggregate('count', { init: () => 0, add: (n: number) => n + 1 }, {
-      query: { routes: ['ip-counts'], answer: (ip, windows) => ({ ip, windows: windows.map((w) => `${w.start}:${w.value}${w.final ? '!' : ''}`) }) },
+      query: { routes: ['hits'], answer: (ip, windows) => ({ ip, windows: windows.map((w) => `${w.start}:${w.value}${w.final ? '!' : ''}`) }) },
     })
     .map('as record', (w: WindowResult<number>) => ({ ip: w.key, start: w.start, count: w.value }))
     .toTopic('closed');
@@ -26,8 +28,8 @@ function partition() {
   const store = new KeyedStore();
   const written: OutgoingRecord[] = [];
   let late = 0;
-  const ctx = (route?: 'ip-counts'): RecordContext => ({ id: 'x', partition: 0, timestamp: 0, deadline: Infinity, ...(route ? { route } : {}) });
-  const record = async (j: ReturnType<typeof windowed>, value: Record<string, unknown>, route?: 'ip-counts') => {
+  const ctx = (route?: 'hits'): RecordContext => ({ id: 'x', partition: 0, timestamp: 0, deadline: Infinity, ...(route ? { route } : {}) });
+  const record = async (j: ReturnType<typeof windowed>, value: Record<string, unknown>, route?: 'hits') => {
     const emitted: OutgoingRecord[] = [];
     let lateHere = 0;
     try {
@@ -60,8 +62,8 @@ describe('window step in a job', () => {
     const j = windowed();
     await p.record(j, { ip: 'a', ts: 1 });
     await p.record(j, { ip: 'a', ts: 16 });
-    expect(await p.record(j, { ip: 'a' }, 'ip-counts')).toEqual([{ ip: 'a', windows: ['0:1!', '10:1'] }]);
-    expect(await p.record(j, { ip: 'nobody' }, 'ip-counts')).toEqual([{ ip: 'nobody', windows: [] }]);
+    expect(await p.record(j, { ip: 'a' }, 'hits')).toEqual([{ ip: 'a', windows: ['0:1!', '10:1'] }]);
+    expect(await p.record(j, { ip: 'nobody' }, 'hits')).toEqual([{ ip: 'nobody', windows: [] }]);
   });
 
   it('sends a too-late event to the side output with its window start, and counts it', async () => {
@@ -77,7 +79,7 @@ describe('window step in a job', () => {
     const p = partition();
     const j = windowed(sliding(10, 5));
     await p.record(j, { ip: 'a', ts: 7 });
-    expect(await p.record(j, { ip: 'a' }, 'ip-counts')).toEqual([{ ip: 'a', windows: ['0:1', '5:1'] }]);
+    expect(await p.record(j, { ip: 'a' }, 'hits')).toEqual([{ ip: 'a', windows: ['0:1', '5:1'] }]);
   });
 
   it('writes one changelog entry per window touched, plus the clock', async () => {
@@ -90,10 +92,10 @@ describe('window step in a job', () => {
   it('forgets what a failed record did to the windows, though it had changed them', async () => {
     const p = partition();
     const failing = job('counts')
-      .fromRoutes(['ip-counts'], { events: true })
+      .fromRoutes([HITS], { events: true })
       .keyBy('by ip', (value) => String(value.ip))
       .window(tumbling(10), { eventTime: (value) => Number(value.ts), allowedLatenessMs: 5 })
-      .aggregate('count', { init: () => 0, add: (n: number) => n + 1 }, { query: { routes: ['ip-counts'], answer: (_ip, w) => w.map((x) => x.value) } })
+      .aggregate('count', { init: () => 0, add: (n: number) => n + 1 }, { query: { routes: ['hits'], answer: (_ip, w) => w.map((x) => x.value) } })
       .map('fail on window 0', (w) => {
         if (w.start === 0) throw new Error('downstream failure');
         return w;
@@ -102,9 +104,9 @@ describe('window step in a job', () => {
     await p.record(failing, { ip: 'a', ts: 1 });
     // ts 15 closes window 0, whose downstream step throws: the record fails as a whole.
     await expect(p.record(failing, { ip: 'a', ts: 15 })).rejects.toThrow('downstream failure');
-    expect(await p.record(failing, { ip: 'a' }, 'ip-counts')).toEqual([[1]]);
+    expect(await p.record(failing, { ip: 'a' }, 'hits')).toEqual([[1]]);
     await p.record(failing, { ip: 'a', ts: 2 }); // still open: the failed record's watermark is gone
-    expect(await p.record(failing, { ip: 'a' }, 'ip-counts')).toEqual([[2]]);
+    expect(await p.record(failing, { ip: 'a' }, 'hits')).toEqual([[2]]);
   });
 
   it('needs a keyBy before it and sane lateness', () => {

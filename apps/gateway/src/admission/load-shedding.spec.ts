@@ -15,7 +15,7 @@ describe('shedWhenFull', () => {
     registry = createRegistry('gateway');
     reached = 0;
     app = Fastify();
-    shedWhenFull(app.server, { table, metrics: new GatewayMetrics(registry), maxInflight: 1 });
+    shedWhenFull(app.server, { table, metrics: new GatewayMetrics(registry), maxInflight: 1, serves: (route) => route === 'echo', eventRoute: 'echo' });
     app.post('/v1/:route', async () => {
       reached++;
       return { handled: true };

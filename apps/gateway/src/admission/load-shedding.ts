@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { isRouteName, isValidRequestId, problem, PROBLEM_CONTENT_TYPE, RouteName, SEED_EVENT_ROUTE } from '@flowgate/contracts';
+import { isValidRequestId, problem, PROBLEM_CONTENT_TYPE } from '@flowgate/contracts';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import type { InflightTable } from './inflight-table';
 
@@ -18,14 +18,24 @@ type RequestListener = (request: IncomingMessage, response: ServerResponse) => v
  * govern or that may get another answer — unknown routes, bad X-Request-Id, `Prefer` (async
  * requests take no slot) and `Idempotency-Key` (a replay is answered from the registry).
  */
-export function shedWhenFull(server: Server, deps: { table: InflightTable; metrics: GatewayMetrics; maxInflight: number }): void {
+export interface SheddingDeps {
+  readonly table: InflightTable;
+  readonly metrics: GatewayMetrics;
+  readonly maxInflight: number;
+  /** Whether the route catalog serves the route now. */
+  readonly serves: (route: string) => boolean;
+  /** The route `POST /event` serves (empty: none). */
+  readonly eventRoute: string;
+}
+
+export function shedWhenFull(server: Server, deps: SheddingDeps): void {
   const { table, metrics } = deps;
   const listeners = server.listeners('request') as RequestListener[];
   if (listeners.length !== 1) throw new Error(`expected the HTTP framework's one request listener, found ${listeners.length}`);
   const [framework] = listeners;
   const detail = `${deps.maxInflight} requests in flight`;
-  const counted = new Map<RouteName, { refused: () => void; took: (seconds: number) => void }>();
-  const countsOf = (route: RouteName) => {
+  const counted = new Map<string, { refused: () => void; took: (seconds: number) => void }>();
+  const countsOf = (route: string) => {
     let counts = counted.get(route);
     if (!counts) {
       const requests = metrics.requests.labels({ route, status: '503' });
@@ -41,7 +51,7 @@ export function shedWhenFull(server: Server, deps: { table: InflightTable; metri
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (!table.refusesAtOnce || request.method !== 'POST') return framework.call(server, request, response);
     const startedNs = process.hrtime.bigint();
-    const route = routeOf(request.url ?? '');
+    const route = routeOf(request.url ?? '', deps);
     const { headers } = request;
     if (route === undefined || headers['prefer'] !== undefined || headers['idempotency-key'] !== undefined) return framework.call(server, request, response);
     const sentId = headers['x-request-id'];
@@ -62,11 +72,9 @@ export function shedWhenFull(server: Server, deps: { table: InflightTable; metri
   });
 }
 
-/** The route of `POST /v1/{route}` or `POST /event`; undefined for anything else. */
-function routeOf(url: string): RouteName | undefined {
+/** The served route of `POST /v1/{route}` or `POST /event`; undefined for anything else. */
+function routeOf(url: string, deps: SheddingDeps): string | undefined {
   const path = url.split('?', 1)[0];
-  if (path === '/event') return SEED_EVENT_ROUTE;
-  if (!path.startsWith('/v1/')) return undefined;
-  const name = path.slice(4);
-  return isRouteName(name) ? name : undefined;
+  const name = path === '/event' ? deps.eventRoute : path.startsWith('/v1/') ? path.slice(4) : undefined;
+  return name !== undefined && deps.serves(name) ? name : undefined;
 }

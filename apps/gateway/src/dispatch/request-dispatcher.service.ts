@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
-import { encodeRequestHeaders, ProblemKind, ReplyMode, RouteName, routeTopic } from '@flowgate/contracts';
+import { encodeRequestHeaders, ProblemKind, ReplyMode } from '@flowgate/contracts';
 import { Readiness } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { InflightTable, Outcome, Pending } from '../admission/inflight-table';
@@ -9,7 +9,9 @@ import { ReplySlotService } from '../replies/reply-slot.service';
 import { GatewayKafka } from './gateway-kafka.service';
 
 export interface DispatchRequest {
-  readonly route: RouteName;
+  readonly route: string;
+  /** The route's request topic (from its declaration in the catalog). */
+  readonly topic: string;
   readonly requestId: string;
   /** The JSON body exactly as the caller sent it. */
   readonly body: Buffer;
@@ -117,7 +119,7 @@ export class RequestDispatcher {
     meta: { deadline: number; replyPartition: number; timestamp: number },
   ): Promise<'sent' | Rejection> {
     const record = {
-      topic: routeTopic(request.route, this.config.FLOWGATE_TOPIC_PREFIX),
+      topic: request.topic,
       key: request.key,
       value: request.body,
       timestamp: String(meta.timestamp),

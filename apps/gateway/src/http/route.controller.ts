@@ -1,10 +1,12 @@
 import { Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '@flowgate/config';
-import { isRouteName, problem, ProblemKind, ROUTES, RouteName, SEED_EVENT_ROUTE } from '@flowgate/contracts';
+import type { GatewayMetrics } from '@flowgate/metrics';
+import { problem, ProblemKind, RouteDeclaration, routeTopic, SchemaViolation } from '@flowgate/contracts';
 import { sendProblem } from '@flowgate/http';
+import { RouteCatalog } from '../catalog/route-catalog.service';
 import { RequestDispatcher } from '../dispatch/request-dispatcher.service';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
 import { RegisteredDispatch } from '../registry/registered-dispatch.service';
 import type { Pending } from '../admission/inflight-table';
 import type { JsonBody } from './json-body';
@@ -14,7 +16,8 @@ import { Responder, ResponseStyle } from './responder.service';
 
 /**
  * `POST /v1/{route}`: the body goes to the route's processor and its reply comes back as the
- * response. `POST /event`: the same for the seed server's clients, in the seed's envelope.
+ * response. Routes come from the route catalog, with their checks and limits. `POST /event`: the
+ * route FLOWGATE_EVENT_ROUTE names, for the seed server's clients, in the seed's envelope.
  */
 @Controller()
 export class RouteController {
@@ -23,6 +26,8 @@ export class RouteController {
     private readonly dispatcher: RequestDispatcher,
     private readonly registered: RegisteredDispatch,
     private readonly responder: Responder,
+    private readonly catalog: RouteCatalog,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
   ) {}
 
   @Post('v1/:route')
@@ -32,34 +37,42 @@ export class RouteController {
 
   @Post('event')
   async event(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.handle(SEED_EVENT_ROUTE, 'seed', request, reply);
+    await this.handle(this.config.FLOWGATE_EVENT_ROUTE, 'seed', request, reply);
   }
 
   private async handle(route: string, style: ResponseStyle, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const startedNs = process.hrtime.bigint();
-    const headers = parseCallerHeaders(request.headers, {
-      defaultTimeoutMs: this.config.FLOWGATE_DEFAULT_TIMEOUT_MS,
-      asyncTimeoutMs: this.config.FLOWGATE_ASYNC_TIMEOUT_MS,
-      maxTimeoutMs: this.config.FLOWGATE_MAX_TIMEOUT_MS,
-    });
+    const served = this.catalog.get(route);
+    const headers = parseCallerHeaders(request.headers, this.limits(served?.route));
     const { requestId } = headers;
     reply.header('x-request-id', requestId);
-    const refuse = (kind: ProblemKind, detail: string) => {
-      sendProblem(reply, problem(kind, detail, requestId));
-      this.responder.count(reply.statusCode, { route: isRouteName(route) ? route : 'unknown', startedNs });
+    const refuse = (kind: ProblemKind, detail: string, errors?: readonly SchemaViolation[]) => {
+      sendProblem(reply, { ...problem(kind, detail, requestId), ...(errors ? { errors } : {}) });
+      this.responder.count(reply.statusCode, { route: served ? route : 'unknown', startedNs });
     };
-    if (!isRouteName(route)) return refuse('unknownRoute', `no route named "${route}"`);
+    if (!served) return refuse('unknownRoute', route === '' ? 'POST /event serves no route here (FLOWGATE_EVENT_ROUTE)' : `no route named "${route}"`);
     if (!headers.ok) return refuse('badHeader', headers.detail);
     if (!isJsonBody(request.body)) return refuse('unsupportedMediaType', 'send the body as application/json');
     const body = request.body;
-    const missing = ROUTES[route].requiredFields?.filter((field) => !isKeyValue(body.value[field]));
-    if (missing?.length) return refuse('badBody', `route ${route} needs ${missing.map((f) => `"${f}"`).join(', ')} (a string or number)`);
+    const { maxBodyBytes, requiredFields } = served.route;
+    if (maxBodyBytes !== undefined && body.raw.length > maxBodyBytes) return refuse('bodyTooLarge', `route ${route} takes bodies of at most ${maxBodyBytes} bytes`);
+    const missing = requiredFields?.filter((field) => !isKeyValue(body.value[field]));
+    if (missing?.length) {
+      this.metrics.bodyRejections.inc({ route });
+      return refuse('badBody', `route ${route} needs ${missing.map((f) => `"${f}"`).join(', ')} (a string or number)`);
+    }
+    const errors = served.checkBody?.(body.value);
+    if (errors?.length) {
+      this.metrics.bodyRejections.inc({ route });
+      return refuse('badBody', `the body does not match the schema of route ${route}`, errors);
+    }
 
     const dispatch = {
       route,
+      topic: routeTopic(served.route, this.config.FLOWGATE_TOPIC_PREFIX),
       requestId,
       body: body.raw,
-      key: partitionKey(route, body, requestId),
+      key: partitionKey(served.route, body, requestId),
       deadline: Date.now() + headers.timeoutMs,
       ...(headers.traceparent ? { traceparent: headers.traceparent } : {}),
       onAdmitted: (pending: Pending) => {
@@ -80,6 +93,16 @@ export class RouteController {
       : await this.dispatcher.dispatch(dispatch);
     this.responder.send(reply, result, { route, requestId, style, startedNs });
   }
+
+  /** The route's deadlines where it declares them, never beyond the gateway's maximum. */
+  private limits(route: RouteDeclaration | undefined) {
+    const maxTimeoutMs = Math.min(route?.maxTimeoutMs ?? Infinity, this.config.FLOWGATE_MAX_TIMEOUT_MS);
+    return {
+      defaultTimeoutMs: Math.min(route?.defaultTimeoutMs ?? this.config.FLOWGATE_DEFAULT_TIMEOUT_MS, maxTimeoutMs),
+      asyncTimeoutMs: Math.min(this.config.FLOWGATE_ASYNC_TIMEOUT_MS, maxTimeoutMs),
+      maxTimeoutMs,
+    };
+  }
 }
 
 function isJsonBody(body: unknown): body is JsonBody {
@@ -90,8 +113,8 @@ function isKeyValue(value: unknown): value is string | number {
   return (typeof value === 'string' && value.length > 0 && value.length <= 256) || (typeof value === 'number' && Number.isFinite(value));
 }
 
-function partitionKey(route: RouteName, body: JsonBody, requestId: string): string {
-  const field = ROUTES[route].keyField;
+function partitionKey(route: RouteDeclaration, body: JsonBody, requestId: string): string {
+  const field = route.keyField;
   const value = field === undefined ? undefined : body.value[field];
   return value === undefined || value === null ? requestId : String(value);
 }

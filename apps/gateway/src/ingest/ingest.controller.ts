@@ -2,24 +2,33 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problem } from '@flowgate/contracts';
 import { sendProblem } from '@flowgate/http';
+import type { GatewayConfig } from '@flowgate/config';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { GatewayKafka } from '../dispatch/gateway-kafka.service';
-import { GATEWAY_METRICS } from '../gateway.tokens';
+import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
 import { RawBody } from '../http/raw-body';
 import { parseAccessLog } from './access-log-parser';
 
+/** Where uploaded access-log events go, under the prefix: the input of the example ip-count jobs, which create it. */
+const ACCESS_LOG_TOPIC = 'access-log';
+
 /**
  * `POST /v1/ingest/access-log`: access-log lines in, one event per good line on
- * `<prefix>access-log` keyed by IP (the ip-count job's input). Answers 202 only once Kafka has
+ * `<prefix>access-log` keyed by IP (the example ip-count job's input). Answers 202 only once Kafka has
  * acknowledged every event; bad lines are counted and the first ones described, never a reason
  * to drop the good ones.
  */
 @Controller()
 export class IngestController {
+  private readonly topic: string;
+
   constructor(
     private readonly kafka: GatewayKafka,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.topic = `${config.FLOWGATE_TOPIC_PREFIX}${ACCESS_LOG_TOPIC}`;
+  }
 
   @Post('v1/ingest/access-log')
   async accessLog(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -33,7 +42,7 @@ export class IngestController {
     }
     try {
       await Promise.all(
-        events.map((event) => this.kafka.connection.send({ topic: this.kafka.topics.accessLog, key: event.ip, value: JSON.stringify(event) })),
+        events.map((event) => this.kafka.connection.send({ topic: this.topic, key: event.ip, value: JSON.stringify(event) })),
       );
     } catch (error) {
       // Some events may have been written: the caller retries the upload, and the count may then

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { coreTopics, kafkaSecurity, ProcessorConfig } from '@flowgate/config';
 import { encodeReplyHeaders, HEADERS, headerStrings, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
-import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount } from '@flowgate/kafka';
+import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount, TopicSpec } from '@flowgate/kafka';
 import { ProcessorMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
 import { METRICS_REGISTRY } from '@flowgate/http';
+import { RoutePublisher } from '../catalog/route-publisher';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
 
 const RETRY_MS = 200;
@@ -20,6 +21,8 @@ export class ProcessorKafka {
   private readonly logger = new Logger(ProcessorKafka.name);
   readonly topics;
   readonly connection: KafkaConnection;
+  /** The processor's side of the route catalog. */
+  readonly routes: RoutePublisher;
   private replyPartitions = 0;
 
   constructor(
@@ -35,17 +38,19 @@ export class ProcessorKafka {
       probeTopic: this.topics.requests,
       observer: new ProducerMetrics(registry, 'processor').observer((error) => this.logger.warn(`produce failed: ${error.message}`)),
     });
+    this.routes = new RoutePublisher(this.connection, this.topics.routes, `${config.FLOWGATE_TOPIC_PREFIX}processor-catalog-`);
   }
 
-  async start(): Promise<void> {
-    const { config, topics } = this;
-    await ensureTopics(this.connection.kafka, [
-      ...coreTopics(config),
-      { topic: topics.ipCounts, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
-      { topic: `${topics.ipCounts}.late`, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
-    ]);
-    this.replyPartitions = await partitionCount(this.connection.kafka, topics.replies);
+  /** Creates the core topics and `jobTopics` where missing, then connects. */
+  async start(jobTopics: readonly TopicSpec[]): Promise<void> {
+    await this.ensureTopics(jobTopics);
+    this.replyPartitions = await partitionCount(this.connection.kafka, this.topics.replies);
     await this.connection.connect();
+  }
+
+  /** Creates the core topics and `jobTopics` where missing (the `ensure-topics` command does only this). */
+  ensureTopics(jobTopics: readonly TopicSpec[]): Promise<void> {
+    return ensureTopics(this.connection.kafka, [...coreTopics(this.config), ...jobTopics]);
   }
 
   /** Whether a reply to this partition can be written at all. */

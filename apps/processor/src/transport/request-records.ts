@@ -30,7 +30,7 @@ export class RequestRecords {
     private readonly kafka: ProcessorKafka,
   ) {}
 
-  async handle(record: ConsumedRecord, run: (route: RequestMeta['route']) => RunJob | undefined): Promise<Handled> {
+  async handle(record: ConsumedRecord, run: (route: string) => RunJob | undefined): Promise<Handled> {
     let meta: RequestMeta;
     try {
       meta = decodeRequestHeaders(record.headers);
@@ -59,7 +59,14 @@ export class RequestRecords {
         deadline,
       };
     }
-    return { outputs: await this.runJob(record, meta, body, run(route)), deadline };
+    const job = run(route);
+    if (!job) {
+      // The gateway's catalog named a route no job here serves: a deployment out of step, not a bug of a job.
+      this.metrics.records.inc({ route: 'unknown', result: 'invalid' });
+      const reason = `unknown route "${route}": no job of this processor serves it`;
+      return { outputs: [this.kafka.deadLetterRecord(record, reason, 'protocol'), this.problemReply(meta, 'unknownRoute', `no processor serves route ${route}`)], deadline };
+    }
+    return { outputs: await this.runJob(record, meta, body, job), deadline };
   }
 
   /**
@@ -83,11 +90,10 @@ export class RequestRecords {
     }
   }
 
-  private async runJob(record: ConsumedRecord, meta: RequestMeta, body: unknown, job: RunJob | undefined): Promise<OutgoingRecord[]> {
+  private async runJob(record: ConsumedRecord, meta: RequestMeta, body: unknown, job: RunJob): Promise<OutgoingRecord[]> {
     const { route } = meta;
     const started = process.hrtime.bigint();
     try {
-      if (!job) throw new Error(`no job or handler serves route "${route}"`);
       const ctx: RecordContext = { id: meta.requestId, partition: record.partition, timestamp: Number(record.timestamp), deadline: meta.deadline, route };
       const [answer] = await job(body, ctx);
       // A job that filtered its value out has nothing to say: 204.

@@ -1,28 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
 import type { ProcessorConfig } from '@flowgate/config';
-import { groupNames, HEADERS, headerString, isRouteName, RouteName, routeTopic } from '@flowgate/contracts';
+import { groupNames, HEADERS, headerString } from '@flowgate/contracts';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
-import { ConsumedRecord, ensureTopics, ParallelConsumer, RestartedBy } from '@flowgate/kafka';
+import { ParallelConsumer, RestartedBy } from '@flowgate/kafka';
 import { ConsumerMetrics, type ProcessorMetrics, type Registry } from '@flowgate/metrics';
-import { changelogTopic, isKeyed, Job, job, KeyedJobRunner, OperatorObserver, outputTopics, runOperators } from '@flowgate/stream';
-import { JOBS } from '../jobs/jobs.token';
-import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
+import { Job, JobPlacement, jobRoutes, KeyedJobRunner, OperatorObserver, PartitionedJob, runOperators } from '@flowgate/stream';
+import { JOB_PLACEMENT, PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
 import { afterOutputBeforeCommit } from './failpoint';
 import { PartitionMetrics } from './partition-metrics';
 import { ProcessorKafka } from './processor-kafka.service';
-import { RequestContext } from './request-context';
 import { RequestRecords } from './request-records';
 
 /**
- * flowgate's transport for NestJS microservices. Stateless routes run on a ParallelConsumer over
- * the shared requests topic: bounded concurrency per partition, pause/resume backpressure,
- * commits only of finished work (at-least-once; the gateway drops a duplicate reply). Jobs with
- * keyed state run on a KeyedJobRunner over their own topic: partitions in order, state restored
- * before the first record, each batch committed exactly once (FLOWGATE_PROCESSING); so do jobs
- * that read a topic of their own. Routes are served by jobs from `JOBS` or by
- * `@MessagePattern(route)` handlers run as one-operator jobs.
+ * flowgate's transport for NestJS microservices, running the jobs where their placement says
+ * (libs/stream `placeJobs`). Stateless routes on the shared requests topic run on a
+ * ParallelConsumer: bounded concurrency per partition, pause/resume backpressure, commits only of
+ * finished work (at-least-once; the gateway drops a duplicate reply). Every other job runs on a
+ * KeyedJobRunner over its own topic: partitions in order, state restored before the first record,
+ * each batch committed exactly once (FLOWGATE_PROCESSING). Before any of it runs, the routes are
+ * published to the route catalog, where gateways learn them.
  */
 @Injectable()
 export class StreamServer extends Server implements CustomTransportStrategy {
@@ -30,13 +27,11 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   private consumer: ParallelConsumer | undefined;
   private runners: KeyedJobRunner[] = [];
   private joined = false;
-  private routeJobs = new Map<RouteName, Job>();
-  private topicJobs: Job[] = [];
   private partitionMetrics: PartitionMetrics | undefined;
   private readonly consumerMetrics: ConsumerMetrics;
 
   constructor(
-    @Inject(JOBS) private readonly declaredJobs: Job[],
+    @Inject(JOB_PLACEMENT) private readonly placement: JobPlacement,
     @Inject(PROCESSOR_CONFIG) private readonly config: ProcessorConfig,
     @Inject(PROCESSOR_METRICS) private readonly metrics: ProcessorMetrics,
     private readonly kafka: ProcessorKafka,
@@ -52,7 +47,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
 
   /** Every job this server runs, each once. */
   get jobs(): Job[] {
-    return [...new Set(this.routeJobs.values()), ...this.topicJobs];
+    return [...new Set(this.placement.sharedRoutes.values()), ...this.placement.partitioned.map((p) => p.job)];
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -75,27 +70,14 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   }
 
   private async start(): Promise<void> {
-    this.routeJobs = this.collectJobs();
-    this.topicJobs = this.declaredJobs.filter((j) => j.source.kind === 'topic');
-    for (const j of this.jobs) {
-      // Records a job emits are written with its batch's commit, which only keyed runs have.
-      if (!isKeyed(j) && j.source.kind !== 'topic' && j.sink.kind === 'topic') throw new Error(`job ${j.name}: a stateless route job cannot write to a topic`);
-    }
-    await this.kafka.start();
+    await this.kafka.start(this.placement.topics);
+    // Refuses (and so stops the boot) when another job already serves one of these routes.
+    await this.kafka.routes.publish(this.placement.catalog);
     this.partitionMetrics = new PartitionMetrics(this.kafka.connection.kafka, this.metrics);
-    const runnable = this.jobs.filter((j) => isKeyed(j) || j.source.kind === 'topic');
-    const partitions = this.config.FLOWGATE_REQUEST_PARTITIONS;
-    await ensureTopics(this.kafka.connection.kafka, [
-      ...runnable.map((j) => ({
-        topic: changelogTopic(this.config.FLOWGATE_TOPIC_PREFIX, j.name),
-        numPartitions: partitions,
-        configs: { 'cleanup.policy': 'compact' },
-      })),
-      ...[...new Set(this.jobs.flatMap(outputTopics))].map((topic) => ({ topic, numPartitions: partitions })),
-    ]);
-    this.runners = runnable.map((keyedJob) => this.keyedRunner(keyedJob));
+    this.runners = this.placement.partitioned.map((partitioned) => this.keyedRunner(partitioned));
     await Promise.all(this.runners.map((runner) => runner.start()));
-    await this.startParallel();
+    if (this.placement.sharedRoutes.size > 0) await this.startParallel();
+    else this.joined = true; // nothing to join on the shared topic
     this.partitionMetrics.start();
   }
 
@@ -111,7 +93,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       maxQueue: config.FLOWGATE_PARTITION_QUEUE,
       commitIntervalMs: config.FLOWGATE_COMMIT_INTERVAL_MS,
       handle: async (record) => {
-        const { outputs, deadline } = await this.requests.handle(record, (route) => this.runner(route, record));
+        const { outputs, deadline } = await this.requests.handle(record, (route) => this.runner(route));
         await this.kafka.send(outputs, deadline);
       },
       observer: {
@@ -140,12 +122,11 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     await this.consumer.start();
   }
 
-  private keyedRunner(keyedJob: Job): KeyedJobRunner {
+  private keyedRunner({ job: keyedJob, sourceTopic }: PartitionedJob): KeyedJobRunner {
     const { name, source } = keyedJob;
     const prefix = this.config.FLOWGATE_TOPIC_PREFIX;
-    const routes = source.kind === 'routes' ? source.routes : [];
+    const routes = new Set(jobRoutes(keyedJob).map((r) => r.name));
     const events = source.kind === 'routes' && source.events;
-    const sourceTopic = source.kind === 'topic' ? source.topic : routeTopic(routes[0], prefix);
     const partitionMetrics = this.partitionMetrics!;
     const beforeOffsetCommit = afterOutputBeforeCommit(this.config.FLOWGATE_FAILPOINT);
     const runner = new KeyedJobRunner({
@@ -162,7 +143,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
         // A topic job's input may carry another job's requests (queries share their job's topic): not its events.
         if (source.kind === 'topic') return isRequest ? [] : this.requests.handleEvent(record, run);
         if (events && !isRequest) return this.requests.handleEvent(record, run);
-        return (await this.requests.handle(record, (route) => (routes.includes(route) ? run : undefined))).outputs;
+        return (await this.requests.handle(record, (route) => (routes.has(route) ? run : undefined))).outputs;
       },
       observer: {
         onAssigned: (partitions) => {
@@ -208,34 +189,9 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   }
 
   /** The stateless job serving a route on the shared requests topic. */
-  private runner(route: RouteName, record: ConsumedRecord) {
-    const routeJob = this.routeJobs.get(route);
-    if (!routeJob || isKeyed(routeJob)) {
-      if (routeJob) this.log.warn(`record ${record.partition}/${record.offset}: keyed route ${route} arrived on the shared topic`);
-      return undefined;
-    }
+  private runner(route: string) {
+    const routeJob = this.placement.sharedRoutes.get(route);
+    if (!routeJob) return undefined;
     return (value: unknown, ctx: Parameters<typeof runOperators>[2]) => runOperators(routeJob, value, ctx, { observe: this.observeOperator(routeJob) });
-  }
-
-  /** Declared jobs, plus each `@MessagePattern(route)` handler as a job of one operator. */
-  private collectJobs(): Map<RouteName, Job> {
-    const jobs = new Map<RouteName, Job>();
-    for (const declared of this.declaredJobs) {
-      const { source } = declared;
-      if (source.kind === 'route') jobs.set(source.route, declared);
-      if (source.kind === 'routes') for (const route of source.routes) jobs.set(route, declared);
-    }
-    for (const [pattern, handler] of this.getHandlers()) {
-      if (!isRouteName(pattern)) throw new Error(`@MessagePattern('${pattern}') names no route of the registry`);
-      if (jobs.has(pattern)) throw new Error(`route ${pattern} has both a job and a @MessagePattern handler`);
-      const handlerJob = job(pattern)
-        .fromRoute(pattern)
-        .map('handler', async (body, ctx) =>
-          lastValueFrom(this.transformToObservable(await handler(body, new RequestContext([ctx]))), { defaultValue: undefined }),
-        )
-        .toReply();
-      jobs.set(pattern, handlerJob);
-    }
-    return jobs;
   }
 }

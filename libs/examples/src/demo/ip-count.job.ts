@@ -1,6 +1,6 @@
-import type { TopicNames } from '@flowgate/contracts';
-import { job, tumbling, WindowResult } from '@flowgate/stream';
+import { JobContext, job, tumbling, WindowResult } from '@flowgate/stream';
 import { accessEventTime } from './access-event';
+import { ROUTES } from './routes';
 
 const count = { init: () => 0, add: (n: number) => n + 1 };
 
@@ -16,12 +16,12 @@ function answer(ip: string, windows: WindowResult<number>[]) {
  * Events and `ip-counts` queries share the `access-log` topic keyed by IP, so both meet in the
  * partition that owns the IP's windows, in order; queries are answered from those windows.
  */
-export function ipCountJob(topics: TopicNames) {
+export function ipCountJob(topic: JobContext['topic']) {
   return job('ip-count')
-    .fromRoutes(['ip-counts'], { events: true })
+    .fromRoutes([ROUTES.ipCounts], { events: true })
     .keyBy('by ip', (value) => String(value.ip))
-    .window(tumbling(5_000), { eventTime: accessEventTime, allowedLatenessMs: 5_000, retainMs: 10 * 60_000, lateTo: `${topics.ipCounts}.late` })
-    .aggregate('count per 5 s window', count, { query: { routes: ['ip-counts'], answer } })
+    .window(tumbling(5_000), { eventTime: accessEventTime, allowedLatenessMs: 5_000, retainMs: 10 * 60_000, lateTo: topic('ip-counts.late') })
+    .aggregate('count per 5 s window', count, { query: { routes: [ROUTES.ipCounts.name], answer } })
     .map('as ip-counts record', (w) => ({ ip: w.key, start: w.start, end: w.end, count: w.value }))
-    .toTopic(topics.ipCounts);
+    .toTopic(topic('ip-counts'));
 }

@@ -1,4 +1,5 @@
 import { job, RouteError } from '@flowgate/stream';
+import { ROUTES } from './routes';
 
 /**
  * A keyed counter: `counter` adds to the count of a key, `counter-get` reads it. Both routes share
@@ -6,11 +7,11 @@ import { job, RouteError } from '@flowgate/stream';
  * that owns its state.
  */
 export const counterJob = job('counter')
-  .fromRoutes(['counter', 'counter-get'])
+  .fromRoutes([ROUTES.counter, ROUTES.counterGet])
   .keyBy('by key', (body) => String(body.key))
   .process('count', ['counts'], (body, ctx, state) => {
     const current = state.get<number>('counts') ?? 0;
-    if (ctx.route === 'counter-get') return { key: ctx.key, value: current };
+    if (ctx.route === ROUTES.counterGet.name) return { key: ctx.key, value: current };
     const by = body.by ?? 1;
     if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw new RouteError('badBody', '"by" must be a whole number');
     const value = current + by;

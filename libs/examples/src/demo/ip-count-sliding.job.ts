@@ -1,9 +1,5 @@
-import type { TopicNames } from '@flowgate/contracts';
-import { job, sliding } from '@flowgate/stream';
+import { JobContext, job, sliding } from '@flowgate/stream';
 import { accessEventTime } from './access-event';
-
-/** Where the sliding counts go: `{"ip", "start", "end", "count"}` keyed by IP. */
-export const ipCountsSlidingTopic = (topics: TopicNames) => `${topics.ipCounts}.sliding`;
 
 /**
  * Requests per IP over the last 10 s, every 5 s: the access log of `ip-count`, read again by a job
@@ -11,12 +7,12 @@ export const ipCountsSlidingTopic = (topics: TopicNames) => `${topics.ipCounts}.
  * counts in two overlapping windows. Each window is written to `<prefix>ip-counts.sliding` when it
  * becomes final (watermark past its end + 5 s); too-late events are only counted.
  */
-export function ipCountSlidingJob(topics: TopicNames) {
+export function ipCountSlidingJob(topic: JobContext['topic']) {
   return job('ip-count-sliding')
-    .fromTopic<Record<string, unknown>>(topics.accessLog)
+    .fromTopic<Record<string, unknown>>(topic('access-log'))
     .keyBy('by ip', (event) => String(event.ip))
     .window(sliding(10_000, 5_000), { eventTime: accessEventTime, allowedLatenessMs: 5_000 })
     .aggregate('count per 10 s window every 5 s', { init: () => 0, add: (n: number) => n + 1 })
     .map('as ip-counts record', (w) => ({ ip: w.key, start: w.start, end: w.end, count: w.value }))
-    .toTopic(ipCountsSlidingTopic(topics));
+    .toTopic(topic('ip-counts.sliding'));
 }

@@ -1,14 +1,17 @@
-import { MAX_DELAY_MS } from '@flowgate/contracts';
 import { job, RecordContext, RouteError } from '@flowgate/stream';
+import { ROUTES } from './routes';
 
 type Body = Record<string, unknown>;
+
+/** Upper bound of the delay route's `ms` field. */
+export const MAX_DELAY_MS = 60_000;
 
 /** The seed's Flink job: the event plus `result`, `request_timestamp`, `response_timestamp`. */
 function echoed(body: Body, ctx: RecordContext): Body {
   return { ...body, result: 'ok', request_timestamp: ctx.timestamp, response_timestamp: Date.now() };
 }
 
-export const echoJob = job('echo').fromRoute('echo').map('echo', echoed).toReply();
+export const echoJob = job('echo').fromRoute(ROUTES.echo).map('echo', echoed).toReply();
 
 /** Timers of the delay route running at once in one processor; more wait their turn. */
 export const DELAY_CONCURRENCY = 256;
@@ -18,7 +21,7 @@ export const DELAY_CONCURRENCY = 256;
  * same `key` wait one after another, in the order they arrived: an async step ordered by key.
  */
 export const delayJob = job('delay')
-  .fromRoute('delay')
+  .fromRoute(ROUTES.delay)
   .map('check ms', (body) => {
     const ms = body.ms;
     if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_DELAY_MS) {
@@ -38,5 +41,3 @@ export const delayJob = job('delay')
   )
   .map('echo', echoed)
   .toReply();
-
-export const DEMO_JOBS = [echoJob, delayJob];

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka } from 'kafkajs';
+import { ConsumerSupervisor, RestartedBy } from './consumer-supervisor';
+
+export interface CompactedTopicReaderOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  /** Prefix of the reader's own consumer group (a random suffix makes it this reader's alone). */
+  readonly groupPrefix: string;
+  /** Every record from the beginning, in order per partition; `value` null for a tombstone. Must not throw. */
+  readonly onRecord: (key: string, value: Buffer | null) => void;
+  /** The consumer crashed (e.g. Kafka out of reach) and is being started again. */
+  readonly onCrash: (error: Error, restartedBy: RestartedBy) => void;
+}
+
+/**
+ * Reads a compacted topic as a table, the way Kafka Streams reads a GlobalKTable: every record
+ * from the beginning, then each new one as it arrives, in a consumer group of its own that never
+ * commits (so a restart reads the table again). `caughtUp` resolves once the reader has read
+ * everything the topic held when it started.
+ */
+export class CompactedTopicReader {
+  private readonly supervisor: ConsumerSupervisor;
+  private readonly groupId: string;
+  /** Next offset to read up to, per partition, before the reader has caught up. */
+  private pending: Map<number, bigint> | undefined;
+  private resolveCaughtUp!: () => void;
+  readonly caughtUp = new Promise<void>((resolve) => (this.resolveCaughtUp = resolve));
+
+  constructor(private readonly options: CompactedTopicReaderOptions) {
+    this.groupId = `${options.groupPrefix}${randomUUID()}`;
+    this.supervisor = new ConsumerSupervisor({
+      create: () =>
+        options.kafka.consumer({
+          groupId: this.groupId,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 3_000,
+          // New records should reach the reader at once, not after a long poll.
+          maxWaitTimeInMs: 100,
+          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+        }),
+      run: (consumer) => this.run(consumer),
+      onCrash: options.onCrash,
+    });
+  }
+
+  /** Starts reading; resolves when the consumer runs (await `caughtUp` for the table). */
+  async start(): Promise<void> {
+    await this.snapshotEnds();
+    await this.supervisor.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
+  }
+
+  /** Where the topic ends now: the reader has caught up when it has read to there. */
+  private async snapshotEnds(): Promise<void> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.options.topic);
+      this.pending = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+    this.checkCaughtUp();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, isStale }) => {
+        for (const message of batch.messages) {
+          if (isStale()) return;
+          this.options.onRecord(message.key?.toString() ?? '', message.value && message.value.length > 0 ? message.value : null);
+        }
+        const end = this.pending?.get(batch.partition);
+        // A compacted topic may have no record at the last offsets: the batch's high watermark says how far it goes.
+        if (end !== undefined && BigInt(batch.highWatermark) >= end && (batch.isEmpty() || BigInt(batch.lastOffset()) + 1n >= end)) {
+          this.pending!.delete(batch.partition);
+          this.checkCaughtUp();
+        }
+      },
+    });
+  }
+
+  private checkCaughtUp(): void {
+    if (this.pending?.size === 0) this.resolveCaughtUp();
+  }
+}
