@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import type { GatewayConfig } from '@flowgate/config';
 import { HealthModule } from '@flowgate/http';
 import { GatewayMetrics, Registry } from '@flowgate/metrics';
+import { RedisModule } from '@flowgate/redis';
 import { InflightTable } from './admission/inflight-table';
 import { RouteCatalog } from './catalog/route-catalog.service';
 import { GatewayKafka } from './dispatch/gateway-kafka.service';
@@ -24,7 +25,10 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, registry: Registry): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [HealthModule.forRoot(registry)],
+      imports: [
+        HealthModule.forRoot(registry),
+        RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}` }),
+      ],
       controllers: [RouteController, RequestStatusController, IngestController, OpenApiController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

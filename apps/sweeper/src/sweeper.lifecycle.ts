@@ -7,7 +7,7 @@ import { SweeperStore } from './sweep/sweeper-store.service';
 /**
  * Start and stop in one visible order. Start: Redis, Kafka (topics, producer), the result
  * recorder, the sweep loop. Stop (SIGTERM): the sweep loop finishes its sweep, the recorder
- * commits what it recorded and leaves its group, then Kafka and Redis close.
+ * commits what it recorded and leaves its group, then Kafka closes (RedisModule closes Redis last).
  */
 @Injectable()
 export class SweeperLifecycle implements OnApplicationShutdown {
@@ -32,6 +32,5 @@ export class SweeperLifecycle implements OnApplicationShutdown {
     await this.sweeper.stop();
     await this.recorder.stop();
     await this.kafka.close();
-    this.store.stop();
   }
 }

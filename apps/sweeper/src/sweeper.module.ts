@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { SweeperConfig } from '@flowgate/config';
 import { HealthModule } from '@flowgate/http';
 import { Registry, SweeperMetrics } from '@flowgate/metrics';
+import { RedisModule } from '@flowgate/redis';
 import { DeadlineSweeper } from './sweep/deadline-sweeper.service';
 import { ResultRecorder } from './sweep/result-recorder.service';
 import { SweeperKafka } from './sweep/sweeper-kafka.service';
@@ -19,7 +20,10 @@ export class SweeperModule {
   static forRoot(config: SweeperConfig, registry: Registry): DynamicModule {
     return {
       module: SweeperModule,
-      imports: [HealthModule.forRoot(registry)],
+      imports: [
+        HealthModule.forRoot(registry),
+        RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-sweeper-${config.FLOWGATE_INSTANCE_ID}` }),
+      ],
       providers: [
         { provide: SWEEPER_CONFIG, useValue: config },
         { provide: SWEEPER_METRICS, useValue: new SweeperMetrics(registry) },

@@ -1,4 +1,5 @@
 import { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { retry } from '@flowgate/retry';
 import { ConsumerSupervisor, RestartedBy } from './consumer-supervisor';
 import { pinnedPartitionAssigner } from './pinned-partition-assigner';
 
@@ -117,18 +118,12 @@ export class PartitionReader {
       await admin.connect();
       try {
         // A topic created a moment ago may not have its leaders yet: ask again for a while.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const offsets = await admin.fetchTopicOffsets(topic);
-            const high = offsets.find((o) => o.partition === partition)?.high ?? '0';
-            consumer.seek({ topic, partition, offset: high });
-            this.positioned = true;
-            break;
-          } catch (error) {
-            if (attempt >= 40) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 250));
-          }
-        }
+        await retry(async () => {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          const high = offsets.find((o) => o.partition === partition)?.high ?? '0';
+          consumer.seek({ topic, partition, offset: high });
+        }, { attempts: 40, delayMs: 250 });
+        this.positioned = true;
       } finally {
         await admin.disconnect();
       }

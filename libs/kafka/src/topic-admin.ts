@@ -1,4 +1,5 @@
 import { Kafka } from 'kafkajs';
+import { retry } from '@flowgate/retry';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -61,14 +62,10 @@ async function partitionCountOnce(kafka: Kafka, topic: string): Promise<number> 
   }
 }
 
-async function retryWhileSettling<T>(step: () => Promise<T>, attempts = 20): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await step();
-    } catch (error) {
-      const settling = /does not host this topic-partition|leader|already exists|UNKNOWN_TOPIC/i.test(String(error));
-      if (!settling || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+function retryWhileSettling<T>(step: () => Promise<T>): Promise<T> {
+  return retry(step, { attempts: 20, delayMs: 250, retriable: isSettling });
+}
+
+function isSettling(error: unknown): boolean {
+  return /does not host this topic-partition|leader|already exists|UNKNOWN_TOPIC/i.test(String(error));
 }

@@ -1,3 +1,5 @@
-export * from './redis-client';
+export type { Redis } from './redis-client';
+export * from './redis-connection';
+export * from './redis.module';
 export * from './slot-lease';
 export * from './request-registry';

@@ -1,29 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
 import type { GatewayMetrics } from '@flowgate/metrics';
-import { createRedis, Redis, RequestRegistry } from '@flowgate/redis';
+import { RedisConnection, RequestRegistry } from '@flowgate/redis';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
 
 type Registry = Pick<RequestRegistry, 'admit' | 'forget' | 'complete' | 'expire' | 'get'>;
 
 /**
- * The gateway's handle on the request registry: its own Redis connection, and every call timed
+ * The gateway's handle on the request registry, on the gateway's Redis connection: every call timed
  * by operation and result so the registry's cost per request shows on the dashboard. Requests
  * without Prefer: respond-async or Idempotency-Key never come here.
  */
 @Injectable()
 export class GatewayRegistry implements Registry {
   private readonly logger = new Logger(GatewayRegistry.name);
-  private readonly redis: Redis;
   private readonly registry: RequestRegistry;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+    private readonly redis: RedisConnection,
   ) {
-    this.redis = createRedis(config.REDIS_URL, `flowgate-gateway-registry-${config.FLOWGATE_INSTANCE_ID}`);
-    this.redis.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
-    this.registry = new RequestRegistry(this.redis, {
+    this.registry = new RequestRegistry(redis.client, {
       prefix: config.FLOWGATE_TOPIC_PREFIX,
       resultTtlS: config.FLOWGATE_RESULT_TTL_S,
       idempotencyTtlS: config.FLOWGATE_IDEMPOTENCY_TTL_S,
@@ -33,10 +31,6 @@ export class GatewayRegistry implements Registry {
   /** Connects in the background: while Redis is out of reach only registry calls fail (503). */
   start(): void {
     this.redis.connect().catch((error: Error) => this.logger.warn(`registry redis not reachable yet: ${error.message}`));
-  }
-
-  stop(): void {
-    this.redis.disconnect();
   }
 
   admit: Registry['admit'] = (...args) => this.timed('admit', this.registry.admit(...args));

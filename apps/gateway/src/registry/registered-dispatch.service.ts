@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import type { RegistryEntry } from '@flowgate/redis';
+import { retry } from '@flowgate/retry';
 import type { Outcome } from '../admission/inflight-table';
 import { DispatchRequest, DispatchResult, Rejection, RequestDispatcher } from '../dispatch/request-dispatcher.service';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
@@ -31,6 +32,9 @@ export interface Replay {
 export type RegisteredResult = DispatchResult | Accepted | Replay;
 
 const POLL_MS = [25, 50, 100, 200];
+
+/** The original request has no outcome yet: look again after a pause. */
+class StillPending extends Error {}
 
 /**
  * Requests whose outcome must outlive the connection: `Prefer: respond-async` (202 now, or after
@@ -135,21 +139,25 @@ export class RegisteredDispatch {
    * A retry's answer: the original's outcome, waited for while it is pending — up to the retry's
    * own deadline (sync) or `wait` (async; without `wait` the 202 comes at once).
    */
-  private async originalOutcome(id: string, retry: RegisteredRequest): Promise<Replay['result']> {
-    const waitUntil = retry.async ? Date.now() + retry.async.waitMs : retry.deadline;
-    for (let attempt = 0; ; attempt++) {
-      let entry: RegistryEntry | undefined;
-      try {
-        entry = await this.registry.get(id);
-      } catch (error) {
-        this.logger.warn(`replay of ${id}: ${(error as Error).message}`);
-      }
-      const status = entry?.status ?? 'pending';
-      if (entry && (status === 'succeeded' || status === 'failed')) return retry.async && retry.async.waitMs === 0 ? { kind: 'accepted', requestId: id, status } : storedReply(entry);
-      if (status === 'timed_out') return retry.async ? { kind: 'accepted', requestId: id, status } : { kind: 'timeout' };
-      const pause = POLL_MS[Math.min(attempt, POLL_MS.length - 1)]!;
-      if (Date.now() + pause > waitUntil) return retry.async ? { kind: 'accepted', requestId: id, status } : { kind: 'timeout' };
-      await new Promise((resolve) => setTimeout(resolve, pause));
+  private async originalOutcome(id: string, retryRequest: RegisteredRequest): Promise<Replay['result']> {
+    const wait = retryRequest.async;
+    const waitUntil = wait ? Date.now() + wait.waitMs : retryRequest.deadline;
+    try {
+      return await retry(async (): Promise<Replay['result']> => {
+        let entry: RegistryEntry | undefined;
+        try {
+          entry = await this.registry.get(id);
+        } catch (error) {
+          this.logger.warn(`replay of ${id}: ${(error as Error).message}`);
+        }
+        const status = entry?.status ?? 'pending';
+        if (entry && (status === 'succeeded' || status === 'failed')) return wait && wait.waitMs === 0 ? { kind: 'accepted', requestId: id, status } : storedReply(entry);
+        if (status === 'timed_out') return wait ? { kind: 'accepted', requestId: id, status } : { kind: 'timeout' };
+        throw new StillPending();
+      }, { giveUpAt: waitUntil, delayMs: POLL_MS, retriable: (error) => error instanceof StillPending });
+    } catch (error) {
+      if (!(error instanceof StillPending)) throw error;
+      return wait ? { kind: 'accepted', requestId: id, status: 'pending' } : { kind: 'timeout' };
     }
   }
 

@@ -4,7 +4,7 @@ import { decodeReplyHeaders, groupNames, ProtocolError } from '@flowgate/contrac
 import { partitionCount, PartitionReader, ReadRecord } from '@flowgate/kafka';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
 import { ConsumerMetrics, type GatewayMetrics, type Registry } from '@flowgate/metrics';
-import { createRedis, Redis, SlotLease } from '@flowgate/redis';
+import { RedisConnection, SlotLease } from '@flowgate/redis';
 import { InflightTable } from '../admission/inflight-table';
 import { GatewayKafka } from '../dispatch/gateway-kafka.service';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
@@ -17,7 +17,6 @@ import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
 @Injectable()
 export class ReplySlotService {
   private readonly logger = new Logger(ReplySlotService.name);
-  private readonly redis: Redis;
   private readonly lease: SlotLease;
   private reader: PartitionReader | undefined;
   private slot: number | undefined;
@@ -30,14 +29,13 @@ export class ReplySlotService {
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
     private readonly kafka: GatewayKafka,
     private readonly table: InflightTable,
+    private readonly redis: RedisConnection,
     readiness: Readiness,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.consumerMetrics = new ConsumerMetrics(registry, 'gateway');
-    this.redis = createRedis(config.REDIS_URL, `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}`);
-    this.redis.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
     this.lease = new SlotLease({
-      redis: this.redis,
+      redis: redis.client,
       keyPrefix: `${config.FLOWGATE_TOPIC_PREFIX}reply-slot:`,
       slots: config.FLOWGATE_REPLY_PARTITIONS,
       owner: config.FLOWGATE_INSTANCE_ID,
@@ -95,7 +93,6 @@ export class ReplySlotService {
     await this.reader?.stop();
     if (this.config.FLOWGATE_REPLY_PARTITION === undefined) await this.lease.release();
     this.metrics.replySlot.set(-1);
-    this.redis.disconnect();
   }
 
   private setReady(ready: boolean): void {

@@ -4,6 +4,7 @@ import { encodeReplyHeaders, HEADERS, headerStrings, PROBLEM_CONTENT_TYPE, Reque
 import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount, TopicSpec } from '@flowgate/kafka';
 import { ProcessorMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
 import { METRICS_REGISTRY } from '@flowgate/http';
+import { retry } from '@flowgate/retry';
 import { RoutePublisher } from '../catalog/route-publisher';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
 
@@ -106,17 +107,10 @@ export class ProcessorKafka {
   }
 
   private async sendUntil(giveUpAt: number, record: OutgoingRecord): Promise<void> {
-    for (;;) {
-      try {
-        await this.connection.send(record);
-        return;
-      } catch (error) {
-        if (Date.now() + RETRY_MS > giveUpAt) {
-          this.logger.error(`giving up writing to ${record.topic}: ${(error as Error).message}`);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-      }
+    try {
+      await retry(() => this.connection.send(record), { giveUpAt, delayMs: RETRY_MS });
+    } catch (error) {
+      this.logger.error(`giving up writing to ${record.topic}: ${(error as Error).message}`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { decodeReplyHeaders, groupNames, ProtocolError } from '@flowgate/contrac
 import { ConsumedRecord, ParallelConsumer } from '@flowgate/kafka';
 import { METRICS_REGISTRY } from '@flowgate/http';
 import { ConsumerMetrics, type Registry, type SweeperMetrics } from '@flowgate/metrics';
+import { retry } from '@flowgate/retry';
 import { SWEEPER_CONFIG, SWEEPER_METRICS } from '../sweeper.tokens';
 import { SweeperKafka } from './sweeper-kafka.service';
 import { SweeperStore } from './sweeper-store.service';
@@ -77,14 +78,12 @@ export class ResultRecorder {
       contentType: meta.contentType,
       body: record.value?.toString('utf8') ?? '',
     } as const;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.metrics.results.inc({ result: await this.store.registry.complete(meta.requestId, outcome) });
-        return;
-      } catch (error) {
-        if (attempt === 0) this.logger.warn(`recording ${meta.requestId} failed, retrying: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
-      }
-    }
+    const result = await retry(() => this.store.registry.complete(meta.requestId, outcome), {
+      delayMs: RETRY_MS,
+      onRetry: (error, attempt) => {
+        if (attempt === 1) this.logger.warn(`recording ${meta.requestId} failed, retrying: ${(error as Error).message}`);
+      },
+    });
+    this.metrics.results.inc({ result });
   }
 }

@@ -1,33 +1,31 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { SweeperConfig } from '@flowgate/config';
 import { Readiness } from '@flowgate/http';
-import { createRedis, Redis, RequestRegistry } from '@flowgate/redis';
+import { Redis, RedisConnection, RequestRegistry } from '@flowgate/redis';
 import { SWEEPER_CONFIG } from '../sweeper.tokens';
 
 /** The sweeper's Redis: the request registry, and the gateways' reply-partition leases. */
 @Injectable()
 export class SweeperStore {
-  private readonly logger = new Logger(SweeperStore.name);
   readonly redis: Redis;
   readonly registry: RequestRegistry;
 
-  constructor(@Inject(SWEEPER_CONFIG) private readonly config: SweeperConfig, readiness: Readiness) {
-    this.redis = createRedis(config.REDIS_URL, `flowgate-sweeper-${config.FLOWGATE_INSTANCE_ID}`);
-    this.redis.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
+  constructor(
+    @Inject(SWEEPER_CONFIG) private readonly config: SweeperConfig,
+    private readonly connection: RedisConnection,
+    readiness: Readiness,
+  ) {
+    this.redis = connection.client;
     this.registry = new RequestRegistry(this.redis, {
       prefix: config.FLOWGATE_TOPIC_PREFIX,
       resultTtlS: config.FLOWGATE_RESULT_TTL_S,
       idempotencyTtlS: 1, // the sweeper never admits requests
     });
-    readiness.register('redis', () => this.redis.status === 'ready');
+    readiness.register('redis', () => connection.ready);
   }
 
   start(): Promise<void> {
-    return this.redis.connect();
-  }
-
-  stop(): void {
-    this.redis.disconnect();
+    return this.connection.connect();
   }
 
   /** How many reply partitions a live gateway holds a lease on (expired leases vanish by TTL). */

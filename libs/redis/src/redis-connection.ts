@@ -1,0 +1,63 @@
+import { createRedis, Redis } from './redis-client';
+
+export interface RedisConnectionOptions {
+  readonly url: string;
+  /** The client's name in Redis (`CLIENT LIST`). */
+  readonly name: string;
+  /** Connection errors; the client keeps reconnecting on its own. */
+  readonly onError: (error: Error) => void;
+}
+
+/**
+ * An app's one connection to Redis, shared by its services: one client configured by
+ * `createRedis` (commands fail fast while disconnected), connected by whichever service needs it
+ * first, closed once. Use it through `RedisModule`, which closes it when the app shuts down.
+ */
+export class RedisConnection {
+  readonly client: Redis;
+
+  constructor(options: RedisConnectionOptions) {
+    this.client = createRedis(options.url, options.name);
+    this.client.on('error', options.onError);
+  }
+
+  get ready(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  /**
+   * Resolves once connected, or rejects when the attempt under way fails (the client still keeps
+   * trying in the background). Any number of services may call it: ioredis itself refuses a
+   * second `connect()` while connecting, so later callers wait for the first one's outcome.
+   */
+  connect(): Promise<void> {
+    const { client } = this;
+    if (client.status === 'ready') return Promise.resolve();
+    if (client.status === 'wait' || client.status === 'end') return client.connect();
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        client.off('close', onClose);
+        resolve();
+      };
+      const onClose = () => {
+        client.off('ready', onReady);
+        reject(new Error('Connection is closed.'));
+      };
+      client.once('ready', onReady);
+      client.once('close', onClose);
+    });
+  }
+
+  /** QUIT, so replies under way still arrive; a client that is not connected just stops trying. */
+  async close(): Promise<void> {
+    const { client } = this;
+    if (client.status !== 'ready') return client.disconnect();
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    try {
+      await client.quit();
+      await ended; // the reply to QUIT comes before Redis closes the socket
+    } catch {
+      client.disconnect(); // the socket broke under QUIT: nothing left to wait for
+    }
+  }
+}
