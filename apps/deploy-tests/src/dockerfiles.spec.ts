@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
 import { copyArgs, execForm, healthcheckArgs, imageStages, Instruction, keyValues, parseDockerfile } from './support/dockerfile';
 import { mustRun, repoRoot, runCommand } from './support/tools';
@@ -21,7 +22,7 @@ const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf
 
 interface NxProject {
   name: string;
-  targets: Record<string, { outputs?: string[]; options?: { command?: string } }>;
+  targets: Record<string, { outputs?: string[] }>;
 }
 
 /** An Nx project by name, from apps/*\/project.json and libs/*\/project.json. */
@@ -45,8 +46,7 @@ function buildOutputs(project: NxProject): string[] {
 /** Builds a project unless `file` is already there; true when the file exists afterwards. */
 function builtFile(project: NxProject, file: string): boolean {
   const path = join(repoRoot, file);
-  const command = project.targets.build?.options?.command;
-  if (!existsSync(path) && command) mustRun('sh', ['-c', command]);
+  if (!existsSync(path)) mustRun('npx', ['nx', 'run', `${project.name}:build`, '--outputStyle=static']);
   return existsSync(path);
 }
 
@@ -203,7 +203,7 @@ describe('the processor image', () => {
   const stages = parseDockerfile(DOCKERFILE, { APP: 'processor' });
   const build = stages.find((s) => s.name === 'build');
 
-  it('ships the job modules of examples:build', () => {
+  it('ships the job modules of examples:build, among them every default of processor.jobs', () => {
     const examples = nxProject('examples');
     const outputs = buildOutputs(examples);
     expect(outputs).toEqual(['dist/examples']);
@@ -211,6 +211,12 @@ describe('the processor image', () => {
     const image = imageStages(stages).flatMap((s) => s.instructions);
     const copies = image.filter((i) => i.keyword === 'COPY').map((i) => copyArgs(i.args));
     expect(copies).toContainEqual({ flags: { from: 'build' }, sources: ['/app/dist/examples'], dest: 'dist/examples' });
+    // Job modules are resolved against the image's working directory, /app.
+    const values = parse(readFileSync(join(repoRoot, 'helm/flowgate/values.yaml'), 'utf8')) as { processor: { jobs: string } };
+    for (const job of values.processor.jobs.split(',')) {
+      expect(job).toMatch(/^dist\/examples\//);
+      expect({ job, built: builtFile(examples, job) }).toEqual({ job, built: true });
+    }
   });
 });
 

@@ -33,6 +33,10 @@ const EXISTING_SECRETS = {
 const render = (valuesFiles: string[] = [], set: Record<string, string | number | boolean> = {}): K8sObject[] =>
   helmTemplate('flowgate', { release: 'flowgate-blue', valuesFiles, set });
 
+/** The environment of one app's container in the rendered release. */
+const appEnv = (objects: K8sObject[], app: string): Record<string, string> =>
+  containerEnv(named(objects, 'Deployment', `flowgate-blue-${app}`).spec.template.spec.containers[0], objects);
+
 describe('helm/flowgate', () => {
   beforeAll(() => ensureTools(), INSTALL_TIMEOUT_MS);
 
@@ -46,6 +50,7 @@ describe('helm/flowgate', () => {
         'green-values.yaml',
         'dashboards-values.yaml',
         'prometheusrule-values.yaml',
+        'no-event-route-values.yaml',
       ]),
     );
   });
@@ -123,6 +128,11 @@ describe('helm/flowgate', () => {
       }
     });
 
+    it('run the demo jobs the image ships and serve POST /event with the echo route', () => {
+      expect(appEnv(objects, 'processor').FLOWGATE_JOBS).toBe('dist/examples/demo.js');
+      expect(appEnv(objects, 'gateway').FLOWGATE_EVENT_ROUTE).toBe('echo');
+    });
+
     it('give the colour its own topic prefix', () => {
       expect(appConfigs(objects).processor.FLOWGATE_TOPIC_PREFIX).toBe('flowgate.blue.');
     });
@@ -146,6 +156,7 @@ describe('helm/flowgate', () => {
       const service = named(objects, 'Service', 'flowgate-blue-gateway');
       expect(notes).toContain(`kubectl --namespace shop port-forward service/${service.metadata.name} 8080:${service.spec.ports[0].port}`);
       expect(notes).toMatch(/curl -s -X POST localhost:8080\/v1\/echo/);
+      expect(notes).toMatch(/curl -s -X POST localhost:8080\/event .*# route echo/);
       expect(notes).toContain('helm upgrade flowgate-router helm/flowgate-router');
     });
   });
@@ -260,6 +271,20 @@ describe('helm/flowgate', () => {
       for (const alert of alerts) expect(alert.labels).toMatchObject({ team: 'platform', severity: expect.stringMatching(/^(warning|critical)$/) });
     });
 
+    it('no-event-route: FLOWGATE_EVENT_ROUTE is set and empty, so /event answers 404 instead of serving the default route', () => {
+      const file = join(CHART, 'ci/no-event-route-values.yaml');
+      const env = appEnv(render([file]), 'gateway');
+      expect(Object.entries(env)).toContainEqual(['FLOWGATE_EVENT_ROUTE', '']);
+      expect(renderNotes('flowgate', { release: 'flowgate-blue', valuesFiles: [file] })).not.toContain('/event');
+    });
+
+    it('processor.jobs: every module in the list reaches the processors and the topics Job', () => {
+      const jobs = 'dist/examples/demo.js,/opt/flowgate-jobs/fraud.js';
+      const objects = render([], { 'processor.jobs': jobs.replace(/,/g, '\\,') });
+      expect(appEnv(objects, 'processor').FLOWGATE_JOBS).toBe(jobs);
+      expect(containerEnv(ofKind(objects, 'Job')[0].spec.template.spec.containers[0], objects).FLOWGATE_JOBS).toBe(jobs);
+    });
+
     it('pdb and topics Job can be turned off', () => {
       expect(ofKind(render([join(CHART, 'ci/no-pdb-values.yaml')]), 'PodDisruptionBudget')).toEqual([]);
       expect(ofKind(render([join(CHART, 'ci/no-topics-job-values.yaml')]), 'Job')).toEqual([]);
@@ -277,6 +302,9 @@ describe('helm/flowgate', () => {
       [{ 'gateway.autoscaling.enabled': true, 'gateway.autoscaling.maxReplicas': 20 }, '20 gateways plus one rollout surge'],
       [{ 'processor.autoscaling.enabled': true, 'processor.autoscaling.maxReplicaCount': 9 }, 'above kafka.requestPartitions 8'],
       [{ 'kafka.sasl.enabled': true }, 'kafka.sasl.enabled needs kafka.sasl.existingSecret'],
+      [{ 'processor.jobs': '' }, '/processor/jobs'],
+      [{ 'processor.jobs': 'dist/examples/demo.js\\, dist/examples/other.js' }, '/processor/jobs'],
+      [{ 'gateway.eventRoute': 'v1/echo' }, '/gateway/eventRoute'],
     ])('%j', (set, message) => {
       const { status, stderr } = helmTemplateFailure('flowgate', { release: 'flowgate-blue', set });
       expect(status).not.toBe(0);

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems } from './support/checks';
-import { K8sObject, kustomizeBuildText, named, ofKind, parseManifests, workloads } from './support/manifests';
+import { containerEnv, K8sObject, kustomizeBuildText, named, ofKind, parseManifests, workloads } from './support/manifests';
 import { ensureTools, INSTALL_TIMEOUT_MS, repoRoot } from './support/tools';
+
+/** The Helm chart's defaults: the kustomize base deploys the same flowgate. */
+const CHART_DEFAULTS = parse(readFileSync(join(repoRoot, 'helm/flowgate/values.yaml'), 'utf8')) as {
+  processor: { jobs: string };
+  gateway: { eventRoute: string };
+};
 
 const builds = [
   { dir: 'k8s/base', namespace: undefined, keda: { maxReplicaCount: 8 } },
@@ -59,6 +66,12 @@ describe('k8s/ (kustomize)', () => {
         const covering = budgets.filter((b) => Object.entries(b.spec.selector.matchLabels).every(([k, v]) => labels[k] === v));
         expect({ deployment: deployment.metadata.name, budgets: covering.length }).toEqual({ deployment: deployment.metadata.name, budgets: 1 });
       }
+    });
+
+    it('runs the chart\'s default jobs and serves POST /event with the chart\'s default route', () => {
+      const env = (app: string) => containerEnv(named(objects, 'Deployment', `flowgate-${app}`).spec.template.spec.containers[0], objects);
+      expect(env('processor').FLOWGATE_JOBS).toBe(CHART_DEFAULTS.processor.jobs);
+      expect(env('gateway').FLOWGATE_EVENT_ROUTE).toBe(CHART_DEFAULTS.gateway.eventRoute);
     });
 
     it('ships only placeholder secrets', () => {
