@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
 import { copyArgs, execForm, healthcheckArgs, imageStages, Instruction, keyValues, parseDockerfile } from './support/dockerfile';
+import { buildOutputs, builtFile, nxProject } from './support/nx';
 import { mustRun, repoRoot, runCommand } from './support/tools';
 
 const APPS = [
@@ -19,36 +20,6 @@ const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-
-interface NxProject {
-  name: string;
-  targets: Record<string, { outputs?: string[] }>;
-}
-
-/** An Nx project by name, from apps/*\/project.json and libs/*\/project.json. */
-function nxProject(name: string): NxProject {
-  for (const folder of ['apps', 'libs']) {
-    for (const dir of readdirSync(join(repoRoot, folder))) {
-      const file = join(repoRoot, folder, dir, 'project.json');
-      if (!existsSync(file)) continue;
-      const project = JSON.parse(readFileSync(file, 'utf8')) as NxProject;
-      if (project.name === name) return project;
-    }
-  }
-  throw new Error(`no Nx project named ${name} under apps/ or libs/`);
-}
-
-/** A build target's output folders, relative to the repository root. */
-function buildOutputs(project: NxProject): string[] {
-  return (project.targets.build?.outputs ?? []).map((o) => o.replace('{workspaceRoot}/', ''));
-}
-
-/** Builds a project unless `file` is already there; true when the file exists afterwards. */
-function builtFile(project: NxProject, file: string): boolean {
-  const path = join(repoRoot, file);
-  if (!existsSync(path)) mustRun('npx', ['nx', 'run', `${project.name}:build`, '--outputStyle=static']);
-  return existsSync(path);
-}
 
 /** An image reference pinned to an exact release (x.y.z, optionally -variant) or a digest. */
 const PINNED = /^[a-z0-9./-]+(:\d+\.\d+\.\d+(-[a-z0-9.-]+)?)?(@sha256:[0-9a-f]{64})?$/;

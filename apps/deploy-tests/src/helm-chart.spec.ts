@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, YAMLMap } from 'yaml';
 import { GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
-import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems } from './support/checks';
+import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems, topicsJobProblems } from './support/checks';
 import {
   chartDir,
   containerEnv,
@@ -17,6 +17,7 @@ import {
   renderNotes,
   workloads,
 } from './support/manifests';
+import { ENSURE_TOPICS } from './support/topics-job';
 import { ensureTools, INSTALL_TIMEOUT_MS, mustRun } from './support/tools';
 
 const CHART = chartDir('flowgate');
@@ -85,6 +86,10 @@ describe('helm/flowgate', () => {
     it('never runs more gateways than reply partitions', () => {
       expect(replySlotProblems(objects, EXISTING_SECRETS)).toEqual([]);
     });
+
+    it('runs the topics Job (if any) as the processor\'s ensure-topics mode, in its image, with its environment', () => {
+      expect(topicsJobProblems(objects, EXISTING_SECRETS)).toEqual([]);
+    });
   });
 
   describe('defaults', () => {
@@ -137,18 +142,21 @@ describe('helm/flowgate', () => {
       expect(appConfigs(objects).processor.FLOWGATE_TOPIC_PREFIX).toBe('flowgate.blue.');
     });
 
-    it('run the topics Job with the chart file create-topics.js in the processor image', () => {
+    it('run the topics Job as the processor\'s ensure-topics mode, with this colour\'s topics and partition counts', () => {
       const [job] = ofKind(objects, 'Job');
-      const pod = job.spec.template.spec;
-      const processor = named(objects, 'Deployment', 'flowgate-blue-processor').spec.template.spec.containers[0];
-      expect(pod.containers[0].image).toBe(processor.image);
-      expect(pod.containers[0].command).toEqual(['node', '/scripts/create-topics.js']);
-      const scripts = pod.volumes.find((v: K8sObject) => v.name === 'scripts');
-      const configMap = named(objects, 'ConfigMap', scripts.configMap.name);
-      expect(configMap.data['create-topics.js']).toBe(readFileSync(join(CHART, 'files/create-topics.js'), 'utf8').trimEnd());
-      const env = containerEnv(pod.containers[0], objects);
-      expect(env).toMatchObject({ FLOWGATE_TOPIC_PREFIX: 'flowgate.blue.', FLOWGATE_REQUEST_PARTITIONS: '8', FLOWGATE_REPLY_PARTITIONS: '16' });
       expect(job.metadata.name).toBe('flowgate-blue-topics-r1');
+      expect(job.spec.template.spec.containers[0].command).toEqual([...ENSURE_TOPICS]);
+      const env = containerEnv(job.spec.template.spec.containers[0], objects);
+      expect(env).toMatchObject({ FLOWGATE_TOPIC_PREFIX: 'flowgate.blue.', FLOWGATE_REQUEST_PARTITIONS: '8', FLOWGATE_REPLY_PARTITIONS: '16' });
+      expect(env.REDIS_URL).toBeUndefined();
+      expect(ofKind(objects, 'ConfigMap').map((c) => c.metadata.name)).toEqual(['flowgate-blue-config']);
+    });
+
+    it('give the topics Job the processor\'s extra environment too', () => {
+      const objects = render([], { 'processor.extraEnv[0].name': 'KAFKA_SASL_USERNAME', 'processor.extraEnv[0].value': 'from-extra-env' });
+      const [job] = ofKind(objects, 'Job');
+      expect(containerEnv(job.spec.template.spec.containers[0], objects).KAFKA_SASL_USERNAME).toBe('from-extra-env');
+      expect(topicsJobProblems(objects)).toEqual([]);
     });
 
     it('NOTES.txt tells how to reach the gateway', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems } from './support/checks';
+import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems, topicsJobProblems } from './support/checks';
 import { containerEnv, K8sObject, kustomizeBuildText, named, ofKind, parseManifests, workloads } from './support/manifests';
 import { ensureTools, INSTALL_TIMEOUT_MS, repoRoot } from './support/tools';
 
@@ -81,13 +81,9 @@ describe('k8s/ (kustomize)', () => {
       }
     });
 
-    it('creates the topics with the same script as the Helm chart', () => {
-      const [job] = ofKind(objects, 'Job');
-      const scripts = job.spec.template.spec.volumes.find((v: K8sObject) => v.name === 'scripts');
-      const script = named(objects, 'ConfigMap', scripts.configMap.name).data['create-topics.js'];
-      expect(script).toBe(readFileSync(join(repoRoot, 'helm/flowgate/files/create-topics.js'), 'utf8'));
-      const processor = named(objects, 'Deployment', 'flowgate-processor').spec.template.spec.containers[0];
-      expect(job.spec.template.spec.containers[0].image).toBe(processor.image);
+    it('creates the topics with the processor\'s ensure-topics mode, in its image, with its environment', () => {
+      expect(ofKind(objects, 'Job')).toHaveLength(1);
+      expect(topicsJobProblems(objects)).toEqual([]);
     });
 
     if (namespace) {
