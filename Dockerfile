@@ -4,6 +4,9 @@
 #   docker build --build-arg APP=gateway   -t flowgate-gateway:dev .
 #   docker build --build-arg APP=processor -t flowgate-processor:dev .
 #   docker build --build-arg APP=sweeper   -t flowgate-sweeper:dev .
+# Needs BuildKit (the default builder since Docker 23, and podman/buildah build only what the
+# target needs too): it builds just the stages of the chosen app. The legacy builder would build
+# every app stage and fail on the processor's job modules when APP is not processor.
 # The base is pinned to an exact Node LTS release; pin the digest too in your registry mirror
 # (`docker buildx imagetools inspect node:24.21.0-bookworm-slim`) if you need bit-for-bit rebuilds.
 
