@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, YAMLMap } from 'yaml';
 import { GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
-import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems } from './support/checks';
+import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems, topicsJobProblems } from './support/checks';
 import {
   chartDir,
   containerEnv,
@@ -17,6 +17,7 @@ import {
   renderNotes,
   workloads,
 } from './support/manifests';
+import { ENSURE_TOPICS } from './support/topics-job';
 import { ensureTools, INSTALL_TIMEOUT_MS, mustRun } from './support/tools';
 
 const CHART = chartDir('flowgate');
@@ -33,6 +34,10 @@ const EXISTING_SECRETS = {
 const render = (valuesFiles: string[] = [], set: Record<string, string | number | boolean> = {}): K8sObject[] =>
   helmTemplate('flowgate', { release: 'flowgate-blue', valuesFiles, set });
 
+/** The environment of one app's container in the rendered release. */
+const appEnv = (objects: K8sObject[], app: string): Record<string, string> =>
+  containerEnv(named(objects, 'Deployment', `flowgate-blue-${app}`).spec.template.spec.containers[0], objects);
+
 describe('helm/flowgate', () => {
   beforeAll(() => ensureTools(), INSTALL_TIMEOUT_MS);
 
@@ -46,6 +51,7 @@ describe('helm/flowgate', () => {
         'green-values.yaml',
         'dashboards-values.yaml',
         'prometheusrule-values.yaml',
+        'no-event-route-values.yaml',
       ]),
     );
   });
@@ -79,6 +85,10 @@ describe('helm/flowgate', () => {
 
     it('never runs more gateways than reply partitions', () => {
       expect(replySlotProblems(objects, EXISTING_SECRETS)).toEqual([]);
+    });
+
+    it('runs the topics Job (if any) as the processor\'s ensure-topics mode, in its image, with its environment', () => {
+      expect(topicsJobProblems(objects, EXISTING_SECRETS)).toEqual([]);
     });
   });
 
@@ -123,22 +133,30 @@ describe('helm/flowgate', () => {
       }
     });
 
+    it('run the demo jobs the image ships and serve POST /event with the echo route', () => {
+      expect(appEnv(objects, 'processor').FLOWGATE_JOBS).toBe('dist/examples/demo.js');
+      expect(appEnv(objects, 'gateway').FLOWGATE_EVENT_ROUTE).toBe('echo');
+    });
+
     it('give the colour its own topic prefix', () => {
       expect(appConfigs(objects).processor.FLOWGATE_TOPIC_PREFIX).toBe('flowgate.blue.');
     });
 
-    it('run the topics Job with the chart file create-topics.js in the processor image', () => {
+    it('run the topics Job as the processor\'s ensure-topics mode, with this colour\'s topics and partition counts', () => {
       const [job] = ofKind(objects, 'Job');
-      const pod = job.spec.template.spec;
-      const processor = named(objects, 'Deployment', 'flowgate-blue-processor').spec.template.spec.containers[0];
-      expect(pod.containers[0].image).toBe(processor.image);
-      expect(pod.containers[0].command).toEqual(['node', '/scripts/create-topics.js']);
-      const scripts = pod.volumes.find((v: K8sObject) => v.name === 'scripts');
-      const configMap = named(objects, 'ConfigMap', scripts.configMap.name);
-      expect(configMap.data['create-topics.js']).toBe(readFileSync(join(CHART, 'files/create-topics.js'), 'utf8').trimEnd());
-      const env = containerEnv(pod.containers[0], objects);
-      expect(env).toMatchObject({ FLOWGATE_TOPIC_PREFIX: 'flowgate.blue.', FLOWGATE_REQUEST_PARTITIONS: '8', FLOWGATE_REPLY_PARTITIONS: '16' });
       expect(job.metadata.name).toBe('flowgate-blue-topics-r1');
+      expect(job.spec.template.spec.containers[0].command).toEqual([...ENSURE_TOPICS]);
+      const env = containerEnv(job.spec.template.spec.containers[0], objects);
+      expect(env).toMatchObject({ FLOWGATE_TOPIC_PREFIX: 'flowgate.blue.', FLOWGATE_REQUEST_PARTITIONS: '8', FLOWGATE_REPLY_PARTITIONS: '16' });
+      expect(env.REDIS_URL).toBeUndefined();
+      expect(ofKind(objects, 'ConfigMap').map((c) => c.metadata.name)).toEqual(['flowgate-blue-config']);
+    });
+
+    it('give the topics Job the processor\'s extra environment too', () => {
+      const objects = render([], { 'processor.extraEnv[0].name': 'KAFKA_SASL_USERNAME', 'processor.extraEnv[0].value': 'from-extra-env' });
+      const [job] = ofKind(objects, 'Job');
+      expect(containerEnv(job.spec.template.spec.containers[0], objects).KAFKA_SASL_USERNAME).toBe('from-extra-env');
+      expect(topicsJobProblems(objects)).toEqual([]);
     });
 
     it('NOTES.txt tells how to reach the gateway', () => {
@@ -146,6 +164,7 @@ describe('helm/flowgate', () => {
       const service = named(objects, 'Service', 'flowgate-blue-gateway');
       expect(notes).toContain(`kubectl --namespace shop port-forward service/${service.metadata.name} 8080:${service.spec.ports[0].port}`);
       expect(notes).toMatch(/curl -s -X POST localhost:8080\/v1\/echo/);
+      expect(notes).toMatch(/curl -s -X POST localhost:8080\/event .*# route echo/);
       expect(notes).toContain('helm upgrade flowgate-router helm/flowgate-router');
     });
   });
@@ -260,6 +279,20 @@ describe('helm/flowgate', () => {
       for (const alert of alerts) expect(alert.labels).toMatchObject({ team: 'platform', severity: expect.stringMatching(/^(warning|critical)$/) });
     });
 
+    it('no-event-route: FLOWGATE_EVENT_ROUTE is set and empty, so /event answers 404 instead of serving the default route', () => {
+      const file = join(CHART, 'ci/no-event-route-values.yaml');
+      const env = appEnv(render([file]), 'gateway');
+      expect(Object.entries(env)).toContainEqual(['FLOWGATE_EVENT_ROUTE', '']);
+      expect(renderNotes('flowgate', { release: 'flowgate-blue', valuesFiles: [file] })).not.toContain('/event');
+    });
+
+    it('processor.jobs: every module in the list reaches the processors and the topics Job', () => {
+      const jobs = 'dist/examples/demo.js,/opt/flowgate-jobs/fraud.js';
+      const objects = render([], { 'processor.jobs': jobs.replace(/,/g, '\\,') });
+      expect(appEnv(objects, 'processor').FLOWGATE_JOBS).toBe(jobs);
+      expect(containerEnv(ofKind(objects, 'Job')[0].spec.template.spec.containers[0], objects).FLOWGATE_JOBS).toBe(jobs);
+    });
+
     it('pdb and topics Job can be turned off', () => {
       expect(ofKind(render([join(CHART, 'ci/no-pdb-values.yaml')]), 'PodDisruptionBudget')).toEqual([]);
       expect(ofKind(render([join(CHART, 'ci/no-topics-job-values.yaml')]), 'Job')).toEqual([]);
@@ -277,6 +310,9 @@ describe('helm/flowgate', () => {
       [{ 'gateway.autoscaling.enabled': true, 'gateway.autoscaling.maxReplicas': 20 }, '20 gateways plus one rollout surge'],
       [{ 'processor.autoscaling.enabled': true, 'processor.autoscaling.maxReplicaCount': 9 }, 'above kafka.requestPartitions 8'],
       [{ 'kafka.sasl.enabled': true }, 'kafka.sasl.enabled needs kafka.sasl.existingSecret'],
+      [{ 'processor.jobs': '' }, '/processor/jobs'],
+      [{ 'processor.jobs': 'dist/examples/demo.js\\, dist/examples/other.js' }, '/processor/jobs'],
+      [{ 'gateway.eventRoute': 'v1/echo' }, '/gateway/eventRoute'],
     ])('%j', (set, message) => {
       const { status, stderr } = helmTemplateFailure('flowgate', { release: 'flowgate-blue', set });
       expect(status).not.toBe(0);

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems } from './support/checks';
-import { K8sObject, kustomizeBuildText, named, ofKind, parseManifests, workloads } from './support/manifests';
+import { parse } from 'yaml';
+import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems, topicsJobProblems } from './support/checks';
+import { containerEnv, K8sObject, kustomizeBuildText, named, ofKind, parseManifests, workloads } from './support/manifests';
 import { ensureTools, INSTALL_TIMEOUT_MS, repoRoot } from './support/tools';
+
+/** The Helm chart's defaults: the kustomize base deploys the same flowgate. */
+const CHART_DEFAULTS = parse(readFileSync(join(repoRoot, 'helm/flowgate/values.yaml'), 'utf8')) as {
+  processor: { jobs: string };
+  gateway: { eventRoute: string };
+};
 
 const builds = [
   { dir: 'k8s/base', namespace: undefined, keda: { maxReplicaCount: 8 } },
@@ -61,6 +68,12 @@ describe('k8s/ (kustomize)', () => {
       }
     });
 
+    it('runs the chart\'s default jobs and serves POST /event with the chart\'s default route', () => {
+      const env = (app: string) => containerEnv(named(objects, 'Deployment', `flowgate-${app}`).spec.template.spec.containers[0], objects);
+      expect(env('processor').FLOWGATE_JOBS).toBe(CHART_DEFAULTS.processor.jobs);
+      expect(env('gateway').FLOWGATE_EVENT_ROUTE).toBe(CHART_DEFAULTS.gateway.eventRoute);
+    });
+
     it('ships only placeholder secrets', () => {
       for (const secret of ofKind(objects, 'Secret')) {
         for (const value of Object.values<string>(secret.stringData ?? {})) expect(value).toContain('REPLACE_ME');
@@ -68,13 +81,9 @@ describe('k8s/ (kustomize)', () => {
       }
     });
 
-    it('creates the topics with the same script as the Helm chart', () => {
-      const [job] = ofKind(objects, 'Job');
-      const scripts = job.spec.template.spec.volumes.find((v: K8sObject) => v.name === 'scripts');
-      const script = named(objects, 'ConfigMap', scripts.configMap.name).data['create-topics.js'];
-      expect(script).toBe(readFileSync(join(repoRoot, 'helm/flowgate/files/create-topics.js'), 'utf8'));
-      const processor = named(objects, 'Deployment', 'flowgate-processor').spec.template.spec.containers[0];
-      expect(job.spec.template.spec.containers[0].image).toBe(processor.image);
+    it('creates the topics with the processor\'s ensure-topics mode, in its image, with its environment', () => {
+      expect(ofKind(objects, 'Job')).toHaveLength(1);
+      expect(topicsJobProblems(objects)).toEqual([]);
     });
 
     if (namespace) {

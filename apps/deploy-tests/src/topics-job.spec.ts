@@ -1,19 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTopics, SCRIPT } from './support/topics-script';
+import { execForm, imageStages, parseDockerfile } from './support/dockerfile';
+import { builtFile, nxProject } from './support/nx';
+import { ENSURE_TOPICS, runTopicsJob } from './support/topics-job';
 import { repoRoot } from './support/tools';
 
-describe('the topics Job script (create-topics.js)', () => {
-  it('is the same file in the Helm chart and in the kustomize base', () => {
-    expect(readFileSync(join(repoRoot, 'helm/flowgate/files/create-topics.js'), 'utf8')).toBe(readFileSync(SCRIPT, 'utf8'));
+// The topics Job of the chart and of the kustomize base runs ENSURE_TOPICS in the processor
+// image (helm-chart.spec.ts and kustomize.spec.ts check that wiring); topics-job.e2e-spec.ts runs
+// it against a real Kafka.
+
+describe('the topics Job\'s command', () => {
+  it('starts the bundle the processor image runs, from the image\'s working directory', () => {
+    const image = imageStages(parseDockerfile(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'), { APP: 'processor' })).flatMap((s) => s.instructions);
+    const [cmd] = image.filter((i) => i.keyword === 'CMD').slice(-1);
+    const argv = execForm(cmd.args) ?? [];
+    expect([argv[0], argv[argv.length - 1]]).toEqual(ENSURE_TOPICS.slice(0, 2));
+    expect(image.filter((i) => i.keyword === 'WORKDIR').map((i) => i.args)).toEqual(['/app']);
   });
 
-  it.each([
-    [{ KAFKA_BROKERS: '127.0.0.1:1', FLOWGATE_REQUEST_PARTITIONS: '0' }, 'FLOWGATE_REQUEST_PARTITIONS must be a positive integer'],
-    [{ KAFKA_BROKERS: ' , ' }, 'KAFKA_BROKERS is empty'],
-  ])('fails the Job on bad settings: %j', (env, message) => {
-    const { status, stderr } = createTopics(env);
-    expect(status).toBe(1);
-    expect(stderr).toContain(message);
+  describe('on bad settings', () => {
+    beforeAll(() => {
+      if (!builtFile(nxProject('processor'), ENSURE_TOPICS[1])) throw new Error(`${ENSURE_TOPICS[1]} is missing after the build`);
+    });
+
+    it.each([
+      [{ KAFKA_BROKERS: '127.0.0.1:1', FLOWGATE_REQUEST_PARTITIONS: '0' }, 'FLOWGATE_REQUEST_PARTITIONS'],
+      [{ KAFKA_BROKERS: '127.0.0.1:1', FLOWGATE_TOPIC_PREFIX: 'no spaces.' }, 'FLOWGATE_TOPIC_PREFIX'],
+      [{ KAFKA_BROKERS: '127.0.0.1:1', KAFKA_SASL_MECHANISM: 'scram-sha-512' }, 'KAFKA_SASL_USERNAME'],
+    ])('fails the Job and names the variable: %j', (env, name) => {
+      const { status, stderr } = runTopicsJob(ENSURE_TOPICS, env);
+      expect(status).not.toBe(0);
+      expect(stderr).toContain(name);
+    });
   });
 });

@@ -98,14 +98,11 @@ anything to store.
 {{- end }}
 
 {{/*
-Environment of every app container beyond the shared ConfigMap: secrets, the instance id and
-extra CAs. Call with the root context.
+Environment of every app container beyond the shared ConfigMap: the Kafka client's (below) and
+the Redis URL. Call with the root context.
 */}}
 {{- define "flowgate.secretEnv" -}}
-- name: FLOWGATE_INSTANCE_ID
-  valueFrom:
-    fieldRef:
-      fieldPath: metadata.name
+{{ include "flowgate.kafkaEnv" . }}
 - name: REDIS_URL
   valueFrom:
     secretKeyRef:
@@ -116,6 +113,18 @@ extra CAs. Call with the root context.
       name: {{ include "flowgate.secretName" . }}
       key: REDIS_URL
       {{- end }}
+{{- end }}
+
+{{/*
+What a Kafka client of this release needs beyond the shared ConfigMap: the instance id (names it
+in logs and Kafka client ids), the SASL password and extra CAs. The topics Job gets this and not
+the Redis URL: it talks only to Kafka. Call with the root context.
+*/}}
+{{- define "flowgate.kafkaEnv" -}}
+- name: FLOWGATE_INSTANCE_ID
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
 {{- if .Values.kafka.sasl.enabled }}
 - name: KAFKA_SASL_PASSWORD
   valueFrom:

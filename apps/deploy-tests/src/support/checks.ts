@@ -1,5 +1,6 @@
 import { readGatewayConfig, readProcessorConfig, readSweeperConfig } from '@flowgate/config';
 import { containerEnv, K8sObject, kubeStrict, ofKind, podLabels, schemaProblem, selects, workloads } from './manifests';
+import { ENSURE_TOPICS } from './topics-job';
 
 /** Kinds that client-go does not know; kubernetes-models and the structural checks cover them. */
 const CRD_KINDS = new Set(['ScaledObject', 'TriggerAuthentication', 'ServiceMonitor', 'PrometheusRule']);
@@ -179,6 +180,47 @@ export function replySlotProblems(objects: K8sObject[], external: Record<string,
     const surge = Number(deployment.spec.strategy?.rollingUpdate?.maxSurge ?? 1);
     if (most + surge > config.FLOWGATE_REPLY_PARTITIONS) {
       problems.push(`${deployment.metadata.name}: up to ${most}+${surge} gateways but ${config.FLOWGATE_REPLY_PARTITIONS} reply partitions`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every Job is the topics Job: one container running ENSURE_TOPICS in the processor's image from
+ * the image's working directory (where dist/ is), with every variable the processor gets (the
+ * Redis URL aside: it talks only to Kafka), which the processor's own config check accepts; and
+ * no script mounted beside it.
+ */
+export function topicsJobProblems(objects: K8sObject[], external: Record<string, string> = {}): string[] {
+  const problems: string[] = [];
+  const jobs = ofKind(objects, 'Job');
+  if (jobs.length === 0) return problems;
+  const processor = ofKind(objects, 'Deployment')
+    .flatMap((d) => d.spec.template.spec.containers)
+    .find((c: K8sObject) => c.name === 'processor');
+  if (!processor) return ['a topics Job but no processor Deployment to take the image and environment from'];
+  const processorEnv = containerEnv(processor, objects, external);
+  for (const job of jobs) {
+    const id = `Job/${job.metadata.name}`;
+    const pod = job.spec.template.spec;
+    if (pod.containers.length !== 1) problems.push(`${id}: ${pod.containers.length} containers`);
+    const [container] = pod.containers;
+    if (container.image !== processor.image) problems.push(`${id}: image ${container.image}, the processor runs ${processor.image}`);
+    if (JSON.stringify(container.command) !== JSON.stringify(ENSURE_TOPICS) || container.args !== undefined) {
+      problems.push(`${id}: runs ${JSON.stringify([...(container.command ?? []), ...(container.args ?? [])])}, not ${JSON.stringify(ENSURE_TOPICS)}`);
+    }
+    if (container.workingDir !== undefined) problems.push(`${id}: workingDir ${container.workingDir}; dist/ is in the image's own working directory`);
+    for (const volume of pod.volumes ?? []) {
+      if (volume.configMap) problems.push(`${id}: mounts ConfigMap ${volume.configMap.name}; the command is in the image`);
+    }
+    const env = containerEnv(container, objects, external);
+    for (const [name, value] of Object.entries(processorEnv)) {
+      if (name !== 'REDIS_URL' && env[name] !== value) problems.push(`${id}: ${name} is ${JSON.stringify(env[name])}, the processor's ${JSON.stringify(value)}`);
+    }
+    try {
+      readProcessorConfig(env);
+    } catch (error) {
+      problems.push(`${id}: the processor's config check rejects the Job's environment: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return problems;
