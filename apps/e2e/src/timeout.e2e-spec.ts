@@ -54,6 +54,9 @@ describe('deadlines: a request without a reply in time gets 504 (v1) or the seed
 
   beforeAll(async () => {
     await cluster.start('processor');
+    // A processor that declared its routes and went away: the catalog keeps them, nobody answers.
+    const gone = await lonely.start('processor');
+    await gone.stop();
     [gateway, gatewayWithoutProcessor] = await Promise.all([cluster.start('gateway'), lonely.start('gateway')]);
   });
   afterAll(() => Promise.all([cluster.stopAll(), lonely.stopAll()]));

@@ -1,14 +1,9 @@
-import { resolve } from 'node:path';
 import { AppName, AppProcess } from './app-process';
 import { stackEnv, uniquePrefix } from './stack';
 
-/** The demo jobs the tests run (built by `npm test` like the apps), and the route /event serves. */
-export const DEMO_JOBS = resolve(__dirname, '../../../../dist/examples/demo.js');
-
 /**
  * A flowgate deployment for one test file: its own topic prefix on the shared Kafka and Redis,
- * and any number of gateways, processors and sweepers started from the built bundles. Processors
- * run the demo jobs unless the env names other FLOWGATE_JOBS.
+ * and any number of gateways, processors and sweepers started from the built bundles.
  */
 export class Cluster {
   readonly prefix: string;
@@ -18,15 +13,7 @@ export class Cluster {
 
   constructor(name: string, env: Record<string, string> = {}) {
     this.prefix = uniquePrefix(name);
-    this.env = {
-      ...stackEnv(),
-      FLOWGATE_TOPIC_PREFIX: this.prefix,
-      FLOWGATE_REQUEST_PARTITIONS: '4',
-      FLOWGATE_REPLY_PARTITIONS: '4',
-      FLOWGATE_JOBS: DEMO_JOBS,
-      FLOWGATE_EVENT_ROUTE: 'echo',
-      ...env,
-    };
+    this.env = { ...stackEnv(), FLOWGATE_TOPIC_PREFIX: this.prefix, FLOWGATE_REQUEST_PARTITIONS: '4', FLOWGATE_REPLY_PARTITIONS: '4', ...env };
   }
 
   async start(name: AppName, env: Record<string, string> = {}, options: { waitReady?: boolean } = {}): Promise<AppProcess> {
