@@ -70,4 +70,11 @@ function checkSchemas(placement: JobPlacement): void {
   if (problems.length > 0) throw new Error(problems.join('; '));
 }
 
-main().catch(exitOnBootFailure(createLogger('processor', 'info')));
+main().catch((error: unknown) => {
+  // The one-shot commands run in Jobs and terminals: their reason goes to stderr, plainly.
+  if (process.argv[2] !== undefined && process.argv[2] !== 'serve') {
+    console.error(`processor ${process.argv[2]} failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  exitOnBootFailure(createLogger('processor', 'info'))(error);
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
 import { ConsumerSupervisor, RestartedBy } from './consumer-supervisor';
+import { topicOffsets } from './topic-admin';
 
 export interface CompactedTopicReaderOptions {
   readonly kafka: Kafka;
@@ -56,14 +57,8 @@ export class CompactedTopicReader {
 
   /** Where the topic ends now: the reader has caught up when it has read to there. */
   private async snapshotEnds(): Promise<void> {
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    try {
-      const offsets = await admin.fetchTopicOffsets(this.options.topic);
-      this.pending = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
-    } finally {
-      await admin.disconnect();
-    }
+    const offsets = await topicOffsets(this.options.kafka, this.options.topic);
+    this.pending = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
     this.checkCaughtUp();
   }
 

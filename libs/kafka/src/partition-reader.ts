@@ -1,7 +1,7 @@
 import { Consumer, IHeaders, Kafka } from 'kafkajs';
-import { retry } from '@flowgate/retry';
 import { ConsumerSupervisor, RestartedBy } from './consumer-supervisor';
 import { pinnedPartitionAssigner } from './pinned-partition-assigner';
+import { topicOffsets } from './topic-admin';
 
 export interface ReadRecord {
   readonly key: Buffer | null;
@@ -114,19 +114,9 @@ export class PartitionReader {
   private async onJoin(consumer: Consumer): Promise<void> {
     const { kafka, topic, partition } = this.options;
     if (!this.positioned) {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        // A topic created a moment ago may not have its leaders yet: ask again for a while.
-        await retry(async () => {
-          const offsets = await admin.fetchTopicOffsets(topic);
-          const high = offsets.find((o) => o.partition === partition)?.high ?? '0';
-          consumer.seek({ topic, partition, offset: high });
-        }, { attempts: 40, delayMs: 250 });
-        this.positioned = true;
-      } finally {
-        await admin.disconnect();
-      }
+      const high = (await topicOffsets(kafka, topic)).find((o) => o.partition === partition)?.high ?? '0';
+      consumer.seek({ topic, partition, offset: high });
+      this.positioned = true;
     }
     this.options.onReady(true);
   }

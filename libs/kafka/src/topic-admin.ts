@@ -62,8 +62,24 @@ async function partitionCountOnce(kafka: Kafka, topic: string): Promise<number> 
   }
 }
 
-function retryWhileSettling<T>(step: () => Promise<T>): Promise<T> {
-  return retry(step, { attempts: 20, delayMs: 250, retriable: isSettling });
+/**
+ * Where each partition of a topic starts and ends now (`low` and `high` offsets). A topic created
+ * a moment ago may not have its leaders yet: asked again for a while.
+ */
+export async function topicOffsets(kafka: Kafka, topic: string): Promise<{ partition: number; low: string; high: string }[]> {
+  return retryWhileSettling(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 40);
+}
+
+function retryWhileSettling<T>(step: () => Promise<T>, attempts = 20): Promise<T> {
+  return retry(step, { attempts, delayMs: 250, retriable: isSettling });
 }
 
 function isSettling(error: unknown): boolean {

@@ -5,6 +5,7 @@ import { ensureTopics, KafkaConnection } from '@flowgate/kafka';
 import { GatewayMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
+import { accessLogTopic } from '../ingest/access-log-topic';
 
 /** The gateway's Kafka: topics ensured at boot, one batching producer, a health breaker. */
 @Injectable()
@@ -38,7 +39,9 @@ export class GatewayKafka {
   }
 
   async start(): Promise<void> {
-    await ensureTopics(this.connection.kafka, coreTopics(this.config));
+    // Uploads go to the access-log topic even before a processor has run, as they always have.
+    const ingest = { topic: accessLogTopic(this.config.FLOWGATE_TOPIC_PREFIX), numPartitions: this.config.FLOWGATE_REQUEST_PARTITIONS };
+    await ensureTopics(this.connection.kafka, [...coreTopics(this.config), ingest]);
     await this.connection.connect();
   }
 

@@ -8,9 +8,8 @@ import { GatewayKafka } from '../dispatch/gateway-kafka.service';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
 import { RawBody } from '../http/raw-body';
 import { parseAccessLog } from './access-log-parser';
+import { accessLogTopic } from './access-log-topic';
 
-/** Where uploaded access-log events go, under the prefix: the input of the example ip-count jobs, which create it. */
-const ACCESS_LOG_TOPIC = 'access-log';
 
 /**
  * `POST /v1/ingest/access-log`: access-log lines in, one event per good line on
@@ -27,7 +26,7 @@ export class IngestController {
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
-    this.topic = `${config.FLOWGATE_TOPIC_PREFIX}${ACCESS_LOG_TOPIC}`;
+    this.topic = accessLogTopic(config.FLOWGATE_TOPIC_PREFIX);
   }
 
   @Post('v1/ingest/access-log')
