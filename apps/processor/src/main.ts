@@ -30,11 +30,11 @@ async function main(): Promise<void> {
   try {
     if (command === 'ensure-topics') {
       await kafka.ensureTopics(placement.topics);
-      logger.log(`topics ready: the core topics and ${placement.topics.map((t) => t.topic).join(', ') || 'no job topics'}`, 'EnsureTopics');
+      console.log(`topics ready: the core topics and ${placement.topics.map((t) => t.topic).join(', ') || 'no job topics'}`);
     } else if (command === 'retire-routes' && args.length > 0) {
       await kafka.connection.connect();
       const retired = await kafka.routes.retire(args);
-      logger.log(`retired ${retired.join(', ') || 'nothing'}${retired.length < args.length ? ` (not in the catalog: ${args.filter((a) => !retired.includes(a)).join(', ')})` : ''}`, 'RetireRoutes');
+      console.log(`retired ${retired.join(', ') || 'nothing'}${retired.length < args.length ? ` (not in the catalog: ${args.filter((a) => !retired.includes(a)).join(', ')})` : ''}`);
     } else {
       console.error(USAGE);
       process.exitCode = 2;
