@@ -30,6 +30,9 @@
 //   (registry, with flowgate: echo plain vs Idempotency-Key vs Prefer: respond-async on the same
 //                                     deployment plus a sweeper, bench/registry-cost.mjs)
 //   BENCH_REGISTRY_RATES=500,1000     rates of that comparison (quick: 500)
+//   (validation, with flowgate: echo with and without a route JSON Schema, bench/validation-cost.mjs)
+//   BENCH_VALIDATION_RATES=500,1000   rates of that comparison (quick: 500)
+//   BENCH_VALIDATION_ROUNDS=3         rounds of it, the two variants interleaved (quick: 2)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
 //   BENCH_APP_NODE_ARGS="--trace-gc"  node flags for gateway and processor, also ones NODE_OPTIONS refuses
 //   BENCH_GATEWAYS=1                  flowgate gateway replicas (ports 18180, 18280, ...), the load spread over
@@ -56,6 +59,7 @@ const { floorTopics } = await import('../../bench/floor/topics.mjs');
 const { markdown, targets } = await import('../../bench/report.mjs');
 const { compareProcessing, processingMarkdown } = await import('../../bench/processing.mjs');
 const { compareRegistry, registryMarkdown } = await import('../../bench/registry-cost.mjs');
+const { compareValidation, validationMarkdown } = await import('../../bench/validation-cost.mjs');
 const { plotResults } = await import('../../bench/plot.mjs');
 
 // ------------------------------------------------------------------ settings
@@ -69,8 +73,10 @@ const gatewayCount = Number(process.env.BENCH_GATEWAYS ?? 1);
 // The overload restarts one gateway with its own limit: with replicas it is not run.
 const overloadSeconds = gatewayCount > 1 ? 0 : Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
 const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
-const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,registry,processing').split(','));
+const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,registry,validation,processing').split(','));
 const registryRates = list(process.env.BENCH_REGISTRY_RATES ?? (quick ? '500' : '500,1000'));
+const validationRates = list(process.env.BENCH_VALIDATION_RATES ?? (quick ? '500' : '500,1000'));
+const validationRounds = Number(process.env.BENCH_VALIDATION_ROUNDS ?? (quick ? 2 : 3));
 const processingRates = list(process.env.BENCH_PROCESSING_RATES ?? (quick ? '250,500,1000' : '250,500,1000,1500,2000'));
 const stepTimeoutMs = 10_000;
 const probeMaxSeconds = quick ? 10 : 30;
@@ -232,6 +238,8 @@ try {
     FLOWGATE_PROCESSOR_PORT: String(ports.processor),
     FLOWGATE_LOG_LEVEL: 'warn',
     ...DEMO_ENV,
+    // The demo jobs and the bench's checked echo (bench/validation-cost.mjs).
+    FLOWGATE_JOBS: `${DEMO_ENV.FLOWGATE_JOBS},bench/jobs/checked-echo.mjs`,
   };
   // --cpu-prof is not allowed in NODE_OPTIONS, so profiled apps are started here with the flag;
   // the profiles are written when they exit (on the SIGTERM at the end).
@@ -594,6 +602,24 @@ try {
     }
   }
 
+  // What validating bodies against a route schema adds: the same deployment, before the sweeper starts.
+  if (wanted.has('validation') && flowgate && Object.values(flowgate.procs).every(alive)) {
+    log(`validation: echo with and without a body schema at ${validationRates.join(', ')}/s, ${validationRounds} rounds`);
+    results.validation = await compareValidation({
+      rates: validationRates,
+      rounds: validationRounds,
+      stepSeconds,
+      body,
+      deps: {
+        offer: (path, rate, seconds) => load.call('offer', { url: flowgate.url, path, body, rate, seconds, timeoutMs: stepTimeoutMs }),
+        cpu: totalCpu,
+        pids: () => [flowgate.procs.gateway.pid],
+        settle: () => settle({ pids: () => flowgate.pids() }),
+        log,
+      },
+    });
+  }
+
   // What the request registry adds: after the comparison of systems, so the sweeper it starts
   // (it reads every reply to record async ones) is not in those figures.
   if (wanted.has('registry') && flowgate && Object.values(flowgate.procs).every(alive)) {
@@ -660,6 +686,12 @@ try {
     writeFileSync(join(root, 'bench/results/registry.md'), `${registryMarkdown(results.registry)}\n${footer}\n`);
     writeFileSync(join(root, 'bench/results/registry.json'), JSON.stringify({ at: results.at, quick, stepSeconds, machine: results.machine, ...results.registry }, null, 2));
     log('wrote bench/results/registry.md, registry.json');
+  }
+  if (results.validation) {
+    const footer = `${stepSeconds} s per step, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.at}${quick ? ', BENCH_QUICK' : ''}.`;
+    writeFileSync(join(root, 'bench/results/validation.md'), `${validationMarkdown(results.validation)}\n${footer}\n`);
+    writeFileSync(join(root, 'bench/results/validation.json'), JSON.stringify({ at: results.at, quick, stepSeconds, machine: results.machine, ...results.validation }, null, 2));
+    log('wrote bench/results/validation.md, validation.json');
   }
   if (results.processing) {
     const footer = `${stepSeconds} s per step, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.at}${quick ? ', BENCH_QUICK' : ''}.`;

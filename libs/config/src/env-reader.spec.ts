@@ -63,7 +63,7 @@ describe('readProcessorConfig', () => {
 describe('readGatewayConfig FLOWGATE_EVENT_ROUTE', () => {
   it('is empty by default (POST /event serves nothing) and takes a route name only', () => {
     expect(readGatewayConfig({}).FLOWGATE_EVENT_ROUTE).toBe('');
-    expect(readGatewayConfig({ FLOWGATE_EVENT_ROUTE: 'echo' }).FLOWGATE_EVENT_ROUTE).toBe('echo');
+    expect(readGatewayConfig({ FLOWGATE_EVENT_ROUTE: 'greet' }).FLOWGATE_EVENT_ROUTE).toBe('greet');
     expect(() => readGatewayConfig({ FLOWGATE_EVENT_ROUTE: 'Not/A Route' })).toThrow(/FLOWGATE_EVENT_ROUTE/);
   });
 });

@@ -2,7 +2,7 @@ import { decodeReplyHeaders, decodeRequestHeaders, encodeReplyHeaders, encodeReq
 
 const meta: RequestMeta = {
   requestId: 'req-1',
-  route: 'echo',
+  route: 'quote',
   deadline: 1_795_000_000_000,
   replyPartition: 3,
   replyMode: 'sync',

@@ -1,4 +1,5 @@
 import { HEADERS } from './headers';
+import { ProtocolError } from './protocol-error';
 import { isValidRouteName } from './route-catalog';
 import { isValidRequestId } from './request-id';
 
@@ -29,14 +30,6 @@ export interface ReplyMeta {
   readonly replyMode: ReplyMode;
 }
 
-/** Thrown when a record does not follow the wire protocol; such records go to the DLQ. */
-export class ProtocolError extends Error {
-  readonly retriable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProtocolError';
-  }
-}
 
 export function encodeRequestHeaders(meta: RequestMeta): Record<string, string> {
   const headers: Record<string, string> = {

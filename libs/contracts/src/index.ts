@@ -1,6 +1,7 @@
 export * from './envelope';
 export * from './headers';
 export * from './problem';
+export * from './protocol-error';
 export * from './request-id';
 export * from './route-catalog';
 export * from './topics';

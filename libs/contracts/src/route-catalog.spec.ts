@@ -18,7 +18,7 @@ describe('route declarations', () => {
       name: 'quote',
       summary: '',
       topic: 'has space',
-      bodySchema: [] as unknown as object,
+      bodySchema: [] as unknown as boolean,
       defaultTimeoutMs: 5_000,
       maxTimeoutMs: 1_000,
       maxBodyBytes: 0,

@@ -1,4 +1,4 @@
-import { ProtocolError } from './envelope';
+import { ProtocolError } from './protocol-error';
 
 /**
  * Route names: lower-case letters, digits, `-` and `.`, 1 to 64 characters. They appear in URLs

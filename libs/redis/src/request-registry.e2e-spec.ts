@@ -12,7 +12,7 @@ describe('RequestRegistry (real Redis)', () => {
   const now = 1_800_000_000_000;
   const result = { status: 'succeeded' as const, code: 200, contentType: 'application/json', body: '{"ok":true}' };
   const request = (id: string, extra: Partial<AdmitRequest> = {}): AdmitRequest => ({
-    id, route: 'echo', gateway: 'gw-1', deadline: now + 1_000, mode: 'async', ...extra,
+    id, route: 'quote', gateway: 'gw-1', deadline: now + 1_000, mode: 'async', ...extra,
   });
 
   beforeAll(async () => {
@@ -27,7 +27,7 @@ describe('RequestRegistry (real Redis)', () => {
   it('admits a request once, records its outcome once, and keeps it retrievable', async () => {
     expect(await registry.admit(request('a'), now)).toEqual({ kind: 'new' });
     expect(await registry.admit(request('a'), now)).toEqual({ kind: 'duplicate' });
-    expect(await registry.get('a')).toMatchObject({ status: 'pending', route: 'echo', deadline: now + 1_000 });
+    expect(await registry.get('a')).toMatchObject({ status: 'pending', route: 'quote', deadline: now + 1_000 });
     expect(await registry.sizes()).toEqual({ pending: 1, outbox: 0 });
     expect(await registry.complete('a', result, now + 10)).toBe('recorded');
     expect(await registry.complete('a', { ...result, body: '{"second":true}' }, now + 20)).toBe('again');
@@ -43,7 +43,7 @@ describe('RequestRegistry (real Redis)', () => {
     const [first, second] = await Promise.all([registry.sweep(now + 1_000, 100, 10_000), registry.sweep(now + 1_000, 100, 10_000)]);
     expect(first.expired + second.expired).toBe(1);
     const claimed = [...first.due, ...second.due];
-    expect(claimed).toEqual([{ id: 'b', route: 'echo', deadline: now + 1_000, timedOutAt: now + 1_000, reason: 'sweeper' }]);
+    expect(claimed).toEqual([{ id: 'b', route: 'quote', deadline: now + 1_000, timedOutAt: now + 1_000, reason: 'sweeper' }]);
     expect(await registry.complete('b', result, now + 2_000)).toBe('late');
     expect(await registry.get('b')).toMatchObject({ status: 'timed_out', reason: 'sweeper', lateResults: 1 });
     expect((await registry.get('b'))?.body).toBeUndefined();
@@ -70,7 +70,7 @@ describe('RequestRegistry (real Redis)', () => {
     expect(await registry.expire('missing', now + 1_000)).toBeUndefined();
     // The gateway's timeout still goes to Kafka through the sweepers' outbox.
     expect((await registry.sweep(now + 1_000, 100, 5_000)).due).toEqual([
-      { id: 'e', route: 'echo', deadline: now + 1_000, timedOutAt: now + 1_000, reason: 'gateway' },
+      { id: 'e', route: 'quote', deadline: now + 1_000, timedOutAt: now + 1_000, reason: 'gateway' },
     ]);
   });
 

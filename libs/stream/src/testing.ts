@@ -9,8 +9,8 @@ import { runOperators } from './run-operators';
  * Kafka): `send` returns what the caller would get back.
  *
  * @example
- * const p = jobPartition(counterJob);
- * await p.send({ key: 'a' }, { route: 'counter' });   // [{ key: 'a', value: 1 }]
+ * const p = jobPartition(tallyJob);
+ * await p.send({ key: 'a' }, { route: 'tally' });   // [{ key: 'a', value: 1 }]
  */
 export function jobPartition(job: Job) {
   const store = new KeyedStore();

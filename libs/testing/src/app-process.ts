@@ -5,9 +5,6 @@ import { resolve } from 'node:path';
 export type AppName = 'gateway' | 'processor' | 'sweeper';
 
 const ROOT = resolve(__dirname, '../../..');
-
-/** The demo job module (built by `npm test` like the apps) and the route `POST /event` serves. */
-export const DEMO_ENV = { FLOWGATE_JOBS: resolve(ROOT, 'dist/examples/demo.js'), FLOWGATE_EVENT_ROUTE: 'echo' };
 const PORT_VARIABLE: Record<AppName, string> = {
   gateway: 'FLOWGATE_GATEWAY_PORT',
   processor: 'FLOWGATE_PROCESSOR_PORT',
@@ -47,14 +44,13 @@ export class AppProcess {
 
   /**
    * Starts `name` with `env` over this process's environment, on the port `env` names or a free
-   * one, and (unless `waitReady: false`) waits for its /readyz. Processors run the demo jobs and
-   * `POST /event` serves their echo route unless `env` says otherwise, as under `npm start`.
+   * one, and (unless `waitReady: false`) waits for its /readyz.
    */
   static async start(name: AppName, env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<AppProcess> {
     const port = Number(env[PORT_VARIABLE[name]] ?? (await freePort()));
     const child = spawn(process.execPath, [resolve(ROOT, 'dist/apps', name, 'main.js')], {
       cwd: ROOT,
-      env: { ...process.env, ...DEMO_ENV, [PORT_VARIABLE[name]]: String(port), FLOWGATE_LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, [PORT_VARIABLE[name]]: String(port), FLOWGATE_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const app = new AppProcess(name, port, child);

@@ -16,6 +16,9 @@ export function stackEnv(): { KAFKA_BROKERS: string; REDIS_URL: string } {
   return { KAFKA_BROKERS, REDIS_URL };
 }
 
+/** The demo job module (built by `npm test` like the apps) and the route `POST /event` serves, as under `npm start`. */
+export const DEMO_ENV = { FLOWGATE_JOBS: join(repoRoot, 'dist/examples/demo.js'), FLOWGATE_EVENT_ROUTE: 'echo' };
+
 /** A topic prefix of its own per test run, so specs share one Kafka without sharing work. */
 export const uniquePrefix = (name: string): string => `deploytest.${name}.${randomBytes(3).toString('hex')}.`;
 
@@ -39,7 +42,7 @@ export class ColourStack {
   ) {}
 
   static async start(prefix: string, env: Partial<Record<AppName | 'all', Record<string, string>>> = {}): Promise<ColourStack> {
-    const common = { ...stackEnv(), FLOWGATE_TOPIC_PREFIX: prefix, FLOWGATE_REQUEST_PARTITIONS: '4', FLOWGATE_REPLY_PARTITIONS: '4', ...env.all };
+    const common = { ...stackEnv(), ...DEMO_ENV, FLOWGATE_TOPIC_PREFIX: prefix, FLOWGATE_REQUEST_PARTITIONS: '4', FLOWGATE_REPLY_PARTITIONS: '4', ...env.all };
     // The processor first: it creates the topics, and two apps creating them at once would race.
     const processor = await AppProcess.start('processor', { ...common, ...env.processor }, { waitReady: false });
     const started = [processor];

@@ -1,9 +1,10 @@
 import { AppName, AppProcess } from './app-process';
-import { stackEnv, uniquePrefix } from './stack';
+import { DEMO_ENV, stackEnv, uniquePrefix } from './stack';
 
 /**
  * A flowgate deployment for one test file: its own topic prefix on the shared Kafka and Redis,
- * and any number of gateways, processors and sweepers started from the built bundles.
+ * and any number of gateways, processors and sweepers started from the built bundles. Processors
+ * run the demo jobs unless `env` names other FLOWGATE_JOBS.
  */
 export class Cluster {
   readonly prefix: string;
@@ -13,7 +14,7 @@ export class Cluster {
 
   constructor(name: string, env: Record<string, string> = {}) {
     this.prefix = uniquePrefix(name);
-    this.env = { ...stackEnv(), FLOWGATE_TOPIC_PREFIX: this.prefix, FLOWGATE_REQUEST_PARTITIONS: '4', FLOWGATE_REPLY_PARTITIONS: '4', ...env };
+    this.env = { ...stackEnv(), ...DEMO_ENV, FLOWGATE_TOPIC_PREFIX: this.prefix, FLOWGATE_REQUEST_PARTITIONS: '4', FLOWGATE_REPLY_PARTITIONS: '4', ...env };
   }
 
   async start(name: AppName, env: Record<string, string> = {}, options: { waitReady?: boolean } = {}): Promise<AppProcess> {

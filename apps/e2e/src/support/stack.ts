@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/** The demo job module (built by `npm test` like the apps) and the route `POST /event` serves, as under `npm start`. */
+export const DEMO_ENV = { FLOWGATE_JOBS: resolve(__dirname, '../../../../dist/examples/demo.js'), FLOWGATE_EVENT_ROUTE: 'echo' };
 
 /** The Kafka and Redis that `npm test` (tools/dev/test.mjs) started for this run. */
 export function stackEnv(): { KAFKA_BROKERS: string; REDIS_URL: string } {

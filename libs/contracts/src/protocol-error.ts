@@ -1,0 +1,8 @@
+/** Thrown when a record does not follow the wire protocol; such records go to the DLQ. */
+export class ProtocolError extends Error {
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
