@@ -3,20 +3,14 @@
 // theirs: the processor loads them at run time from FLOWGATE_JOBS.
 //   node tools/build/bundle-jobs.mjs demo order-pricing
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { alias, root } from './workspace.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
 const names = process.argv.slice(2);
 if (names.length === 0) {
   console.error('usage: node tools/build/bundle-jobs.mjs <example>...');
   process.exit(2);
 }
-
-const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
-const alias = Object.fromEntries(
-  Object.entries(tsconfig.compilerOptions.paths).map(([name, [path]]) => [name, join(root, path)]),
-);
 
 // The stream library's runtime half imports kafkajs; a job module uses only its DSL. Marking npm
 // packages free of side effects lets esbuild drop imports nothing uses, so a job module needs no

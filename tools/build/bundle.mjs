@@ -3,10 +3,10 @@
 // NestJS dependency injection needs `emitDecoratorMetadata`, which esbuild does not implement.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import swc from '@swc/core';
+import { alias, root } from './workspace.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
 const app = process.argv[2];
 if (!app) {
   console.error('usage: node tools/build/bundle.mjs <app>');
@@ -16,10 +16,6 @@ if (!app) {
 const swcOptions = JSON.parse(await readFile(join(root, '.swcrc'), 'utf8'));
 delete swcOptions.$schema;
 
-const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.base.json'), 'utf8'));
-const alias = Object.fromEntries(
-  Object.entries(tsconfig.compilerOptions.paths).map(([name, [path]]) => [name, join(root, path)]),
-);
 
 const swcDecorators = {
   name: 'swc-decorators',
