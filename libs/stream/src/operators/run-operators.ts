@@ -1,4 +1,4 @@
-import type { Job, KeyedState, Operator, RecordContext } from './job';
+import type { Job, KeyedState, Operator, RecordContext } from '../dsl/job';
 import { Flowing, runWindow, WindowRun } from './window-operator';
 
 /** What keyed jobs run with: the partition's state, where emitted records go, who hears of late events. */

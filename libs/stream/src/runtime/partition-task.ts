@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { groupByTopic, OutgoingRecord } from '@flowgate/kafka';
-import { encodeBarrier, encodeChange } from './changelog';
-import { KeyedStore } from './keyed-store';
-import { restoreState } from './state-restorer';
+import { encodeBarrier, encodeChange } from '../state/changelog';
+import { KeyedStore } from '../state/keyed-store';
+import { restoreState } from '../state/state-restorer';
 
 export type ProcessingMode = 'exactly_once' | 'at_least_once';
 

@@ -1,10 +1,10 @@
 import { Consumer, Kafka, Producer } from 'kafkajs';
 import { ConsumedRecord, ConsumerSupervisor, OutgoingRecord, RestartedBy } from '@flowgate/kafka';
-import { changelogTopic } from './changelog';
-import type { Job, RecordContext } from './job';
+import { changelogTopic } from '../state/changelog';
+import type { Job, RecordContext } from '../dsl/job';
 import { PartitionTask, ProcessingMode } from './partition-task';
-import { OperatorObserver, runOperators } from './run-operators';
-import { partitionWatermark } from './window-operator';
+import { OperatorObserver, runOperators } from '../operators/run-operators';
+import { partitionWatermark } from '../operators/window-operator';
 
 /** Runs the job on one record with its partition's state; what the app makes of the results. */
 export type RecordHandler = (
