@@ -17,3 +17,4 @@ export * from './runtime/keyed-job-runner';
 export * from './runtime/partition-lag-monitor';
 export * from './runtime/partition-task';
 export * from './runtime/paused-partitions';
+export * from './runtime/transactional-commit';

@@ -2,7 +2,8 @@ import { Consumer, Kafka, Producer } from 'kafkajs';
 import { ConsumedRecord, ConsumerSupervisor, OutgoingRecord, RestartedBy } from '@flowgate/kafka';
 import { changelogTopic } from '../state/changelog';
 import type { Job, RecordContext } from '../dsl/job';
-import { PartitionTask, ProcessingMode } from './partition-task';
+import { PartitionTask } from './partition-task';
+import type { ProcessingMode } from './transactional-commit';
 import { OperatorObserver, runOperators } from '../operators/run-operators';
 import { partitionWatermark } from '../operators/window-operator';
 
@@ -38,7 +39,7 @@ export interface KeyedJobRunnerOptions {
   readonly handle: RecordHandler;
   readonly observer: KeyedJobObserver;
   readonly observeOperator?: OperatorObserver;
-  /** See PartitionTaskOptions.beforeOffsetCommit (a test-only fail point). */
+  /** See BatchCommitTarget.beforeOffsetCommit (a test-only fail point). */
   readonly beforeOffsetCommit?: () => void;
 }
 

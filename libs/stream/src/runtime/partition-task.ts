@@ -1,32 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
-import { groupByTopic, OutgoingRecord } from '@flowgate/kafka';
-import { encodeBarrier, encodeChange } from '../state/changelog';
+import type { OutgoingRecord } from '@flowgate/kafka';
+import { encodeBarrier } from '../state/changelog';
 import { KeyedStore } from '../state/keyed-store';
 import { restoreState } from '../state/state-restorer';
+import { BatchCommitTarget, commitBatch } from './transactional-commit';
 
-export type ProcessingMode = 'exactly_once' | 'at_least_once';
-
-export interface PartitionTaskOptions {
+/** The commit's target (mode, topics, group, offset commit, fail point) and how to take the partition. */
+export interface PartitionTaskOptions extends Omit<BatchCommitTarget, 'state' | 'transactionalProducer' | 'sharedProducer'> {
   readonly kafka: Kafka;
-  readonly mode: ProcessingMode;
   readonly job: string;
-  readonly partition: number;
-  readonly sourceTopic: string;
-  readonly changelogTopic: string;
-  readonly consumerGroupId: string;
   /** Stable per job and partition, so a new owner's producer fences the old one (exactly-once). */
   readonly transactionalId: string;
   readonly restoreGroupId: string;
-  /** At-least-once writes go through the app's shared producer. */
+  /** At-least-once writes and the restore barrier go through the app's shared producer. */
   readonly sharedProducer: Producer;
-  /** At-least-once: commits the consumer group's offset (the group's consumer does it). */
-  readonly commitOffset: (nextOffset: string) => Promise<void>;
-  /**
-   * Called when the batch's outputs and state changes are written and its offset is not yet
-   * committed (exactly-once: inside the open transaction). Tests use it to crash right there.
-   */
-  readonly beforeOffsetCommit?: () => void;
 }
 
 /**
@@ -35,7 +23,8 @@ export interface PartitionTaskOptions {
  * state changes and the consumed offset go in one Kafka transaction of a producer of its own
  * (kafkajs has no KIP-447, hence one transactional producer per input partition); the producer's
  * first transaction fences a zombie that still thinks it owns the partition. At-least-once: the
- * outputs and the state changes are written before the offset is committed.
+ * outputs and the state changes are written before the offset is committed. The commit itself is
+ * `commitBatch` (transactional-commit.ts).
  */
 export class PartitionTask {
   readonly state = new KeyedStore();
@@ -48,40 +37,9 @@ export class PartitionTask {
     this.ready.catch(() => undefined);
   }
 
-  /** Makes the batch durable: outputs, state changes and the next offset to read. */
+  /** Makes the batch durable: outputs, state changes and the next offset to read (see `commitBatch`). */
   async commit(outputs: OutgoingRecord[], nextOffset: string): Promise<void> {
-    const { mode, partition, changelogTopic, sourceTopic, consumerGroupId, beforeOffsetCommit } = this.options;
-    const changes = this.state.pendingChanges().map((change) => ({ ...encodeChange(change), partition }));
-    const topicMessages = groupByTopic(outputs);
-    if (changes.length > 0) topicMessages.push({ topic: changelogTopic, messages: changes });
-    try {
-      if (mode === 'exactly_once') {
-        const transaction = await this.producer!.transaction();
-        try {
-          if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages });
-          await transaction.sendOffsets({
-            consumerGroupId,
-            topics: [{ topic: sourceTopic, partitions: [{ partition, offset: nextOffset }] }],
-          });
-          beforeOffsetCommit?.();
-          await transaction.commit();
-        } catch (error) {
-          await transaction.abort().catch(() => undefined); // fenced or broken: the error below says why
-          throw error;
-        }
-      } else {
-        if (topicMessages.length > 0) await this.options.sharedProducer.sendBatch({ topicMessages, acks: -1 });
-        // A crash from here to the offset commit replays the batch on top of a state restored
-        // with its changes already in: a counter counts the batch twice, and its outputs are
-        // written twice. This is the window exactly-once closes.
-        beforeOffsetCommit?.();
-        await this.options.commitOffset(nextOffset);
-      }
-      this.state.commit();
-    } catch (error) {
-      this.state.rollback();
-      throw error;
-    }
+    await commitBatch({ outputs, nextOffset }, { ...this.options, state: this.state, transactionalProducer: this.producer });
   }
 
   async close(): Promise<void> {
