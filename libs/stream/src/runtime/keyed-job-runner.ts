@@ -46,9 +46,10 @@ export interface KeyedJobRunnerOptions {
 
 /**
  * Runs a job with keyed state over its source topic in a consumer group of its own. Each
- * assigned partition gets a PartitionTask (the TaskManager decides when); a partition's records are processed in order, batch
- * by batch, each batch committed (exactly-once: one transaction) before the next is read. A
- * failed commit rolls the batch back and restarts the consumer from the last committed offset.
+ * assigned partition gets a PartitionTask (the TaskManager decides when); a partition's records
+ * are processed in order, batch by batch, each batch committed (exactly-once: one transaction)
+ * before the next is read. A failed commit rolls the batch back and restarts the consumer from
+ * the last committed offset.
  */
 export class KeyedJobRunner {
   private readonly supervisor: ConsumerSupervisor;
