@@ -1,7 +1,7 @@
 import type { OutgoingRecord } from '@flowgate/kafka';
-import type { Job, RecordContext } from './job';
-import { KeyedStore } from './keyed-store';
-import { runOperators } from './run-operators';
+import type { Job, RecordContext } from './dsl/job';
+import { KeyedStore } from './state/keyed-store';
+import { runOperators } from './operators/run-operators';
 
 /**
  * One partition of a job, driven one record at a time the way the runtime drives it: a record's

@@ -1,5 +1,5 @@
 import type { OutgoingRecord } from '@flowgate/kafka';
-import { describeJob, Job, job, KeyedStore, route, runOperators, RunOptions, sliding } from './index';
+import { describeJob, Job, job, KeyedStore, route, runOperators, RunOptions, sliding } from '../index';
 
 const PLAIN = route({ name: 'plain', summary: 'a test route' });
 const HITS = route({ name: 'hits', summary: 'asks for an IP\'s windows', keyField: 'ip', topic: 'hits' });

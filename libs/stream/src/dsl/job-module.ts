@@ -1,7 +1,7 @@
 import type { Job } from './job';
 import { job, route } from './job-builder';
 import { RouteError, RouteReply } from './route-error';
-import { sliding, tumbling } from './window-assigner';
+import { sliding, tumbling } from '../operators/window-assigner';
 
 /** The DSL, handed to job modules so that one written in plain JavaScript needs no install. */
 const DSL = { job, route, tumbling, sliding, RouteError, RouteReply };

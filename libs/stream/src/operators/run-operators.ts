@@ -1,4 +1,6 @@
-import type { Job, KeyedState, Operator, RecordContext } from './job';
+import type { Job, Operator, RecordContext } from '../dsl/job';
+import { mapEach } from './map-operator';
+import { keyedState } from './process-operator';
 import { Flowing, runWindow, WindowRun } from './window-operator';
 
 /** What keyed jobs run with: the partition's state, where emitted records go, who hears of late events. */
@@ -11,8 +13,6 @@ export interface RunOptions {
   readonly keyed?: KeyedRun;
   readonly observe?: OperatorObserver;
 }
-
-const PARTITION_KEY = '\u0000partition';
 
 /**
  * Pushes one input value through a job's operators and returns the answers for the caller: what
@@ -59,7 +59,10 @@ function applyOperator(job: Job, op: Operator, values: Flowing[], keyed: KeyedRu
     case 'keyBy':
       return values.map((item) => ({ value: item.value, ctx: { ...item.ctx, key: op.fn(item.value, item.ctx) } }));
     case 'process':
-      return values.map((item) => ({ value: op.fn(item.value, item.ctx, keyedState(job, keyed, item.ctx)), ctx: item.ctx }));
+      return values.map((item) => {
+        const state = keyedState(job.name, requireKeyed(job, keyed, 'has a process operator'), item.ctx);
+        return { value: op.fn(item.value, item.ctx, state), ctx: item.ctx };
+      });
     case 'window':
       return values.flatMap((item) => {
         const { downstream, ...answer } = runWindow(op, item, requireKeyed(job, keyed, 'has a window'));
@@ -69,44 +72,7 @@ function applyOperator(job: Job, op: Operator, values: Flowing[], keyed: KeyedRu
   }
 }
 
-/** Maps in order, awaiting only results that are promises (from the first one on, one at a time). */
-function mapEach(values: Flowing[], fn: (item: Flowing) => unknown): Flowing[] | Promise<Flowing[]> {
-  const out: Flowing[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const result = fn(values[i]);
-    if (isThenable(result)) return finishMapping(values, fn, out, i, result);
-    out.push({ value: result, ctx: values[i].ctx });
-  }
-  return out;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-async function finishMapping(values: Flowing[], fn: (item: Flowing) => unknown, out: Flowing[], from: number, first: PromiseLike<unknown>) {
-  out.push({ value: await first, ctx: values[from].ctx });
-  for (let i = from + 1; i < values.length; i++) out.push({ value: await fn(values[i]), ctx: values[i].ctx });
-  return out;
-}
-
 function requireKeyed(job: Job, keyed: KeyedRun | undefined, what: string): KeyedRun {
   if (!keyed) throw new Error(`job ${job.name} ${what} but runs without keyed state`);
   return keyed;
-}
-
-function keyedState(job: Job, keyed: KeyedRun | undefined, ctx: RecordContext): KeyedState {
-  const { store, emit } = requireKeyed(job, keyed, 'has a process operator');
-  const key = ctx.key;
-  if (key === undefined) throw new Error(`job ${job.name}: a process operator needs a keyBy before it`);
-  return {
-    get: <V>(name: string) => store.get(name, key) as V | undefined,
-    put: (name: string, value: unknown) => store.put(name, key, value),
-    delete: (name: string) => store.delete(name, key),
-    partition: {
-      get: <V>(name: string) => store.get(name, PARTITION_KEY) as V | undefined,
-      put: (name: string, value: unknown) => store.put(name, PARTITION_KEY, value),
-    },
-    emit: (topic: string, recordKey: string, value: unknown) => emit({ topic, key: recordKey, value: JSON.stringify(value) }),
-  };
 }

@@ -1,7 +1,7 @@
 import type { RouteDeclaration } from '@flowgate/contracts';
-import type { Aggregator, WindowResult } from './event-time-windows';
-import type { AsyncOrder, KeyedLimiter } from './keyed-limiter';
-import type { WindowSpec } from './window-assigner';
+import type { Aggregator, WindowResult } from '../operators/event-time-windows';
+import type { AsyncOrder, KeyedLimiter } from '../operators/keyed-limiter';
+import type { WindowSpec } from '../operators/window-assigner';
 
 /** Where a job's records come from. */
 export type SourceSpec =

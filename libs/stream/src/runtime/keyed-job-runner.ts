@@ -1,10 +1,12 @@
 import { Consumer, Kafka, Producer } from 'kafkajs';
 import { ConsumedRecord, ConsumerSupervisor, OutgoingRecord, RestartedBy } from '@flowgate/kafka';
-import { changelogTopic } from './changelog';
-import type { Job, RecordContext } from './job';
-import { PartitionTask, ProcessingMode } from './partition-task';
-import { OperatorObserver, runOperators } from './run-operators';
-import { partitionWatermark } from './window-operator';
+import { changelogTopic } from '../state/changelog';
+import type { Job, RecordContext } from '../dsl/job';
+import { PartitionTask } from './partition-task';
+import { TaskManager } from './task-manager';
+import type { ProcessingMode } from './transactional-commit';
+import { OperatorObserver, runOperators } from '../operators/run-operators';
+import { partitionWatermark } from '../operators/window-operator';
 
 /** Runs the job on one record with its partition's state; what the app makes of the results. */
 export type RecordHandler = (
@@ -38,23 +40,25 @@ export interface KeyedJobRunnerOptions {
   readonly handle: RecordHandler;
   readonly observer: KeyedJobObserver;
   readonly observeOperator?: OperatorObserver;
-  /** See PartitionTaskOptions.beforeOffsetCommit (a test-only fail point). */
+  /** See BatchCommitTarget.beforeOffsetCommit (a test-only fail point). */
   readonly beforeOffsetCommit?: () => void;
 }
 
 /**
  * Runs a job with keyed state over its source topic in a consumer group of its own. Each
- * assigned partition gets a PartitionTask; a partition's records are processed in order, batch
- * by batch, each batch committed (exactly-once: one transaction) before the next is read. A
- * failed commit rolls the batch back and restarts the consumer from the last committed offset.
+ * assigned partition gets a PartitionTask (the TaskManager decides when); a partition's records
+ * are processed in order, batch by batch, each batch committed (exactly-once: one transaction)
+ * before the next is read. A failed commit rolls the batch back and restarts the consumer from
+ * the last committed offset.
  */
 export class KeyedJobRunner {
   private readonly supervisor: ConsumerSupervisor;
-  private readonly tasks = new Map<number, PartitionTask>();
+  private readonly tasks: TaskManager;
   readonly groupId: string;
 
   constructor(private readonly options: KeyedJobRunnerOptions) {
     this.groupId = `${options.prefix}job.${options.job.name}`;
+    this.tasks = new TaskManager({ createTask: (partition) => this.createTask(partition), observer: options.observer });
     this.supervisor = new ConsumerSupervisor({
       create: () =>
         options.kafka.consumer({
@@ -77,14 +81,14 @@ export class KeyedJobRunner {
   /** Entries in the state of the partitions this runner owns. */
   get stateSize(): number {
     let size = 0;
-    for (const task of this.tasks.values()) size += task.state.size();
+    for (const task of this.tasks.owned().values()) size += task.state.size();
     return size;
   }
 
   /** The watermark of each owned partition with windows that have seen an event (epoch ms). */
   watermarks(): { partition: number; watermarkMs: number }[] {
     const watermarks: { partition: number; watermarkMs: number }[] = [];
-    for (const [partition, task] of this.tasks) {
+    for (const [partition, task] of this.tasks.owned()) {
       const watermarkMs = partitionWatermark(this.options.job, task.state);
       if (watermarkMs !== undefined) watermarks.push({ partition, watermarkMs });
     }
@@ -97,7 +101,7 @@ export class KeyedJobRunner {
 
   private async run(consumer: Consumer): Promise<void> {
     const { sourceTopic } = this.options;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => void this.assign(payload.memberAssignment[sourceTopic] ?? []));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => void this.tasks.assign(payload.memberAssignment[sourceTopic] ?? []));
     await consumer.connect();
     await consumer.subscribe({ topic: sourceTopic, fromBeginning: true });
     await consumer.run({
@@ -105,16 +109,7 @@ export class KeyedJobRunner {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 8,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
-        const task = this.task(batch.partition);
-        try {
-          await whileHeartbeating(task.ready, heartbeat);
-        } catch (error) {
-          // E.g. the barrier could not be written yet (a changelog partition still without a
-          // leader): the next attempt needs a task of its own, not this failed one again.
-          this.options.observer.onStartFailed(batch.partition, error);
-          await this.dropTask(batch.partition);
-          throw error;
-        }
+        const task = await this.tasks.ready(batch.partition, heartbeat);
         const outputs: OutgoingRecord[] = [];
         let late = 0;
         let last: string | undefined;
@@ -148,15 +143,7 @@ export class KeyedJobRunner {
         }
         if (last === undefined) return;
         const next = (BigInt(last) + 1n).toString();
-        try {
-          await task.commit(outputs, next);
-        } catch (error) {
-          this.options.observer.onCommitFailed(batch.partition, error);
-          // Start this partition over from its last commit, with fresh state and (for
-          // exactly-once) a fresh producer that fences whatever went wrong.
-          await this.dropTask(batch.partition);
-          throw error;
-        }
+        await this.tasks.commit({ partition: batch.partition, task, outputs, nextOffset: next });
         resolveOffset(last);
         const seconds = Number(process.hrtime.bigint() - batchStarted) / 1e9;
         this.options.observer.onBatch(batch.partition, { records: batch.messages.length, seconds, outputs, late });
@@ -167,58 +154,24 @@ export class KeyedJobRunner {
 
   async stop(): Promise<void> {
     await this.supervisor.stop();
-    await Promise.all([...this.tasks.keys()].map((partition) => this.dropTask(partition)));
+    await this.tasks.closeAll();
   }
 
-  private task(partition: number): PartitionTask {
-    let task = this.tasks.get(partition);
-    if (!task) {
-      const { kafka, mode, prefix, job, sourceTopic, sharedProducer, beforeOffsetCommit } = this.options;
-      const started = Date.now();
-      task = new PartitionTask({
-        kafka,
-        mode,
-        job: job.name,
-        partition,
-        sourceTopic,
-        changelogTopic: this.changelogTopic,
-        consumerGroupId: this.groupId,
-        transactionalId: `${prefix}job.${job.name}.${partition}`,
-        restoreGroupId: `${prefix}restore.${job.name}.${partition}`,
-        sharedProducer,
-        commitOffset: (offset) => this.supervisor.consumer.commitOffsets([{ topic: sourceTopic, partition, offset }]),
-        ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
-      });
-      task.ready.then(
-        (changes) => this.options.observer.onRestored(partition, changes, (Date.now() - started) / 1e3),
-        () => undefined, // reported where the batch awaits it
-      );
-      this.tasks.set(partition, task);
-    }
-    return task;
-  }
-
-  /** Starts restoring newly assigned partitions at once and lets go of the others. */
-  private async assign(partitions: number[]): Promise<void> {
-    const keep = new Set(partitions);
-    await Promise.all([...this.tasks.keys()].filter((p) => !keep.has(p)).map((p) => this.dropTask(p)));
-    for (const partition of partitions) this.task(partition);
-    this.options.observer.onAssigned(partitions);
-  }
-
-  private async dropTask(partition: number): Promise<void> {
-    const task = this.tasks.get(partition);
-    this.tasks.delete(partition);
-    await task?.close().catch(() => undefined); // a producer that is already broken has nothing to close
-  }
-}
-
-/** kafkajs heartbeats only between batches; keep the membership alive during a long restore. */
-async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
-  try {
-    return await work;
-  } finally {
-    clearInterval(timer);
+  private createTask(partition: number): PartitionTask {
+    const { kafka, mode, prefix, job, sourceTopic, sharedProducer, beforeOffsetCommit } = this.options;
+    return new PartitionTask({
+      kafka,
+      mode,
+      job: job.name,
+      partition,
+      sourceTopic,
+      changelogTopic: this.changelogTopic,
+      consumerGroupId: this.groupId,
+      transactionalId: `${prefix}job.${job.name}.${partition}`,
+      restoreGroupId: `${prefix}restore.${job.name}.${partition}`,
+      sharedProducer,
+      commitOffset: (offset) => this.supervisor.consumer.commitOffsets([{ topic: sourceTopic, partition, offset }]),
+      ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
+    });
   }
 }

@@ -1,8 +1,8 @@
 import { RouteDeclaration, routeDeclarationErrors } from '@flowgate/contracts';
-import type { Aggregator, WindowResult } from './event-time-windows';
+import type { Aggregator, WindowResult } from '../operators/event-time-windows';
 import type { Job, KeyedState, Operator, RecordContext, SourceSpec } from './job';
-import { AsyncOrder, KeyedLimiter } from './keyed-limiter';
-import { checkWindowSpec, WindowSpec } from './window-assigner';
+import { AsyncOrder, KeyedLimiter } from '../operators/keyed-limiter';
+import { checkWindowSpec, WindowSpec } from '../operators/window-assigner';
 
 /** How a window step cuts and closes windows (see `JobBuilder.window`). */
 export interface WindowOptions<T> {

@@ -1,5 +1,5 @@
 import type { Job, Operator } from './job';
-import { describeWindowSpec, slideOf } from './window-assigner';
+import { describeWindowSpec, slideOf } from '../operators/window-assigner';
 
 export interface TopologyNode {
   readonly id: string;

@@ -1,7 +1,7 @@
 import { CatalogEntry, routeTopic } from '@flowgate/contracts';
 import type { TopicSpec } from '@flowgate/kafka';
-import { changelogTopic } from './changelog';
-import { isKeyed, Job, jobRoutes, outputTopics } from './job';
+import { changelogTopic } from '../state/changelog';
+import { isKeyed, Job, jobRoutes, outputTopics } from '../dsl/job';
 
 /** Job names become consumer groups and changelog topics: Kafka's alphabet. */
 const JOB_NAME = /^[A-Za-z0-9._-]{1,100}$/;

@@ -1,7 +1,7 @@
 import type { OutgoingRecord } from '@flowgate/kafka';
 import { EventTimeWindows, WindowChange, WindowClock } from './event-time-windows';
-import type { Job, RecordContext, WindowOperator } from './job';
-import type { KeyedStore } from './keyed-store';
+import type { Job, RecordContext, WindowOperator } from '../dsl/job';
+import type { KeyedStore } from '../state/keyed-store';
 
 /** A value on its way through a job's operators, with what the operators know about it. */
 export interface Flowing {

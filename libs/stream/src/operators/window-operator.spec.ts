@@ -1,5 +1,5 @@
 import type { OutgoingRecord } from '@flowgate/kafka';
-import { job, KeyedStore, RecordContext, route, RouteError, runOperators, sliding, tumbling, WindowResult } from './index';
+import { job, KeyedStore, RecordContext, route, RouteError, runOperators, sliding, tumbling, WindowResult } from '../index';
 
 const HITS = route({ name: 'hits', summary: 'asks for an IP\'s windows', keyField: 'ip', topic: 'hits' });
 

@@ -40,19 +40,12 @@ export async function restoreState(options: RestoreOptions): Promise<number> {
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
-              if (done) return;
-              const entry = decodeChangelog(message.key, message.value);
-              if (entry.kind === 'barrier') {
-                // Barriers of earlier owners are passed over; ours is the end of the state.
-                if (entry.token === token) {
-                  done = true;
-                  resolve();
-                }
-                continue;
-              }
-              store.apply(entry.change);
-              applied++;
+            if (done) return;
+            const replayed = replayChangelog(batch.messages, { token, store });
+            applied += replayed.applied;
+            if (replayed.reachedBarrier) {
+              done = true;
+              resolve();
             }
           },
         })
@@ -63,4 +56,30 @@ export async function restoreState(options: RestoreOptions): Promise<number> {
     await consumer.disconnect();
   }
   return applied;
+}
+
+/**
+ * Applies one batch of changelog records to the store, in order, up to the barrier with `token`
+ * (this task's: nothing after it belongs to the state being restored). Barriers of earlier
+ * owners are passed over; a null value deletes the key.
+ *
+ * @example
+ * replayChangelog(batch.messages, { token, store }); // { applied: 12, reachedBarrier: false }: read on
+ */
+export function replayChangelog(
+  messages: readonly { readonly key: Buffer | null; readonly value: Buffer | null }[],
+  restore: { readonly token: string; readonly store: KeyedStore },
+): { applied: number; reachedBarrier: boolean } {
+  let applied = 0;
+  for (const message of messages) {
+    const entry = decodeChangelog(message.key, message.value);
+    if (entry.kind === 'barrier') {
+      // Barriers of earlier owners are passed over; ours is the end of the state.
+      if (entry.token === restore.token) return { applied, reachedBarrier: true };
+      continue;
+    }
+    restore.store.apply(entry.change);
+    applied++;
+  }
+  return { applied, reachedBarrier: false };
 }

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
+import type { OutgoingRecord } from '@flowgate/kafka';
+import { encodeBarrier } from '../state/changelog';
+import { KeyedStore } from '../state/keyed-store';
+import { restoreState } from '../state/state-restorer';
+import { BatchCommitTarget, commitBatch } from './transactional-commit';
+
+/** The commit's target (mode, topics, group, offset commit, fail point) and how to take the partition. */
+export interface PartitionTaskOptions extends Omit<BatchCommitTarget, 'state' | 'transactionalProducer' | 'sharedProducer'> {
+  readonly kafka: Kafka;
+  readonly job: string;
+  /** Stable per job and partition, so a new owner's producer fences the old one (exactly-once). */
+  readonly transactionalId: string;
+  readonly restoreGroupId: string;
+  /** At-least-once writes and the restore barrier go through the app's shared producer. */
+  readonly sharedProducer: Producer;
+}
+
+/**
+ * One partition of a keyed job in one processor: its state, restored from the changelog before
+ * the first record, and the way a processed batch becomes durable. Exactly-once: the outputs, the
+ * state changes and the consumed offset go in one Kafka transaction of a producer of its own
+ * (kafkajs has no KIP-447, hence one transactional producer per input partition); the producer's
+ * first transaction fences a zombie that still thinks it owns the partition. At-least-once: the
+ * outputs and the state changes are written before the offset is committed. The commit itself is
+ * `commitBatch` (transactional-commit.ts).
+ */
+export class PartitionTask {
+  readonly state = new KeyedStore();
+  readonly ready: Promise<number>;
+  private producer: Producer | undefined;
+
+  constructor(private readonly options: PartitionTaskOptions) {
+    this.ready = this.start();
+    // A failed start surfaces where ready is awaited; this keeps it from being "unhandled" meanwhile.
+    this.ready.catch(() => undefined);
+  }
+
+  /** Makes the batch durable: outputs, state changes and the next offset to read (see `commitBatch`). */
+  async commit(outputs: OutgoingRecord[], nextOffset: string): Promise<void> {
+    await commitBatch({ outputs, nextOffset }, { ...this.options, state: this.state, transactionalProducer: this.producer });
+  }
+
+  async close(): Promise<void> {
+    this.state.rollback();
+    await this.producer?.disconnect();
+  }
+
+  private async start(): Promise<number> {
+    const { kafka, mode, partition, changelogTopic, transactionalId } = this.options;
+    const token = `${transactionalId}/${randomUUID()}`;
+    const barrier = { topic: changelogTopic, messages: [{ ...encodeBarrier(token), partition }] };
+    if (mode === 'exactly_once') {
+      this.producer = kafka.producer({
+        transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        // An idempotent producer must not give up on a send it may have half-done.
+        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
+      });
+      await this.producer.connect();
+      const transaction = await this.producer.transaction();
+      await transaction.send(barrier);
+      await transaction.commit();
+    } else {
+      await this.options.sharedProducer.send({ ...barrier, acks: -1 });
+    }
+    return restoreState({
+      kafka,
+      topic: changelogTopic,
+      partition,
+      groupId: this.options.restoreGroupId,
+      token,
+      store: this.state,
+      timeoutMs: 120_000,
+    });
+  }
+}
