@@ -104,8 +104,8 @@ export class StreamServer extends Server implements CustomTransportStrategy {
           partitionMetrics.onRequestsAssigned(partitions);
           this.log.log(`assigned partitions [${partitions.join(',')}] of ${this.kafka.topics.requests}`);
         },
-        onPausedChange: (count) => {
-          metrics.pausedPartitions.set(count);
+        onPausedChange: (paused) => {
+          metrics.pausedPartitions.set(paused.length);
           partitionMetrics.onPausedChange();
         },
         onQueuedChange: (count) => metrics.queuedRecords.set(count),
