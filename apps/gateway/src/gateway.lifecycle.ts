@@ -9,8 +9,8 @@ import { ReplySlotService } from './replies/reply-slot.service';
  * Start and stop in one visible order. Start: Kafka (topics, producer), the route catalog (read
  * to its end), then the reply partition; only then is the gateway ready. Stop (SIGTERM): refuse new requests and let the
  * pending ones finish (each is bounded by its deadline) while replies are still read; then close
- * HTTP (Nest does that between the two hooks), then the reply reader and its lease, then Kafka;
- * RedisModule closes Redis after these hooks.
+ * HTTP (Nest does that between the two hooks), then the reply reader and its lease; KafkaModule
+ * and RedisModule close Kafka and Redis after these hooks.
  */
 @Injectable()
 export class GatewayLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
@@ -38,6 +38,5 @@ export class GatewayLifecycle implements BeforeApplicationShutdown, OnApplicatio
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.replies.stop(), this.catalog.stop()]);
-    await this.kafka.close();
   }
 }

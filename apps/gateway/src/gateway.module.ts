@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { GatewayConfig } from '@flowgate/config';
+import { topicNames } from '@flowgate/contracts';
 import { HealthModule } from '@flowgate/http';
+import { KafkaModule } from '@flowgate/kafka';
 import { GatewayMetrics, Registry } from '@flowgate/metrics';
 import { RedisModule } from '@flowgate/redis';
 import { InflightTable } from './admission/inflight-table';
@@ -28,6 +30,13 @@ export class GatewayModule {
       imports: [
         HealthModule.forRoot(registry),
         RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}` }),
+        KafkaModule.forRoot({
+          app: 'gateway',
+          config,
+          probeTopic: topicNames(config.FLOWGATE_TOPIC_PREFIX).requests,
+          registry,
+          ackTimeoutMs: config.FLOWGATE_PRODUCE_TIMEOUT_MS,
+        }),
       ],
       controllers: [RouteController, RequestStatusController, IngestController, OpenApiController],
       providers: [

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ProcessorConfig, readProcessorConfig } from '@flowgate/config';
 import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure, SchemaCompiler } from '@flowgate/http';
-import { createRegistry, ProcessorMetrics } from '@flowgate/metrics';
+import { createRegistry } from '@flowgate/metrics';
 import type { JobPlacement } from '@flowgate/stream';
 import { loadJobs } from './jobs/job-loader';
 import { ProcessorModule } from './processor.module';
@@ -25,8 +26,11 @@ async function main(): Promise<void> {
   const { placement } = await loadJobs(config);
   checkSchemas(placement);
   if (command === 'serve') return serve(config, placement, logger);
-  const registry = createRegistry('processor');
-  const kafka = new ProcessorKafka(config, new ProcessorMetrics(registry), registry);
+  // Warnings and errors only: what the command itself reports is its output.
+  const app = await NestFactory.createApplicationContext(ProcessorModule.forCommands(config, createRegistry('processor')), {
+    logger: createLogger('processor', 'warn'),
+  });
+  const kafka = app.get(ProcessorKafka);
   try {
     if (command === 'ensure-topics') {
       await kafka.ensureTopics(placement.topics);
@@ -40,7 +44,7 @@ async function main(): Promise<void> {
       process.exitCode = 2;
     }
   } finally {
-    await kafka.close();
+    await app.close(); // KafkaModule closes the connection
   }
 }
 

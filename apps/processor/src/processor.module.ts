@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ProcessorConfig } from '@flowgate/config';
+import { topicNames } from '@flowgate/contracts';
 import { HealthModule } from '@flowgate/http';
+import { KafkaModule } from '@flowgate/kafka';
 import { ProcessorMetrics, Registry } from '@flowgate/metrics';
 import type { JobPlacement } from '@flowgate/stream';
 import { JOB_PLACEMENT, PROCESSOR_CONFIG, PROCESSOR_METRICS } from './processor.tokens';
@@ -13,17 +15,24 @@ import { TopologyController } from './transport/topology.controller';
 export class ProcessorModule {
   /** `placement`: the jobs of the modules FLOWGATE_JOBS names, placed (see `loadJobs`). */
   static forRoot(config: ProcessorConfig, registry: Registry, placement: JobPlacement): DynamicModule {
+    const kafka = ProcessorModule.forCommands(config, registry);
+    return {
+      ...kafka,
+      imports: [HealthModule.forRoot(registry), ...(kafka.imports ?? [])],
+      controllers: [TopologyController],
+      providers: [...(kafka.providers ?? []), { provide: JOB_PLACEMENT, useValue: placement }, RequestRecords, StreamServer],
+    };
+  }
+
+  /** Only the processor's Kafka (`ProcessorKafka`), for the one-shot commands: no jobs run, no HTTP. */
+  static forCommands(config: ProcessorConfig, registry: Registry): DynamicModule {
     return {
       module: ProcessorModule,
-      imports: [HealthModule.forRoot(registry)],
-      controllers: [TopologyController],
+      imports: [KafkaModule.forRoot({ app: 'processor', config, probeTopic: topicNames(config.FLOWGATE_TOPIC_PREFIX).requests, registry })],
       providers: [
         { provide: PROCESSOR_CONFIG, useValue: config },
-        { provide: JOB_PLACEMENT, useValue: placement },
         { provide: PROCESSOR_METRICS, useValue: new ProcessorMetrics(registry) },
         ProcessorKafka,
-        RequestRecords,
-        StreamServer,
       ],
     };
   }

@@ -7,7 +7,8 @@ import { SweeperStore } from './sweep/sweeper-store.service';
 /**
  * Start and stop in one visible order. Start: Redis, Kafka (topics, producer), the result
  * recorder, the sweep loop. Stop (SIGTERM): the sweep loop finishes its sweep, the recorder
- * commits what it recorded and leaves its group, then Kafka closes (RedisModule closes Redis last).
+ * commits what it recorded and leaves its group; then KafkaModule and RedisModule close Kafka and
+ * Redis.
  */
 @Injectable()
 export class SweeperLifecycle implements OnApplicationShutdown {
@@ -31,6 +32,5 @@ export class SweeperLifecycle implements OnApplicationShutdown {
     this.logger.log(`${signal ?? 'shutdown'}: stopping the sweep and the result recorder`);
     await this.sweeper.stop();
     await this.recorder.stop();
-    await this.kafka.close();
   }
 }

@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { SweeperConfig } from '@flowgate/config';
+import { topicNames } from '@flowgate/contracts';
 import { HealthModule } from '@flowgate/http';
+import { KafkaModule } from '@flowgate/kafka';
 import { Registry, SweeperMetrics } from '@flowgate/metrics';
 import { RedisModule } from '@flowgate/redis';
 import { DeadlineSweeper } from './sweep/deadline-sweeper.service';
@@ -23,6 +25,7 @@ export class SweeperModule {
       imports: [
         HealthModule.forRoot(registry),
         RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-sweeper-${config.FLOWGATE_INSTANCE_ID}` }),
+        KafkaModule.forRoot({ app: 'sweeper', config, probeTopic: topicNames(config.FLOWGATE_TOPIC_PREFIX).timeouts, registry }),
       ],
       providers: [
         { provide: SWEEPER_CONFIG, useValue: config },

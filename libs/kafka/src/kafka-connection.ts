@@ -1,8 +1,12 @@
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { BatchingProducer, OutgoingRecord, ProduceObserver } from './batching-producer';
 import { CompactedTopicReader } from './compacted-topic-reader';
+import { ConsumerOffsets } from './consumer-offsets';
 import { createKafka, KafkaClientOptions } from './kafka-client';
 import { KafkaHealth } from './kafka-health';
+import { ParallelConsumer, ParallelConsumerOptions } from './parallel-consumer';
+import { PartitionReader, PartitionReaderOptions } from './partition-reader';
+import { ensureTopics, partitionCount, TopicSpec } from './topic-admin';
 
 export interface KafkaConnectionOptions extends KafkaClientOptions {
   /** A topic that exists, asked for by the health probe. */
@@ -18,9 +22,11 @@ export interface KafkaConnectionOptions extends KafkaClientOptions {
 
 /**
  * An app's connection to Kafka: one client, one batching producer and the health breaker that
- * watches it. Apps send through `send()` and read `health`; they never see kafkajs itself.
+ * watches it. Apps send through `send()`, read `health`, and get topics, consumers and offsets
+ * through the methods here; they never see kafkajs itself. Use it through `KafkaModule`.
  */
 export class KafkaConnection {
+  /** The kafkajs client itself, for the stream runtime's own consumers and transactions only. */
   readonly kafka: Kafka;
   readonly health: KafkaHealth;
   private readonly producer: Producer;
@@ -68,6 +74,11 @@ export class KafkaConnection {
     return this.connected;
   }
 
+  /** Connected, and the breaker closed: an app's readiness check for Kafka. */
+  get isReady(): boolean {
+    return this.connected && this.health.isUp;
+  }
+
   async connect(): Promise<void> {
     await this.producer.connect();
   }
@@ -106,6 +117,31 @@ export class KafkaConnection {
   /** Follows a compacted topic from its beginning for as long as it runs (see CompactedTopicReader). */
   followTable(options: Omit<ConstructorParameters<typeof CompactedTopicReader>[0], 'kafka'>): CompactedTopicReader {
     return new CompactedTopicReader({ ...options, kafka: this.kafka });
+  }
+
+  /** Creates missing topics and grows short ones; safe from every replica at once (see `ensureTopics`). */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    return ensureTopics(this.kafka, topics);
+  }
+
+  /** Partition count of a topic, as the cluster reports it now. */
+  partitionCount(topic: string): Promise<number> {
+    return partitionCount(this.kafka, topic);
+  }
+
+  /** A consumer of `topic` in a group, handling each partition's records concurrently (see ParallelConsumer). */
+  parallelConsumer(options: Omit<ParallelConsumerOptions, 'kafka'>): ParallelConsumer {
+    return new ParallelConsumer({ ...options, kafka: this.kafka });
+  }
+
+  /** A reader of one partition from its end (see PartitionReader). */
+  partitionReader(options: Omit<PartitionReaderOptions, 'kafka'>): PartitionReader {
+    return new PartitionReader({ ...options, kafka: this.kafka });
+  }
+
+  /** Consumer groups' committed offsets against their topics' ends; close it when done. */
+  consumerOffsets(): ConsumerOffsets {
+    return new ConsumerOffsets(this.kafka);
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,8 @@ export interface ConsumedRecord {
 
 export interface ParallelConsumerObserver {
   onAssigned(partitions: number[]): void;
-  onPausedChange(pausedCount: number): void;
+  /** The partitions paused now, because their lanes are full. */
+  onPausedChange(paused: readonly number[]): void;
   onQueuedChange(queued: number): void;
   onHandlerError(error: unknown, record: ConsumedRecord): void;
   onCommitError(error: unknown): void;
@@ -86,7 +87,7 @@ export class ParallelConsumer {
     await consumer.subscribe({ topic, fromBeginning: true });
     // A replacement consumer reads again from the last commit: what a lane holds is skipped.
     this.paused.clear();
-    this.options.observer.onPausedChange(0);
+    this.options.observer.onPausedChange([]);
     await consumer.run({
       autoCommit: false,
       // Offsets are resolved record by record as they enter a lane: what does not fit stays
@@ -142,21 +143,25 @@ export class ParallelConsumer {
       this.committed.delete(partition);
     }
     this.options.observer.onAssigned(partitions);
-    this.options.observer.onPausedChange(this.paused.size);
+    this.reportPaused();
   }
 
   private pause(partition: number): void {
     if (this.paused.has(partition)) return;
     this.paused.add(partition);
     this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
-    this.options.observer.onPausedChange(this.paused.size);
+    this.reportPaused();
   }
 
   private resume(partition: number): void {
     this.paused.delete(partition);
     this.consumer.resume([{ topic: this.options.topic, partitions: [partition] }]);
-    this.options.observer.onPausedChange(this.paused.size);
+    this.reportPaused();
     this.reportQueued();
+  }
+
+  private reportPaused(): void {
+    this.options.observer.onPausedChange([...this.paused].sort((a, b) => a - b));
   }
 
   private reportQueued(): void {

@@ -11,13 +11,13 @@ export interface TopicSpec {
  * Creates missing topics and grows topics that have fewer partitions than asked. Safe to run
  * from every replica at boot: creation races end in "already exists", which is success.
  */
-export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<void> {
   // Another replica may be creating the same topics right now: until their leaders are elected
   // the metadata calls fail, so the whole step is retried.
   await retryWhileSettling(() => ensureTopicsOnce(kafka, topics));
 }
 
-async function ensureTopicsOnce(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+async function ensureTopicsOnce(kafka: Kafka, topics: readonly TopicSpec[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
 import { decodeReplyHeaders, groupNames, ProtocolError } from '@flowgate/contracts';
-import { partitionCount, PartitionReader, ReadRecord } from '@flowgate/kafka';
+import type { PartitionReader, ReadRecord } from '@flowgate/kafka';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
 import { ConsumerMetrics, type GatewayMetrics, type Registry } from '@flowgate/metrics';
 import { RedisConnection, SlotLease } from '@flowgate/redis';
@@ -54,7 +54,7 @@ export class ReplySlotService {
 
   async start(): Promise<void> {
     const { config } = this;
-    const partitions = await partitionCount(this.kafka.connection.kafka, this.kafka.topics.replies);
+    const partitions = await this.kafka.connection.partitionCount(this.kafka.topics.replies);
     if (config.FLOWGATE_REPLY_PARTITION !== undefined) {
       if (config.FLOWGATE_REPLY_PARTITION >= partitions) {
         throw new Error(`FLOWGATE_REPLY_PARTITION=${config.FLOWGATE_REPLY_PARTITION} but ${this.kafka.topics.replies} has ${partitions} partitions`);
@@ -66,8 +66,7 @@ export class ReplySlotService {
     }
     const slot = this.slot;
     const readyNow = new Promise<void>((resolve) => (this.readyWaiter = resolve));
-    this.reader = new PartitionReader({
-      kafka: this.kafka.connection.kafka,
+    this.reader = this.kafka.connection.partitionReader({
       topic: this.kafka.topics.replies,
       partition: slot,
       groupId: groupNames(config.FLOWGATE_TOPIC_PREFIX).replySlot(slot),

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { coreTopics, kafkaSecurity, ProcessorConfig } from '@flowgate/config';
+import { coreTopics, ProcessorConfig } from '@flowgate/config';
 import { encodeReplyHeaders, HEADERS, headerStrings, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
-import { ConsumedRecord, ensureTopics, KafkaConnection, OutgoingRecord, partitionCount, TopicSpec } from '@flowgate/kafka';
-import { ProcessorMetrics, ProducerMetrics, Registry } from '@flowgate/metrics';
-import { METRICS_REGISTRY } from '@flowgate/http';
+import { ConsumedRecord, KafkaConnection, OutgoingRecord, TopicSpec } from '@flowgate/kafka';
+import type { ProcessorMetrics } from '@flowgate/metrics';
 import { retry } from '@flowgate/retry';
 import { RoutePublisher } from '../catalog/route-publisher';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
@@ -21,7 +20,6 @@ const DLQ_PATIENCE_MS = 30_000;
 export class ProcessorKafka {
   private readonly logger = new Logger(ProcessorKafka.name);
   readonly topics;
-  readonly connection: KafkaConnection;
   /** The processor's side of the route catalog. */
   readonly routes: RoutePublisher;
   private replyPartitions = 0;
@@ -29,29 +27,22 @@ export class ProcessorKafka {
   constructor(
     @Inject(PROCESSOR_CONFIG) private readonly config: ProcessorConfig,
     @Inject(PROCESSOR_METRICS) private readonly metrics: ProcessorMetrics,
-    @Inject(METRICS_REGISTRY) registry: Registry,
+    readonly connection: KafkaConnection,
   ) {
     this.topics = topicNames(config.FLOWGATE_TOPIC_PREFIX);
-    this.connection = new KafkaConnection({
-      brokers: config.KAFKA_BROKERS,
-      ...kafkaSecurity(config),
-      clientId: `flowgate-processor-${config.FLOWGATE_INSTANCE_ID}`,
-      probeTopic: this.topics.requests,
-      observer: new ProducerMetrics(registry, 'processor').observer((error) => this.logger.warn(`produce failed: ${error.message}`)),
-    });
     this.routes = new RoutePublisher(this.connection, this.topics.routes, `${config.FLOWGATE_TOPIC_PREFIX}processor-catalog-`);
   }
 
   /** Creates the core topics and `jobTopics` where missing, then connects. */
   async start(jobTopics: readonly TopicSpec[]): Promise<void> {
     await this.ensureTopics(jobTopics);
-    this.replyPartitions = await partitionCount(this.connection.kafka, this.topics.replies);
+    this.replyPartitions = await this.connection.partitionCount(this.topics.replies);
     await this.connection.connect();
   }
 
   /** Creates the core topics and `jobTopics` where missing (the `ensure-topics` command does only this). */
   ensureTopics(jobTopics: readonly TopicSpec[]): Promise<void> {
-    return ensureTopics(this.connection.kafka, [...coreTopics(this.config), ...jobTopics]);
+    return this.connection.ensureTopics([...coreTopics(this.config), ...jobTopics]);
   }
 
   /** Whether a reply to this partition can be written at all. */
@@ -100,10 +91,6 @@ export class ProcessorKafka {
     await Promise.all(
       records.map((record) => this.sendUntil(record.topic === this.topics.dlq ? Date.now() + DLQ_PATIENCE_MS : deadline, record)),
     );
-  }
-
-  close(): Promise<void> {
-    return this.connection.close();
   }
 
   private async sendUntil(giveUpAt: number, record: OutgoingRecord): Promise<void> {

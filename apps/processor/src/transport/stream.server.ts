@@ -3,7 +3,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { ProcessorConfig } from '@flowgate/config';
 import { groupNames, HEADERS, headerString } from '@flowgate/contracts';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
-import { ParallelConsumer, RestartedBy } from '@flowgate/kafka';
+import type { ParallelConsumer, RestartedBy } from '@flowgate/kafka';
 import { ConsumerMetrics, type ProcessorMetrics, type Registry } from '@flowgate/metrics';
 import { Job, JobPlacement, jobRoutes, KeyedJobRunner, OperatorObserver, PartitionedJob, runOperators } from '@flowgate/stream';
 import { JOB_PLACEMENT, PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
@@ -41,7 +41,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   ) {
     super();
     this.consumerMetrics = new ConsumerMetrics(registry, 'processor');
-    readiness.register('kafka', () => this.kafka.connection.isConnected && this.kafka.connection.health.isUp);
+    readiness.register('kafka', () => this.kafka.connection.isReady);
     readiness.register('consumer', () => this.joined);
   }
 
@@ -58,7 +58,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     this.joined = false;
     // Finish what was fetched, bounded by the longest deadline a request can have.
     await Promise.all([this.consumer?.stop(60_000), ...this.runners.map((runner) => runner.stop()), this.partitionMetrics?.stop()]);
-    await this.kafka.close();
+    // KafkaModule closes the connection afterwards (Nest closes microservices before its shutdown hooks).
   }
 
   on(): never {
@@ -73,7 +73,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     await this.kafka.start(this.placement.topics);
     // Refuses (and so stops the boot) when another job already serves one of these routes.
     await this.kafka.routes.publish(this.placement.catalog);
-    this.partitionMetrics = new PartitionMetrics(this.kafka.connection.kafka, this.metrics);
+    this.partitionMetrics = new PartitionMetrics(this.kafka.connection.consumerOffsets(), this.metrics);
     this.runners = this.placement.partitioned.map((partitioned) => this.keyedRunner(partitioned));
     await Promise.all(this.runners.map((runner) => runner.start()));
     if (this.placement.sharedRoutes.size > 0) await this.startParallel();
@@ -85,8 +85,8 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     const { config, metrics } = this;
     const partitionMetrics = this.partitionMetrics!;
     const groupId = groupNames(config.FLOWGATE_TOPIC_PREFIX).processor;
-    this.consumer = new ParallelConsumer({
-      kafka: partitionMetrics.requestsLane(groupId, this.kafka.topics.requests),
+    partitionMetrics.watchRequests(groupId, this.kafka.topics.requests);
+    this.consumer = this.kafka.connection.parallelConsumer({
       groupId,
       topic: this.kafka.topics.requests,
       concurrency: config.FLOWGATE_PARTITION_CONCURRENCY,
@@ -104,9 +104,9 @@ export class StreamServer extends Server implements CustomTransportStrategy {
           partitionMetrics.onRequestsAssigned(partitions);
           this.log.log(`assigned partitions [${partitions.join(',')}] of ${this.kafka.topics.requests}`);
         },
-        onPausedChange: (count) => {
-          metrics.pausedPartitions.set(count);
-          partitionMetrics.onPausedChange();
+        onPausedChange: (paused) => {
+          metrics.pausedPartitions.set(paused.length);
+          partitionMetrics.onPausedChange(paused);
         },
         onQueuedChange: (count) => metrics.queuedRecords.set(count),
         onHandlerError: (error, record) =>

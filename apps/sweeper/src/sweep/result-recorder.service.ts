@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SweeperConfig } from '@flowgate/config';
 import { decodeReplyHeaders, groupNames, ProtocolError } from '@flowgate/contracts';
-import { ConsumedRecord, ParallelConsumer } from '@flowgate/kafka';
+import type { ConsumedRecord, ParallelConsumer } from '@flowgate/kafka';
 import { METRICS_REGISTRY } from '@flowgate/http';
 import { ConsumerMetrics, type Registry, type SweeperMetrics } from '@flowgate/metrics';
 import { retry } from '@flowgate/retry';
@@ -34,8 +34,7 @@ export class ResultRecorder {
   }
 
   async start(): Promise<void> {
-    this.consumer = new ParallelConsumer({
-      kafka: this.kafka.connection.kafka,
+    this.consumer = this.kafka.connection.parallelConsumer({
       groupId: groupNames(this.config.FLOWGATE_TOPIC_PREFIX).resultRecorder,
       topic: this.kafka.topics.replies,
       concurrency: 32,
