@@ -14,7 +14,5 @@ export * from './state/keyed-store';
 export * from './state/state-restorer';
 export * from './runtime/job-placement';
 export * from './runtime/keyed-job-runner';
-export * from './runtime/partition-lag-monitor';
 export * from './runtime/partition-task';
-export * from './runtime/paused-partitions';
 export * from './runtime/transactional-commit';
