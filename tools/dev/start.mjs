@@ -43,20 +43,28 @@ try {
   process.exit(1);
 }
 
-for (const name of ['processor', 'gateway', 'sweeper']) {
-  children.set(
-    name,
-    startApp(name, env, {
-      onExit: (code, signal) => {
-        if (!stopping) log(`${name} exited (${signal ?? code}); the other apps keep running`);
-      },
-    }),
-  );
+const launch = (name) => {
+  const child = startApp(name, env, {
+    onExit: (code, signal) => {
+      if (!stopping) log(`${name} exited (${signal ?? code}); the other apps keep running`);
+    },
+  });
+  children.set(name, child);
+  return child;
+};
+
+// The processor first: once it is ready its routes are in the catalog, so the gateway (ready only
+// after reading the catalog) serves them from its first request.
+const processor = launch('processor');
+const processorPort = process.env.FLOWGATE_PROCESSOR_PORT ?? '9101';
+if (!(await waitForOk(`http://127.0.0.1:${processorPort}/readyz`, { timeoutMs: 120_000, alive: () => processor.exitCode === null }))) {
+  log('the processor did not become ready; see its log lines above (starting the others anyway)');
 }
+const gateway = launch('gateway');
+launch('sweeper');
 
 const port = process.env.FLOWGATE_GATEWAY_PORT ?? '8080';
 const url = `http://127.0.0.1:${port}`;
-const gateway = children.get('gateway');
 if (await waitForOk(`${url}/readyz`, { alive: () => gateway.exitCode === null })) {
   log(`ready: ${url}  (try: curl -s -X POST ${url}/v1/echo -H 'content-type: application/json' -d '{"hello":"world"}')`);
 } else {
