@@ -28,8 +28,7 @@ export interface KafkaConnectionOptions extends KafkaClientOptions {
  * and transactional producers here too. Use it through `KafkaModule`.
  */
 export class KafkaConnection {
-  /** The kafkajs client itself, for the stream runtime's own consumers and transactions only. */
-  readonly kafka: Kafka;
+  private readonly kafka: Kafka;
   readonly health: KafkaHealth;
   private readonly producer: Producer;
   private readonly batching: BatchingProducer;
@@ -65,11 +64,6 @@ export class KafkaConnection {
         },
       },
     });
-  }
-
-  /** The kafkajs producer itself, for the stream runtime's own batches (they bypass the batching). */
-  get rawProducer(): Producer {
-    return this.producer;
   }
 
   get isConnected(): boolean {
