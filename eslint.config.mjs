@@ -50,4 +50,12 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: ['kafkajs', 'ioredis', 'prom-client'] }],
     },
   },
+  {
+    // The stream runtime reaches Kafka only through libs/kafka's KafkaConnection, which creates
+    // its consumers and transactional producers; its kafkajs types come from @flowgate/kafka too.
+    files: ['libs/stream/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Use @flowgate/kafka (KafkaConnection and its re-exported types).' }] }],
+    },
+  },
 );

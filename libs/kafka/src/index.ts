@@ -11,3 +11,6 @@ export * from './partition-lane';
 export * from './partition-reader';
 export * from './pinned-partition-assigner';
 export * from './topic-admin';
+// The kafkajs types the stream runtime's consumers and transactions are typed on (types only:
+// everything that talks to Kafka is created in this library).
+export type { Consumer, Producer, ProducerBatch, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';

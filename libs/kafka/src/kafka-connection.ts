@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { Consumer, Kafka, Partitioners, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import { BatchingProducer, OutgoingRecord, ProduceObserver } from './batching-producer';
 import { CompactedTopicReader } from './compacted-topic-reader';
 import { ConsumerOffsets } from './consumer-offsets';
@@ -6,6 +6,7 @@ import { createKafka, KafkaClientOptions } from './kafka-client';
 import { KafkaHealth } from './kafka-health';
 import { ParallelConsumer, ParallelConsumerOptions } from './parallel-consumer';
 import { PartitionReader, PartitionReaderOptions } from './partition-reader';
+import { pinnedPartitionAssigner } from './pinned-partition-assigner';
 import { ensureTopics, partitionCount, TopicSpec } from './topic-admin';
 
 export interface KafkaConnectionOptions extends KafkaClientOptions {
@@ -23,11 +24,11 @@ export interface KafkaConnectionOptions extends KafkaClientOptions {
 /**
  * An app's connection to Kafka: one client, one batching producer and the health breaker that
  * watches it. Apps send through `send()`, read `health`, and get topics, consumers and offsets
- * through the methods here; they never see kafkajs itself. Use it through `KafkaModule`.
+ * through the methods here; they never see kafkajs itself. The stream runtime gets its consumers
+ * and transactional producers here too. Use it through `KafkaModule`.
  */
 export class KafkaConnection {
-  /** The kafkajs client itself, for the stream runtime's own consumers and transactions only. */
-  readonly kafka: Kafka;
+  private readonly kafka: Kafka;
   readonly health: KafkaHealth;
   private readonly producer: Producer;
   private readonly batching: BatchingProducer;
@@ -63,11 +64,6 @@ export class KafkaConnection {
         },
       },
     });
-  }
-
-  /** The kafkajs producer itself, for the stream runtime's own batches (they bypass the batching). */
-  get rawProducer(): Producer {
-    return this.producer;
   }
 
   get isConnected(): boolean {
@@ -142,6 +138,50 @@ export class KafkaConnection {
   /** Consumer groups' committed offsets against their topics' ends; close it when done. */
   consumerOffsets(): ConsumerOffsets {
     return new ConsumerOffsets(this.kafka);
+  }
+
+  /** A consumer, not yet connected, in the group of a keyed job of the stream runtime. */
+  jobConsumer(groupId: string): Consumer {
+    return this.kafka.consumer({
+      groupId,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: 50,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
+    });
+  }
+
+  /** A consumer, not yet connected, that reads one partition in a group of its own (a state restore). */
+  restoreConsumer({ groupId, partition }: { groupId: string; partition: number }): Consumer {
+    return this.kafka.consumer({
+      groupId,
+      partitionAssigners: [pinnedPartitionAssigner(partition)],
+      sessionTimeout: 6_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 50,
+    });
+  }
+
+  /** An idempotent producer, not yet connected, whose transactions fence any older producer with `transactionalId`. */
+  transactionalProducer(transactionalId: string): Producer {
+    return this.kafka.producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // An idempotent producer must not give up on a send it may have half-done.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
+    });
+  }
+
+  /**
+   * Writes the records through the shared producer now, bypassing the batching (the stream
+   * runtime's batches are batches already), and resolves when every in-sync replica has them
+   * (acks=-1). Unlike `send()` its outcome does not move the health breaker.
+   */
+  sendBatchDirect(topicMessages: TopicMessages[]): Promise<RecordMetadata[]> {
+    return this.producer.sendBatch({ topicMessages, acks: -1 });
   }
 
   async close(): Promise<void> {

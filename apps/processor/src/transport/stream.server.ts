@@ -130,12 +130,11 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     const partitionMetrics = this.partitionMetrics!;
     const beforeOffsetCommit = afterOutputBeforeCommit(this.config.FLOWGATE_FAILPOINT);
     const runner = new KeyedJobRunner({
-      kafka: this.kafka.connection.kafka,
+      kafka: this.kafka.connection,
       job: keyedJob,
       mode: this.config.FLOWGATE_PROCESSING,
       prefix,
       sourceTopic,
-      sharedProducer: this.kafka.connection.rawProducer,
       observeOperator: this.observeOperator(keyedJob),
       ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
       handle: async (record, run) => {

@@ -1,8 +1,7 @@
-import { Consumer, Kafka, Producer } from 'kafkajs';
-import { ConsumedRecord, ConsumerSupervisor, OutgoingRecord, RestartedBy } from '@flowgate/kafka';
+import { ConsumedRecord, Consumer, ConsumerSupervisor, KafkaConnection, OutgoingRecord, RestartedBy } from '@flowgate/kafka';
 import { changelogTopic } from '../state/changelog';
 import type { Job, RecordContext } from '../dsl/job';
-import { PartitionTask } from './partition-task';
+import { PartitionKafka, PartitionTask } from './partition-task';
 import { TaskManager } from './task-manager';
 import type { ProcessingMode } from './transactional-commit';
 import { OperatorObserver, runOperators } from '../operators/run-operators';
@@ -29,14 +28,16 @@ export interface KeyedJobObserver {
   onCrash(error: Error, restartedBy: RestartedBy): void;
 }
 
+/** What a keyed job uses of the app's Kafka connection. */
+export type JobKafka = PartitionKafka & Pick<KafkaConnection, 'jobConsumer'>;
+
 export interface KeyedJobRunnerOptions {
-  readonly kafka: Kafka;
+  /** The job's consumers and producers come from it; at-least-once writes and the restore barriers go through its shared producer. */
+  readonly kafka: JobKafka;
   readonly job: Job;
   readonly mode: ProcessingMode;
   readonly prefix: string;
   readonly sourceTopic: string;
-  /** Writes of at-least-once tasks and the restore barriers go through it. */
-  readonly sharedProducer: Producer;
   readonly handle: RecordHandler;
   readonly observer: KeyedJobObserver;
   readonly observeOperator?: OperatorObserver;
@@ -60,15 +61,7 @@ export class KeyedJobRunner {
     this.groupId = `${options.prefix}job.${options.job.name}`;
     this.tasks = new TaskManager({ createTask: (partition) => this.createTask(partition), observer: options.observer });
     this.supervisor = new ConsumerSupervisor({
-      create: () =>
-        options.kafka.consumer({
-          groupId: this.groupId,
-          sessionTimeout: 6_000,
-          heartbeatInterval: 1_000,
-          rebalanceTimeout: 30_000,
-          maxWaitTimeInMs: 50,
-          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
-        }),
+      create: () => options.kafka.jobConsumer(this.groupId),
       run: (consumer) => this.run(consumer),
       onCrash: (error, restartedBy) => options.observer.onCrash(error, restartedBy),
     });
@@ -158,7 +151,7 @@ export class KeyedJobRunner {
   }
 
   private createTask(partition: number): PartitionTask {
-    const { kafka, mode, prefix, job, sourceTopic, sharedProducer, beforeOffsetCommit } = this.options;
+    const { kafka, mode, prefix, job, sourceTopic, beforeOffsetCommit } = this.options;
     return new PartitionTask({
       kafka,
       mode,
@@ -169,7 +162,6 @@ export class KeyedJobRunner {
       consumerGroupId: this.groupId,
       transactionalId: `${prefix}job.${job.name}.${partition}`,
       restoreGroupId: `${prefix}restore.${job.name}.${partition}`,
-      sharedProducer,
       commitOffset: (offset) => this.supervisor.consumer.commitOffsets([{ topic: sourceTopic, partition, offset }]),
       ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
     });

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, Producer } from 'kafkajs';
-import type { OutgoingRecord } from '@flowgate/kafka';
+import type { KafkaConnection, OutgoingRecord, Producer } from '@flowgate/kafka';
 import { encodeBarrier } from '../state/changelog';
 import { KeyedStore } from '../state/keyed-store';
 import { restoreState } from '../state/state-restorer';
 import { BatchCommitTarget, commitBatch } from './transactional-commit';
 
+/** What a partition task uses of the app's Kafka connection. */
+export type PartitionKafka = Pick<KafkaConnection, 'transactionalProducer' | 'restoreConsumer' | 'sendBatchDirect'>;
+
 /** The commit's target (mode, topics, group, offset commit, fail point) and how to take the partition. */
 export interface PartitionTaskOptions extends Omit<BatchCommitTarget, 'state' | 'transactionalProducer' | 'sharedProducer'> {
-  readonly kafka: Kafka;
+  /** Its transactional producer and restore consumer come from it; at-least-once writes and the restore barrier go through its shared producer. */
+  readonly kafka: PartitionKafka;
   readonly job: string;
   /** Stable per job and partition, so a new owner's producer fences the old one (exactly-once). */
   readonly transactionalId: string;
   readonly restoreGroupId: string;
-  /** At-least-once writes and the restore barrier go through the app's shared producer. */
-  readonly sharedProducer: Producer;
 }
 
 /**
@@ -39,7 +40,7 @@ export class PartitionTask {
 
   /** Makes the batch durable: outputs, state changes and the next offset to read (see `commitBatch`). */
   async commit(outputs: OutgoingRecord[], nextOffset: string): Promise<void> {
-    await commitBatch({ outputs, nextOffset }, { ...this.options, state: this.state, transactionalProducer: this.producer });
+    await commitBatch({ outputs, nextOffset }, { ...this.options, state: this.state, transactionalProducer: this.producer, sharedProducer: this.options.kafka });
   }
 
   async close(): Promise<void> {
@@ -52,20 +53,13 @@ export class PartitionTask {
     const token = `${transactionalId}/${randomUUID()}`;
     const barrier = { topic: changelogTopic, messages: [{ ...encodeBarrier(token), partition }] };
     if (mode === 'exactly_once') {
-      this.producer = kafka.producer({
-        transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        // An idempotent producer must not give up on a send it may have half-done.
-        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
-      });
+      this.producer = kafka.transactionalProducer(transactionalId);
       await this.producer.connect();
       const transaction = await this.producer.transaction();
       await transaction.send(barrier);
       await transaction.commit();
     } else {
-      await this.options.sharedProducer.send({ ...barrier, acks: -1 });
+      await kafka.sendBatchDirect([barrier]);
     }
     return restoreState({
       kafka,

@@ -1,4 +1,4 @@
-import type { ProducerBatch } from 'kafkajs';
+import type { ProducerBatch, TopicMessages } from '@flowgate/kafka';
 import { KeyedStore } from '../state/keyed-store';
 import { BatchCommitTarget, commitBatch, ProcessingMode } from './transactional-commit';
 
@@ -23,7 +23,7 @@ function fakeKafka(options: { failAt?: string; abortFails?: boolean } = {}) {
       };
     },
   };
-  const sharedProducer = { sendBatch: async (batch: ProducerBatch) => (await step('shared.sendBatch', batch), []) };
+  const sharedProducer = { sendBatchDirect: async (topicMessages: TopicMessages[]) => (await step('shared.sendBatchDirect', topicMessages), []) };
   const commitOffset = (offset: string) => step('commitOffset', offset);
   return { calls, names: () => calls.map((c) => c.call), transactionalProducer, sharedProducer, commitOffset };
 }
@@ -137,32 +137,29 @@ describe('commitBatch, exactly-once', () => {
 });
 
 describe('commitBatch, at-least-once', () => {
-  it('writes the outputs and state changes with acks=all before committing the offset', async () => {
+  it('writes the outputs and state changes through the shared producer (acks=all) before committing the offset', async () => {
     const kafka = fakeKafka();
     const state = stateWithPendingWrite();
 
     await commitBatch({ outputs: [reply], nextOffset: '42' }, target('at_least_once', kafka, state));
 
-    expect(kafka.names()).toEqual(['shared.sendBatch', 'commitOffset']);
-    expect(kafka.calls[0].arg).toEqual({
-      acks: -1,
-      topicMessages: [
-        { topic: 'flowgate.replies', messages: [{ key: 'r1', value: '{"count":2}' }] },
-        { topic: 'flowgate.counter-job.changelog', messages: [{ key: 'counts\u0000a', value: '2', partition: 3 }] },
-      ],
-    });
+    expect(kafka.names()).toEqual(['shared.sendBatchDirect', 'commitOffset']);
+    expect(kafka.calls[0].arg).toEqual([
+      { topic: 'flowgate.replies', messages: [{ key: 'r1', value: '{"count":2}' }] },
+      { topic: 'flowgate.counter-job.changelog', messages: [{ key: 'counts\u0000a', value: '2', partition: 3 }] },
+    ]);
     expect(kafka.calls[1].arg).toBe('42');
     expect(state.entries('counts')).toEqual(new Map([['a', 2]]));
     expect(state.pendingChanges()).toEqual([]);
   });
 
   it('does not commit the offset when the writes fail, and rolls the state back', async () => {
-    const kafka = fakeKafka({ failAt: 'shared.sendBatch' });
+    const kafka = fakeKafka({ failAt: 'shared.sendBatchDirect' });
     const state = stateWithPendingWrite();
 
-    await expect(commitBatch({ outputs: [reply], nextOffset: '42' }, target('at_least_once', kafka, state))).rejects.toThrow('shared.sendBatch failed');
+    await expect(commitBatch({ outputs: [reply], nextOffset: '42' }, target('at_least_once', kafka, state))).rejects.toThrow('shared.sendBatchDirect failed');
 
-    expect(kafka.names()).toEqual(['shared.sendBatch']);
+    expect(kafka.names()).toEqual(['shared.sendBatchDirect']);
     expect(state.entries('counts')).toEqual(new Map([['a', 1]]));
   });
 

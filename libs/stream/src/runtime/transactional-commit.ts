@@ -1,5 +1,4 @@
-import type { Producer, Transaction } from 'kafkajs';
-import { groupByTopic, OutgoingRecord } from '@flowgate/kafka';
+import { groupByTopic, type KafkaConnection, OutgoingRecord, type Transaction } from '@flowgate/kafka';
 import { encodeChange } from '../state/changelog';
 import type { KeyedStore } from '../state/keyed-store';
 
@@ -21,8 +20,8 @@ export interface BatchCommitTarget {
   readonly state: KeyedStore;
   /** Exactly-once: the partition's own producer, whose transactions fence an older owner's. */
   readonly transactionalProducer: TransactionalProducer | undefined;
-  /** At-least-once writes go through the app's shared producer. */
-  readonly sharedProducer: Pick<Producer, 'sendBatch'>;
+  /** At-least-once writes go through the app's shared producer (acks=-1). */
+  readonly sharedProducer: Pick<KafkaConnection, 'sendBatchDirect'>;
   /** At-least-once: commits the consumer group's offset (the group's consumer does it). */
   readonly commitOffset: (nextOffset: string) => Promise<void>;
   /**
@@ -76,7 +75,7 @@ export async function commitBatch(batch: { outputs: OutgoingRecord[]; nextOffset
         throw error;
       }
     } else {
-      if (topicMessages.length > 0) await target.sharedProducer.sendBatch({ topicMessages, acks: -1 });
+      if (topicMessages.length > 0) await target.sharedProducer.sendBatchDirect(topicMessages);
       // A crash from here to the offset commit replays the batch on top of a state restored
       // with its changes already in: a counter counts the batch twice, and its outputs are
       // written twice. This is the window exactly-once closes.

@@ -1,10 +1,9 @@
-import { Kafka } from 'kafkajs';
-import { pinnedPartitionAssigner } from '@flowgate/kafka';
+import type { KafkaConnection } from '@flowgate/kafka';
 import { decodeChangelog } from './changelog';
 import type { KeyedStore } from './keyed-store';
 
 export interface RestoreOptions {
-  readonly kafka: Kafka;
+  readonly kafka: Pick<KafkaConnection, 'restoreConsumer'>;
   readonly topic: string;
   readonly partition: number;
   /** A group of its own; it never commits, so every restore reads from the beginning. */
@@ -21,13 +20,7 @@ export interface RestoreOptions {
  */
 export async function restoreState(options: RestoreOptions): Promise<number> {
   const { kafka, topic, partition, groupId, token, store, timeoutMs } = options;
-  const consumer = kafka.consumer({
-    groupId,
-    partitionAssigners: [pinnedPartitionAssigner(partition)],
-    sessionTimeout: 6_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 50,
-  });
+  const consumer = kafka.restoreConsumer({ groupId, partition });
   let applied = 0;
   let timer: NodeJS.Timeout | undefined;
   try {
