@@ -16,11 +16,12 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger('gateway', config.FLOWGATE_LOG_LEVEL);
   const registry = createRegistry('gateway');
   const metrics = new GatewayMetrics(registry);
-  const authenticator = await configOrExitAsync('gateway', () => createAuthenticator(config, metrics));
   const app = await createFastifyApp(GatewayModule.forRoot(config, registry, metrics), {
     logger,
     bodyLimit: config.FLOWGATE_MAX_BODY_BYTES,
   });
+  // After the app: its logger (JSON lines) is then the one the authenticator's log lines use.
+  const authenticator = await configOrExitAsync('gateway', () => createAuthenticator(config, metrics));
   const fastify = app.getHttpAdapter().getInstance();
   if (authenticator) requireCredentials(fastify, { authenticator, metrics });
   configureFastify(fastify, { maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES });
