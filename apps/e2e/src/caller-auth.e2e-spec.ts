@@ -57,12 +57,14 @@ describe('caller identity with API keys', () => {
     expectRefused(await echo({ authorization: `Basic ${Buffer.from(`ada:${keys.ada}`).toString('base64')}` }), /error="invalid_request"/);
     expectRefused(await echo(as('not-a-key')), /error="invalid_token"/);
     expectRefused(await echo(as(`${keys.ada}x`)), /error="invalid_token"/);
+    // Keys are at most 1024 characters: a longer one is refused before it is hashed.
+    expectRefused(await echo(as('k'.repeat(1_025))), /error="invalid_request"/);
     // Refused before the body is read or the route looked up: unknown paths and bad bodies too.
     expectRefused(await post(`${gateway.url}/v1/no-such-route`, '{"broken', {}), /Bearer/);
     expectRefused(await get(`${gateway.url}/openapi.json`), /Bearer/);
     expect(await sentRecords()).toBe(before);
     expect(await gateway.metric('flowgate_gateway_auth_refusals_total', { reason: 'missing' })).toBe(3);
-    expect(await gateway.metric('flowgate_gateway_auth_refusals_total', { reason: 'malformed' })).toBe(1);
+    expect(await gateway.metric('flowgate_gateway_auth_refusals_total', { reason: 'malformed' })).toBe(2);
     expect(await gateway.metric('flowgate_gateway_auth_refusals_total', { reason: 'unknown_key' })).toBe(2);
   });
 

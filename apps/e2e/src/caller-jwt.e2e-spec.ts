@@ -70,6 +70,10 @@ describe('caller identity with JWTs', () => {
     expectRefused(await echo(foreign.token({ sub: 'u', aud: 'flowgate', iss: issuer.issuer })), /unknown key/);
     expectRefused(await echo(unsignedToken({ sub: 'u', aud: 'flowgate', iss: issuer.issuer, exp: now() + 60 })), /algorithm|not valid/);
     expectRefused(await echo('not.a.jwt'), /not valid/);
+    // Tokens are at most 8192 characters: a longer one is refused before it is parsed.
+    const long = await echo(issuer.token({ sub: 'u', aud: 'flowgate', pad: 'p'.repeat(8_192) }));
+    expectRefused(long, /send one token/);
+    expect(long.headers.get('www-authenticate')).toBe('Bearer realm="flowgate", error="invalid_request"');
     expect(await kafka.highWatermarkSum(`${cluster.prefix}requests`)).toBe(before);
     expect(await gateway.metric('flowgate_gateway_auth_refusals_total', { reason: 'expired' })).toBe(1);
   });
