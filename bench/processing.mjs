@@ -6,8 +6,8 @@
 
 export const COUNTER_KEYS = 64;
 export const MODES = [
-  { mode: 'exactly_once', short: 'eos', prefix: 'bench-eos.', ports: { gateway: 18182, processor: 18183 } },
-  { mode: 'at_least_once', short: 'alos', prefix: 'bench-alos.', ports: { gateway: 18184, processor: 18185 } },
+  { mode: 'exactly_once', short: 'eos', prefix: 'bench-eos.', ports: { gateway: 18182, processor: 18183, gatewayAdmin: 18176 } },
+  { mode: 'at_least_once', short: 'alos', prefix: 'bench-alos.', ports: { gateway: 18184, processor: 18185, gatewayAdmin: 18177 } },
 ];
 
 /** Keys of this run (fresh ones each run, so the final check holds on a reused Kafka too). */
@@ -50,6 +50,7 @@ export async function compareProcessing({ baseEnv, rates, stepSeconds, budgetMs,
     ...baseEnv,
     FLOWGATE_TOPIC_PREFIX: m.prefix,
     FLOWGATE_GATEWAY_PORT: String(m.ports.gateway),
+    FLOWGATE_ADMIN_PORT: String(m.ports.gatewayAdmin),
     FLOWGATE_PROCESSOR_PORT: String(m.ports.processor),
     FLOWGATE_PROCESSING: m.mode,
   }));

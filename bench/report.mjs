@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { processingMarkdown } from './processing.mjs';
+import { authMarkdown } from './auth-cost.mjs';
 import { registryMarkdown } from './registry-cost.mjs';
 
 const ms = (v) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
@@ -231,6 +232,7 @@ export function markdown(results) {
   }
 
   if (results.registry) lines.push('', registryMarkdown(results.registry));
+  if (results.auth) lines.push('', authMarkdown(results.auth));
   lines.push(...processingMarkdown(results.processing, budgetMs));
 
   lines.push('', `## Targets`, '');

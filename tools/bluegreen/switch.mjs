@@ -93,13 +93,13 @@ export function activeColour(json) {
   return colour;
 }
 
-/** Running gateway pods of a release and the port of their `http` container port. */
+/** Running gateway pods of a release and their internal port (`admin`, where /metrics is). */
 export function gatewayPods(json) {
   return JSON.parse(json)
     .items.filter((pod) => pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp)
     .map((pod) => {
-      const port = pod.spec.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === 'http')?.containerPort;
-      if (!port) throw new Error(`pod ${pod.metadata.name} has no container port named http`);
+      const port = pod.spec.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === 'admin')?.containerPort;
+      if (!port) throw new Error(`pod ${pod.metadata.name} has no container port named admin`);
       return { name: pod.metadata.name, port };
     });
 }

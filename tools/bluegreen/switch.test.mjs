@@ -10,7 +10,7 @@ const deploymentJson = ({ name = 'flowgate-green-gateway', replicas = 2, ready =
 
 const podsJson = (...names) =>
   JSON.stringify({
-    items: names.map((name) => ({ metadata: { name }, status: { phase: 'Running' }, spec: { containers: [{ name: 'gateway', ports: [{ name: 'http', containerPort: 8080 }] }] } })),
+    items: names.map((name) => ({ metadata: { name }, status: { phase: 'Running' }, spec: { containers: [{ name: 'gateway', ports: [{ name: 'http', containerPort: 8080 }, { name: 'admin', containerPort: 9100 }] }] } })),
   });
 
 const metricsText = (n) => `# HELP flowgate_gateway_inflight_requests Requests waiting for their reply.\n# TYPE flowgate_gateway_inflight_requests gauge\nflowgate_gateway_inflight_requests{component="gateway"} ${n}\nflowgate_gateway_inflight_limit{component="gateway"} 1024\n`;
@@ -40,7 +40,7 @@ describe('reading answers', () => {
   it('reads the active colour, running gateway pods and the in-flight gauge', () => {
     assert.equal(activeColour('{"activeColour":"blue","service":{}}'), 'blue');
     assert.throws(() => activeColour('{}'), /activeColour/);
-    assert.deepEqual(gatewayPods(podsJson('a', 'b')), [{ name: 'a', port: 8080 }, { name: 'b', port: 8080 }]);
+    assert.deepEqual(gatewayPods(podsJson('a', 'b')), [{ name: 'a', port: 9100 }, { name: 'b', port: 9100 }]);
     assert.equal(inflight(metricsText(7)), 7);
     assert.throws(() => inflight('flowgate_gateway_inflight_limit 1024\n'), /no flowgate_gateway_inflight_requests/);
   });
@@ -95,7 +95,7 @@ describe('switchColour', () => {
     assert.equal(await switchColour(options(), io), 'switched');
     const flip = ran.findIndex((l) => l.includes('upgrade flowgate-router helm/flowgate-router --reuse-values --set activeColour=green'));
     const lastReady = ran.findLastIndex((l) => l.includes('get deployment flowgate-green-'));
-    const polls = ran.map((l, i) => [l, i]).filter(([l]) => l.includes('/pods/flowgate-blue-gateway-1:8080/proxy/metrics'));
+    const polls = ran.map((l, i) => [l, i]).filter(([l]) => l.includes('/pods/flowgate-blue-gateway-1:9100/proxy/metrics'));
     const scale = ran.findIndex((l) => l.includes('upgrade flowgate-blue helm/flowgate') && l.includes('gateway.replicas=0'));
     assert.ok(lastReady >= 0 && lastReady < flip, 'green checked before the flip');
     assert.ok(polls.length >= 3 && polls[0][1] > flip, 'blue polled after the flip');

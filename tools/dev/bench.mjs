@@ -33,6 +33,10 @@
 //   (validation, with flowgate: echo with and without a route JSON Schema, bench/validation-cost.mjs)
 //   BENCH_VALIDATION_RATES=500,1000   rates of that comparison (quick: 500)
 //   BENCH_VALIDATION_ROUNDS=3         rounds of it, the two variants interleaved (quick: 2)
+//   (auth, with flowgate: echo through gateways with FLOWGATE_AUTH none, api-key and jwt, admitted
+//                                     and refused credentials side by side, bench/auth-cost.mjs)
+//   BENCH_AUTH_RATES=500,1000         rates of that comparison (quick: 500)
+//   BENCH_AUTH_ROUNDS=3               rounds of it, the variants' order rotating (quick: 2)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
 //   BENCH_APP_NODE_ARGS="--trace-gc"  node flags for gateway and processor, also ones NODE_OPTIONS refuses
 //   BENCH_GATEWAYS=1                  flowgate gateway replicas (ports 18180, 18280, ...), the load spread over
@@ -43,8 +47,8 @@
 //   BENCH_NEST_NAGLE=1                NestJS peer with kafkajs's default sockets (Nagle on)
 // FLOWGATE_* variables are passed to the gateway and processor (e.g. FLOWGATE_ADMISSION_WAIT_MS).
 import { fork, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, startApp, waitForOk } from './bootstrap.mjs';
 
@@ -60,6 +64,7 @@ const { markdown, targets } = await import('../../bench/report.mjs');
 const { compareProcessing, processingMarkdown } = await import('../../bench/processing.mjs');
 const { compareRegistry, registryMarkdown } = await import('../../bench/registry-cost.mjs');
 const { compareValidation, validationMarkdown } = await import('../../bench/validation-cost.mjs');
+const { authFixtures, compareAuth, authMarkdown } = await import('../../bench/auth-cost.mjs');
 const { plotResults } = await import('../../bench/plot.mjs');
 
 // ------------------------------------------------------------------ settings
@@ -73,15 +78,18 @@ const gatewayCount = Number(process.env.BENCH_GATEWAYS ?? 1);
 // The overload restarts one gateway with its own limit: with replicas it is not run.
 const overloadSeconds = gatewayCount > 1 ? 0 : Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
 const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
-const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,registry,validation,processing').split(','));
+const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,registry,validation,auth,processing').split(','));
 const registryRates = list(process.env.BENCH_REGISTRY_RATES ?? (quick ? '500' : '500,1000'));
 const validationRates = list(process.env.BENCH_VALIDATION_RATES ?? (quick ? '500' : '500,1000'));
 const validationRounds = Number(process.env.BENCH_VALIDATION_ROUNDS ?? (quick ? 2 : 3));
+const authRates = list(process.env.BENCH_AUTH_RATES ?? (quick ? '500' : '500,1000'));
+const authRounds = Number(process.env.BENCH_AUTH_ROUNDS ?? (quick ? 2 : 3));
 const processingRates = list(process.env.BENCH_PROCESSING_RATES ?? (quick ? '250,500,1000' : '250,500,1000,1500,2000'));
 const stepTimeoutMs = 10_000;
 const probeMaxSeconds = quick ? 10 : 30;
 const body = JSON.stringify({ user: 'bench', item: 42, note: 'a small JSON event' });
-const ports = { gateway: 18180, processor: 18181, sweeper: 18186, fastify: 18190, nest: 18200 };
+// Gateway replica i: public port gateway + 100 i, internal (/metrics) port gatewayAdmin + 100 i.
+const ports = { gateway: 18180, gatewayAdmin: 18187, processor: 18181, sweeper: 18186, fastify: 18190, nest: 18200 };
 
 // ------------------------------------------------------------------ processes
 
@@ -235,6 +243,7 @@ try {
     REDIS_URL: stack.redisUrl,
     FLOWGATE_TOPIC_PREFIX: 'bench.',
     FLOWGATE_GATEWAY_PORT: String(ports.gateway),
+    FLOWGATE_ADMIN_PORT: String(ports.gatewayAdmin),
     FLOWGATE_PROCESSOR_PORT: String(ports.processor),
     FLOWGATE_LOG_LEVEL: 'warn',
     ...DEMO_ENV,
@@ -264,7 +273,7 @@ try {
     const gateway = launchApp('gateway');
     const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => ports.gateway + 100 * i);
     const moreGateways = Object.fromEntries(gatewayPorts.slice(1).map((port, i) =>
-      [`gateway ${i + 2}`, launchApp('gateway', { FLOWGATE_GATEWAY_PORT: String(port) })]));
+      [`gateway ${i + 2}`, launchApp('gateway', { FLOWGATE_GATEWAY_PORT: String(port), FLOWGATE_ADMIN_PORT: String(ports.gatewayAdmin + 100 * (i + 1)) })]));
     systems.push({
       key: 'flowgate', name: 'flowgate', url: gatewayPorts.map((port) => `http://127.0.0.1:${port}`).join(','),
       procs: { gateway, ...moreGateways, processor }, extraPids: { redis: redisPid },
@@ -283,7 +292,7 @@ try {
           };
         };
         try {
-          return { ...(await read(ports.gateway, 'gateway')), ...(await read(ports.processor, 'processor')) };
+          return { ...(await read(ports.gatewayAdmin, 'gateway')), ...(await read(ports.processor, 'processor')) };
         } catch {
           return {};
         }
@@ -549,7 +558,7 @@ try {
       while (viewing) {
         const t = (performance.now() - viewStarted) / 1000;
         try {
-          const text = await (await fetch(`${flowgate.url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+          const text = await (await fetch(`http://127.0.0.1:${ports.gatewayAdmin}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
           const inflight = Number(/^flowgate_gateway_inflight_requests(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
           const refused = [...text.matchAll(/^flowgate_gateway_admission_rejections_total\{[^}]*reason="([^"]+)"[^}]*\} (\S+)$/gm)]
             .reduce((acc, [, reason, n]) => ({ ...acc, [reason]: Number(n) }), {});
@@ -620,6 +629,39 @@ try {
     });
   }
 
+  // What authentication adds, and what a refused credential costs next to an admitted request:
+  // two more gateways (api-key, jwt) on the run's processor, stopped again afterwards.
+  if (wanted.has('auth') && flowgate && Object.values(flowgate.procs).every(alive)) {
+    const fixtures = authFixtures(mkdtempSync(join(tmpdir(), 'flowgate-bench-auth-')));
+    const authPorts = { 'api-key': [18170, 18171], jwt: [18172, 18173] };
+    const authGateways = Object.fromEntries(Object.entries(authPorts).map(([mode, [port, admin]]) =>
+      [mode, launchApp('gateway', { FLOWGATE_GATEWAY_PORT: String(port), FLOWGATE_ADMIN_PORT: String(admin), ...fixtures.env[mode] })]));
+    for (const [mode, [port]] of Object.entries(authPorts)) {
+      if (!(await waitForOk(`http://127.0.0.1:${port}/readyz`, { alive: () => alive(authGateways[mode]) }))) throw new Error(`gateway ${mode} not ready`);
+    }
+    const urlOf = (gateway) => (gateway === 'open' ? flowgate.url : `http://127.0.0.1:${authPorts[gateway][0]}`);
+    const pidOf = (gateway) => (gateway === 'open' ? flowgate.procs.gateway.pid : authGateways[gateway].pid);
+    log(`auth: echo through none, api-key and jwt gateways, admitted and refused, at ${authRates.join(', ')}/s, ${authRounds} rounds`);
+    results.auth = await compareAuth({
+      rates: authRates,
+      rounds: authRounds,
+      stepSeconds,
+      fixtures,
+      deps: {
+        offer: (gateway, rate, seconds, options) => load.call('offer', { url: urlOf(gateway), path: '/v1/echo', body, rate, seconds, timeoutMs: stepTimeoutMs, ...options }),
+        cpu: totalCpu,
+        pid: pidOf,
+        settle: () => settle({ pids: () => [...flowgate.pids(), ...Object.values(authGateways).map((g) => g.pid)] }),
+        log,
+      },
+    });
+    await Promise.all(Object.values(authGateways).map((gateway) => new Promise((resolve) => {
+      retired.add(gateway);
+      gateway.once('exit', resolve);
+      gateway.kill('SIGTERM');
+    })));
+  }
+
   // What the request registry adds: after the comparison of systems, so the sweeper it starts
   // (it reads every reply to record async ones) is not in those figures.
   if (wanted.has('registry') && flowgate && Object.values(flowgate.procs).every(alive)) {
@@ -686,6 +728,12 @@ try {
     writeFileSync(join(root, 'bench/results/registry.md'), `${registryMarkdown(results.registry)}\n${footer}\n`);
     writeFileSync(join(root, 'bench/results/registry.json'), JSON.stringify({ at: results.at, quick, stepSeconds, machine: results.machine, ...results.registry }, null, 2));
     log('wrote bench/results/registry.md, registry.json');
+  }
+  if (results.auth) {
+    const footer = `${stepSeconds} s per step, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.at}${quick ? ', BENCH_QUICK' : ''}.`;
+    writeFileSync(join(root, 'bench/results/auth.md'), `${authMarkdown(results.auth)}\n${footer}\n`);
+    writeFileSync(join(root, 'bench/results/auth.json'), JSON.stringify({ at: results.at, quick, stepSeconds, machine: results.machine, ...results.auth }, null, 2));
+    log('wrote bench/results/auth.md, auth.json');
   }
   if (results.validation) {
     const footer = `${stepSeconds} s per step, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.at}${quick ? ', BENCH_QUICK' : ''}.`;

@@ -67,6 +67,7 @@ const port = process.env.FLOWGATE_GATEWAY_PORT ?? '8080';
 const url = `http://127.0.0.1:${port}`;
 if (await waitForOk(`${url}/readyz`, { alive: () => gateway.exitCode === null })) {
   log(`ready: ${url}  (try: curl -s -X POST ${url}/v1/echo -H 'content-type: application/json' -d '{"hello":"world"}')`);
+  log(`metrics: http://127.0.0.1:${process.env.FLOWGATE_ADMIN_PORT ?? '9100'}/metrics  (the gateway's internal port; not on ${port})`);
 } else {
   log('the gateway did not become ready; see its log lines above');
 }

@@ -114,10 +114,17 @@ describe('helm/flowgate', () => {
       // FLOWGATE_GATEWAY_HOST: 0.0.0.0 is what a pod needs. FLOWGATE_REPLY_PARTITION: gateways
       // lease reply partitions in Redis rather than being pinned to one. KAFKA_SSL and KAFKA_SASL_*:
       // set only when kafka.tls / kafka.sasl are enabled (ci/tls-sasl-values.yaml).
-      // FLOWGATE_FAILPOINT: a crash switch for tests, never for a deployment.
+      // FLOWGATE_FAILPOINT: a crash switch for tests, never for a deployment. FLOWGATE_ADMIN_HOST:
+      // 0.0.0.0 as well. The API-key and JWT settings: set only in their mode (the gateway refuses
+      // the settings of a mode it does not run; ci/auth-*-values.yaml); the chart takes the JWT
+      // keys from a URL, not a file.
       const leftToDefaults = new Set([
         'FLOWGATE_FAILPOINT',
         'FLOWGATE_GATEWAY_HOST',
+        'FLOWGATE_ADMIN_HOST',
+        'FLOWGATE_API_KEYS_FILE', 'FLOWGATE_API_KEY_HEADER', 'FLOWGATE_API_KEYS_RELOAD_MS',
+        'FLOWGATE_JWT_JWKS_URL', 'FLOWGATE_JWT_JWKS_FILE', 'FLOWGATE_JWT_ISSUER', 'FLOWGATE_JWT_AUDIENCE',
+        'FLOWGATE_JWT_CALLER_CLAIM', 'FLOWGATE_JWT_CLOCK_SKEW_S', 'FLOWGATE_JWT_ALGORITHMS',
         'FLOWGATE_REPLY_PARTITION',
         'KAFKA_SSL',
         'KAFKA_SASL_MECHANISM',
@@ -166,6 +173,10 @@ describe('helm/flowgate', () => {
       expect(notes).toMatch(/curl -s -X POST localhost:8080\/v1\/echo/);
       expect(notes).toMatch(/curl -s -X POST localhost:8080\/event .*# route echo/);
       expect(notes).toContain('helm upgrade flowgate-router helm/flowgate-router');
+      expect(notes).toContain('port-forward deployment/flowgate-blue-gateway 9100:9100');
+      expect(notes).toContain('FLOWGATE_AUTH=none');
+      const withKeys = renderNotes('flowgate', { release: 'flowgate-blue', valuesFiles: [join(CHART, 'ci/auth-api-key-values.yaml')] });
+      expect(withKeys).toMatch(/v1\/echo .*-H "authorization: Bearer \$CREDENTIAL"/);
     });
   });
 
@@ -215,11 +226,57 @@ describe('helm/flowgate', () => {
         const services = ofKind(objects, 'Service').filter((s) =>
           Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v),
         );
-        expect(services.map((s) => s.metadata.name)).toEqual([monitor.metadata.name]);
+        // The gateway is scraped on its internal port, through a Service of its own.
+        const gateway = monitor.metadata.name === 'flowgate-blue-gateway';
+        expect(services.map((s) => s.metadata.name)).toEqual([gateway ? 'flowgate-blue-gateway-admin' : monitor.metadata.name]);
+        if (gateway) {
+          // The series keep job="flowgate-blue-gateway", which the alerts and dashboards group by.
+          expect(services[0].metadata.labels?.[monitor.spec.jobLabel]).toBe('flowgate-blue-gateway');
+          expect(services[0].spec.ports).toEqual([expect.objectContaining({ name: 'admin', port: 9100, targetPort: 'admin' })]);
+        }
         const portNames = services[0].spec.ports.map((p: K8sObject) => p.name);
         expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ path: '/metrics', interval: '15s' })]);
         expect(portNames).toContain(monitor.spec.endpoints[0].port);
       }
+    });
+
+    it('exposes only the public port in the gateway Service; the internal port is reached by Prometheus alone', () => {
+      const objects = render([join(CHART, 'ci/networkpolicy-values.yaml'), join(CHART, 'ci/servicemonitor-values.yaml')]);
+      expect(named(objects, 'Service', 'flowgate-blue-gateway').spec.ports.map((p: K8sObject) => p.name)).toEqual(['http']);
+      const gateway = named(objects, 'Deployment', 'flowgate-blue-gateway').spec.template.spec.containers[0];
+      expect(gateway.ports.map((p: K8sObject) => [p.name, p.containerPort])).toEqual([['http', 8080], ['admin', 9100]]);
+      expect(appEnv(objects, 'gateway').FLOWGATE_ADMIN_PORT).toBe('9100');
+      // The probes stay on the port that takes the traffic.
+      expect([gateway.readinessProbe.httpGet.port, gateway.livenessProbe.httpGet.port]).toEqual(['http', 'http']);
+      const rules = named(objects, 'NetworkPolicy', 'flowgate-blue-gateway').spec.ingress;
+      const toAdmin = rules.filter((r: K8sObject) => r.ports.some((p: K8sObject) => p.port === 9100));
+      expect(toAdmin).toEqual([{ ports: [{ protocol: 'TCP', port: 9100 }], from: [expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } })] }]);
+      expect(networkProblems(objects)).toEqual([]);
+      expect(helmTemplateFailure('flowgate', { release: 'flowgate-blue', set: { 'gateway.adminPort': 8080 } }).stderr).toMatch(/gateway.adminPort must differ from gateway.port/);
+    });
+
+    it('auth-api-key: the key file from an existing Secret, mounted as a directory so updates arrive without a restart', () => {
+      const objects = render([join(CHART, 'ci/auth-api-key-values.yaml')]);
+      const pod = named(objects, 'Deployment', 'flowgate-blue-gateway').spec.template.spec;
+      const env = appEnv(objects, 'gateway');
+      expect(env).toMatchObject({ FLOWGATE_AUTH: 'api-key', FLOWGATE_API_KEYS_FILE: '/etc/flowgate/api-keys/api-keys', FLOWGATE_API_KEY_HEADER: 'authorization' });
+      const volume = pod.volumes.find((v: K8sObject) => v.secret?.secretName === 'flowgate-api-keys');
+      const mount = pod.containers[0].volumeMounts.find((m: K8sObject) => m.name === volume.name);
+      expect(mount).toEqual({ name: volume.name, mountPath: '/etc/flowgate/api-keys', readOnly: true });
+      expect(mount).not.toHaveProperty('subPath');
+      // Gateway settings only: the processors and sweepers have nothing to authenticate.
+      expect(appEnv(objects, 'processor')).not.toHaveProperty('FLOWGATE_AUTH');
+      expect(helmTemplateFailure('flowgate', { release: 'flowgate-blue', set: { 'gateway.auth.mode': 'api-key' } }).stderr).toMatch(/needs gateway.auth.apiKey.existingSecret/);
+    });
+
+    it('auth-jwt: the issuer\'s settings reach the gateway; missing ones are named', () => {
+      const objects = render([join(CHART, 'ci/auth-jwt-values.yaml')]);
+      expect(appEnv(objects, 'gateway')).toMatchObject({
+        FLOWGATE_AUTH: 'jwt', FLOWGATE_JWT_JWKS_URL: 'https://login.example.com/.well-known/jwks.json',
+        FLOWGATE_JWT_ISSUER: 'https://login.example.com/', FLOWGATE_JWT_AUDIENCE: 'flowgate', FLOWGATE_JWT_CALLER_CLAIM: 'sub',
+      });
+      expect(helmTemplateFailure('flowgate', { release: 'flowgate-blue', set: { 'gateway.auth.mode': 'jwt', 'gateway.auth.jwt.issuer': 'x' } }).stderr)
+        .toMatch(/gateway.auth.mode=jwt needs gateway.auth.jwt.jwksUrl, gateway.auth.jwt.audience/);
     });
 
     it('tls-sasl: apps, topics Job and KEDA get TLS, SCRAM and the CA from existing Secrets', () => {

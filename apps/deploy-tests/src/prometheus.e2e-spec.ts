@@ -74,7 +74,8 @@ describe('dashboards and alerts on a real Prometheus scraping the running apps',
     await standby.waitReady();
     const jobs = stack.apps.map((app) => ({
       job: `${RELEASE}-${app.name}`,
-      ports: app.name === 'sweeper' ? [app.port, standby!.port] : [app.port],
+      // The gateway's /metrics is on its internal port; the others' on their own.
+      ports: app.name === 'sweeper' ? [app.adminPort, standby!.adminPort] : [app.adminPort],
       labels: { namespace: NAMESPACE },
     }));
     prometheus = await Prometheus.start(binary, jobs, { 'flowgate.rules.yaml': rulesText });

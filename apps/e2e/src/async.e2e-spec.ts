@@ -35,15 +35,21 @@ describe('async requests', () => {
   it('answers 202 with a status URL at once, and the result there once processed', async () => {
     const accepted = await post(`${gateway.url}/v1/delay`, { ms: 300, n: 1 }, { prefer: 'respond-async', 'x-request-id': 'async-rt-1' });
     expect(accepted.status).toBe(202);
-    expect(accepted.headers.get('location')).toBe('/v1/requests/async-rt-1');
+    // Anonymous (FLOWGATE_AUTH=none): the result's address is an unguessable handle, not the id.
+    const location = accepted.headers.get('location')!;
+    expect(location).toMatch(/^\/v1\/requests\/[A-Za-z0-9_-]{32}$/);
     expect(accepted.headers.get('preference-applied')).toBe('respond-async');
-    expect(accepted.json).toEqual({ id: 'async-rt-1', status: 'pending', location: '/v1/requests/async-rt-1' });
-    const pending = await status('/v1/requests/async-rt-1');
+    expect(accepted.json).toEqual({ id: 'async-rt-1', status: 'pending', location });
+    const pending = await status(location);
     expect(pending.json).toMatchObject({ id: 'async-rt-1', route: 'delay', status: 'pending' });
     expect(pending.headers.get('retry-after')).toBe('1');
 
-    const done = await settled('/v1/requests/async-rt-1');
+    const done = await settled(location);
     expect(done.status).toBe(200);
+    // The id the caller chose (and others can guess) does not reach the result.
+    const byId = await status('/v1/requests/async-rt-1');
+    expect(byId.status).toBe(404);
+    expect(byId.text).not.toContain('"result"');
     expect(done.json).toMatchObject({ id: 'async-rt-1', route: 'delay', status: 'succeeded', statusCode: 200, result: { ms: 300, n: 1, result: 'ok' } });
     expect(await gateway.metric('flowgate_gateway_async_accepted_total', { route: 'delay' })).toBe(1);
     // Nobody waited for it on the gateway: a sweeper recorded the reply.
@@ -61,8 +67,8 @@ describe('async requests', () => {
     const quick = await post(`${gateway.url}/v1/echo`, { n: 2 }, { prefer: 'respond-async, wait=10', 'x-request-id': 'async-wait-1' });
     expect(quick.status).toBe(200);
     expect(quick.json).toMatchObject({ n: 2, result: 'ok' });
-    // Recorded before the response was written: the status URL has it at once.
-    expect((await status('/v1/requests/async-wait-1')).json).toMatchObject({ status: 'succeeded', result: { n: 2 } });
+    // Answered on the connection: no address was handed out, and the id alone reaches nothing.
+    expect((await status('/v1/requests/async-wait-1')).status).toBe(404);
 
     const slow = await post(`${gateway.url}/v1/delay`, { ms: 3_000 }, { prefer: 'respond-async, wait=1' });
     expect(slow.status).toBe(202);
@@ -73,15 +79,16 @@ describe('async requests', () => {
   it('times an async request out once, publishes the timeout, and counts the late result without overwriting', async () => {
     const accepted = await post(`${gateway.url}/v1/delay`, { ms: 2_500 }, { prefer: 'respond-async', 'x-timeout-ms': '1000', 'x-request-id': 'async-late-1' });
     expect(accepted.status).toBe(202);
-    const done = await settled('/v1/requests/async-late-1');
+    const location = accepted.headers.get('location')!;
+    const done = await settled(location);
     expect(done.json).toMatchObject({ status: 'timed_out' });
     const record = await timeouts.waitFor((r) => r.key === 'async-late-1', 15_000, 'timeout record');
     expect(JSON.parse(record.value!)).toMatchObject({ id: 'async-late-1', route: 'delay', reason: 'sweeper' });
 
     // The processor still answers after its deadline passed mid-job: late, and changes nothing.
-    await eventually(async () => (await status('/v1/requests/async-late-1')).json?.lateResults === 1, 15_000, 'late result counted');
-    expect((await status('/v1/requests/async-late-1')).json).toMatchObject({ status: 'timed_out' });
-    expect((await status('/v1/requests/async-late-1')).json).not.toHaveProperty('result');
+    await eventually(async () => (await status(location)).json?.lateResults === 1, 15_000, 'late result counted');
+    expect((await status(location)).json).toMatchObject({ status: 'timed_out' });
+    expect((await status(location)).json).not.toHaveProperty('result');
     expect(await sweeper.metric('flowgate_sweeper_results_total', { result: 'late' })).toBeGreaterThanOrEqual(1);
     expect(timeouts.records.filter((r) => r.key === 'async-late-1')).toHaveLength(1);
   });
@@ -89,13 +96,12 @@ describe('async requests', () => {
   it('gives a waiting caller 504 at the deadline, recorded as timed out by its gateway', async () => {
     const res = await post(`${gateway.url}/v1/delay`, { ms: 3_000 }, { prefer: 'respond-async, wait=30', 'x-timeout-ms': '800', 'x-request-id': 'async-504-1' });
     expect(res.status).toBe(504);
-    expect((await status('/v1/requests/async-504-1')).json).toMatchObject({ status: 'timed_out' });
     const record = await timeouts.waitFor((r) => r.key === 'async-504-1', 15_000, 'timeout record');
     expect(JSON.parse(record.value!)).toMatchObject({ reason: 'gateway' });
   });
 
-  it('answers 404 problem+json for an unknown id', async () => {
-    const res = await status('/v1/requests/no-such-request');
+  it.each(['no-such-request', 'A'.repeat(32)])('answers 404 problem+json for an unknown id or handle (%s)', async (id) => {
+    const res = await status(`/v1/requests/${id}`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(res.json).toMatchObject({ type: 'urn:flowgate:problem:unknown-request', status: 404 });
@@ -123,7 +129,7 @@ describe('async requests', () => {
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(refused.json).toMatchObject({ type: 'urn:flowgate:problem:registry-unavailable' });
     }
-    expect((await get(`${cut.url}/v1/requests/anything`)).status).toBe(503);
+    expect((await get(`${cut.url}/v1/requests/${'h'.repeat(32)}`)).status).toBe(503);
     expect((await post(`${cut.url}/v1/echo`, { n: 2 })).status).toBe(200);
     expect(await cut.metric('flowgate_gateway_admission_rejections_total', { reason: 'registry_down' })).toBe(2);
     await cut.stop();

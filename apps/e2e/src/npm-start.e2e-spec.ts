@@ -29,7 +29,7 @@ describe('npm start', () => {
   });
 
   it('starts all three apps, survives one dying, and stops everything on Ctrl-C', async () => {
-    const [gatewayPort, processorPort, sweeperPort] = [await freePort(), await freePort(), await freePort()];
+    const [gatewayPort, adminPort, processorPort, sweeperPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     start = spawn(process.execPath, ['tools/dev/start.mjs'], {
       cwd: ROOT,
       env: {
@@ -37,6 +37,7 @@ describe('npm start', () => {
         ...stackEnv(),
         FLOWGATE_TOPIC_PREFIX: uniquePrefix('npm-start'),
         FLOWGATE_GATEWAY_PORT: String(gatewayPort),
+        FLOWGATE_ADMIN_PORT: String(adminPort),
         FLOWGATE_PROCESSOR_PORT: String(processorPort),
         FLOWGATE_SWEEPER_PORT: String(sweeperPort),
       },
@@ -50,6 +51,8 @@ describe('npm start', () => {
     const url = `http://127.0.0.1:${gatewayPort}`;
     expect((await post(`${url}/v1/echo`, { via: 'npm start' })).json).toMatchObject({ via: 'npm start', result: 'ok' });
     expect((await fetch(`http://127.0.0.1:${sweeperPort}/healthz`)).status).toBe(200);
+    expect(output).toContain(`metrics: http://127.0.0.1:${adminPort}/metrics`);
+    expect((await fetch(`http://127.0.0.1:${adminPort}/metrics`)).status).toBe(200);
 
     const pids = Object.fromEntries(
       ['gateway', 'processor', 'sweeper'].map((app) => [app, Number(new RegExp(`\\[${app}\\] \\{[^\\n]*?"pid":(\\d+)`).exec(output)?.[1])]),

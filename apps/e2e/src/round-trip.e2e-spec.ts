@@ -58,8 +58,10 @@ describe('request path: HTTP -> Kafka -> processor -> Kafka -> HTTP', () => {
     expect(res.json).toMatchObject({ status: 400, detail: expect.stringMatching(/ms/) });
   });
 
-  it('exports request metrics by route and status', async () => {
-    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  it('exports request metrics by route and status on the internal port, and nothing on the public one', async () => {
+    expect((await fetch(`${gateway.url}/metrics`)).status).toBe(404);
+    expect(gateway.adminPort).not.toBe(gateway.port);
+    const text = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
     expect(text).toMatch(/flowgate_gateway_requests_total\{route="echo",status="200",component="gateway"\} \d+/);
     expect(text).toMatch(/flowgate_gateway_request_duration_seconds_bucket/);
     expect(text).toMatch(/flowgate_gateway_produce_batch_size_bucket/);

@@ -22,7 +22,8 @@ describe('sweeper and async results across crashes', () => {
     await cluster.stopAll();
   });
 
-  const statusOf = async (gateway: AppProcess, id: string) => (await get(`${gateway.url}/v1/requests/${id}`)).json;
+  /** Anonymous callers read results by the handle of the 202's Location. */
+  const statusOf = async (gateway: AppProcess, location: string) => (await get(`${gateway.url}${location}`)).json;
 
   it('keeps the results of a SIGKILLed gateway\'s async requests, retrievable from another gateway', async () => {
     const [doomed, survivor] = gateways as [AppProcess, AppProcess];
@@ -30,16 +31,17 @@ describe('sweeper and async results across crashes', () => {
     const accepted = await Promise.all(ids.map((id, i) =>
       post(`${doomed.url}/v1/delay`, { ms: 1_500, i }, { prefer: 'respond-async', 'x-request-id': id })));
     expect(accepted.map((r) => r.status)).toEqual(ids.map(() => 202));
+    const locations = accepted.map((r) => r.headers.get('location')!);
     doomed.kill('SIGKILL');
     await doomed.exited;
 
     // Their replies land on the dead gateway's reply partition; the sweepers record them anyway.
     await eventually(async () => {
-      const statuses = await Promise.all(ids.map((id) => statusOf(survivor, id)));
+      const statuses = await Promise.all(locations.map((location) => statusOf(survivor, location)));
       return statuses.every((s) => s?.status === 'succeeded');
     }, 45_000, 'every async result recorded');
-    for (const [i, id] of ids.entries()) {
-      expect(await statusOf(survivor, id)).toMatchObject({ status: 'succeeded', statusCode: 200, result: { ms: 1_500, i } });
+    for (const [i, location] of locations.entries()) {
+      expect(await statusOf(survivor, location)).toMatchObject({ id: ids[i], status: 'succeeded', statusCode: 200, result: { ms: 1_500, i } });
     }
   });
 
@@ -53,10 +55,12 @@ describe('sweeper and async results across crashes', () => {
     }));
     await sleep(800 + Math.floor(Math.random() * 1_200));
     sweepers[0]!.kill('SIGKILL');
-    expect((await sending).map((r) => r.status)).toEqual(ids.map(() => 202));
+    const accepted = await sending;
+    expect(accepted.map((r) => r.status)).toEqual(ids.map(() => 202));
+    const locations = accepted.map((r) => r.headers.get('location')!);
 
     await eventually(async () => {
-      const statuses = await Promise.all(ids.map((id) => statusOf(gateway, id)));
+      const statuses = await Promise.all(locations.map((location) => statusOf(gateway, location)));
       return statuses.every((s) => s?.status === 'timed_out');
     }, 30_000, 'every request timed out');
     await eventually(() => new Set(timeouts.records.filter((r) => r.key?.startsWith('expire-')).map((r) => r.key)).size === ids.length,

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { GatewayConfig } from '@flowgate/config';
 import { topicNames } from '@flowgate/contracts';
-import { HealthModule } from '@flowgate/http';
+import { AdminServer, HealthModule, Readiness } from '@flowgate/http';
 import { KafkaModule } from '@flowgate/kafka';
 import { GatewayMetrics, Registry } from '@flowgate/metrics';
 import { RedisModule } from '@flowgate/redis';
@@ -24,11 +24,12 @@ import { ReplySlotService } from './replies/reply-slot.service';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, registry: Registry): DynamicModule {
+  static forRoot(config: GatewayConfig, registry: Registry, metrics: GatewayMetrics): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
-        HealthModule.forRoot(registry),
+        // /metrics is on the admin port only (AdminServer); the probes stay on the public port too.
+        HealthModule.forRoot(registry, { metrics: false }),
         RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}` }),
         KafkaModule.forRoot({
           app: 'gateway',
@@ -41,7 +42,8 @@ export class GatewayModule {
       controllers: [RouteController, RequestStatusController, IngestController, OpenApiController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: GATEWAY_METRICS, useValue: new GatewayMetrics(registry) },
+        { provide: GATEWAY_METRICS, useValue: metrics },
+        { provide: AdminServer, useFactory: (readiness: Readiness) => new AdminServer({ registry, readiness }), inject: [Readiness] },
         {
           provide: InflightTable,
           useValue: new InflightTable({

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { readGatewayConfig } from '@flowgate/config';
-import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure } from '@flowgate/http';
-import { createRegistry } from '@flowgate/metrics';
+import { AdminServer, configOrExit, configOrExitAsync, createFastifyApp, createLogger, exitOnBootFailure } from '@flowgate/http';
+import { createRegistry, GatewayMetrics } from '@flowgate/metrics';
 import { InflightTable } from './admission/inflight-table';
+import { createAuthenticator, requireCredentials } from './auth/caller-auth';
 import { shedWhenFull } from './admission/load-shedding';
 import { RouteCatalog } from './catalog/route-catalog.service';
 import { GatewayLifecycle } from './gateway.lifecycle';
@@ -13,11 +14,16 @@ import { configureFastify } from './http/fastify-setup';
 async function bootstrap(): Promise<void> {
   const config = configOrExit('gateway', readGatewayConfig);
   const logger = createLogger('gateway', config.FLOWGATE_LOG_LEVEL);
-  const app = await createFastifyApp(GatewayModule.forRoot(config, createRegistry('gateway')), {
+  const registry = createRegistry('gateway');
+  const metrics = new GatewayMetrics(registry);
+  const app = await createFastifyApp(GatewayModule.forRoot(config, registry, metrics), {
     logger,
     bodyLimit: config.FLOWGATE_MAX_BODY_BYTES,
   });
+  // After the app: its logger (JSON lines) is then the one the authenticator's log lines use.
+  const authenticator = await configOrExitAsync('gateway', () => createAuthenticator(config, metrics));
   const fastify = app.getHttpAdapter().getInstance();
+  if (authenticator) requireCredentials(fastify, { authenticator, metrics });
   configureFastify(fastify, { maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES });
   const catalog = app.get(RouteCatalog);
   shedWhenFull(fastify.server, {
@@ -27,9 +33,11 @@ async function bootstrap(): Promise<void> {
     serves: (route) => catalog.has(route),
     eventRoute: config.FLOWGATE_EVENT_ROUTE,
   });
+  // Up before the rest, so a gateway that hangs at start-up can still be looked at.
+  const adminPort = await app.get(AdminServer).listen(config.FLOWGATE_ADMIN_PORT, config.FLOWGATE_ADMIN_HOST);
   await app.get(GatewayLifecycle).start();
   await app.listen(config.FLOWGATE_GATEWAY_PORT, config.FLOWGATE_GATEWAY_HOST);
-  logger.log(`gateway ready on ${await app.getUrl()} (instance ${config.FLOWGATE_INSTANCE_ID})`, 'Bootstrap');
+  logger.log(`gateway ready on ${await app.getUrl()}, internal port ${adminPort} (instance ${config.FLOWGATE_INSTANCE_ID}, auth ${config.FLOWGATE_AUTH})`, 'Bootstrap');
 }
 
 bootstrap().catch(exitOnBootFailure(createLogger('gateway', 'info')));

@@ -233,6 +233,53 @@ Checks across values that the schema cannot express.
 {{- if and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret) (not .Values.kafka.sasl.password) }}
 {{- fail "kafka.sasl.enabled needs kafka.sasl.existingSecret (preferred) or kafka.sasl.password" }}
 {{- end }}
+{{- $auth := .Values.gateway.auth }}
+{{- if and (eq $auth.mode "api-key") (not $auth.apiKey.existingSecret) }}
+{{- fail "gateway.auth.mode=api-key needs gateway.auth.apiKey.existingSecret (a Secret with the key file)" }}
+{{- end }}
+{{- if eq $auth.mode "jwt" }}
+{{- $missing := list }}
+{{- range $name := list "jwksUrl" "issuer" "audience" }}
+{{- if not (index $auth.jwt $name) }}{{ $missing = append $missing (printf "gateway.auth.jwt.%s" $name) }}{{ end }}
+{{- end }}
+{{- if $missing }}
+{{- fail (printf "gateway.auth.mode=jwt needs %s" (join ", " $missing)) }}
+{{- end }}
+{{- end }}
+{{- if eq (int .Values.gateway.adminPort) (int .Values.gateway.port) }}
+{{- fail "gateway.adminPort must differ from gateway.port: internal endpoints stay off the public port" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The gateway's caller authentication (README "Security"): FLOWGATE_AUTH and the settings of its
+mode only, since the gateway refuses settings of another mode. Call with the root context.
+*/}}
+{{- define "flowgate.gatewayAuthEnv" -}}
+{{- $auth := .Values.gateway.auth -}}
+- name: FLOWGATE_AUTH
+  value: {{ $auth.mode | quote }}
+{{- if eq $auth.mode "api-key" }}
+- name: FLOWGATE_API_KEYS_FILE
+  value: /etc/flowgate/api-keys/{{ $auth.apiKey.existingSecretKey }}
+- name: FLOWGATE_API_KEY_HEADER
+  value: {{ $auth.apiKey.header | quote }}
+- name: FLOWGATE_API_KEYS_RELOAD_MS
+  value: {{ $auth.apiKey.reloadMs | int64 | quote }}
+{{- else if eq $auth.mode "jwt" }}
+- name: FLOWGATE_JWT_JWKS_URL
+  value: {{ $auth.jwt.jwksUrl | quote }}
+- name: FLOWGATE_JWT_ISSUER
+  value: {{ $auth.jwt.issuer | quote }}
+- name: FLOWGATE_JWT_AUDIENCE
+  value: {{ $auth.jwt.audience | quote }}
+- name: FLOWGATE_JWT_CALLER_CLAIM
+  value: {{ $auth.jwt.callerClaim | quote }}
+- name: FLOWGATE_JWT_CLOCK_SKEW_S
+  value: {{ $auth.jwt.clockSkewSeconds | int64 | quote }}
+- name: FLOWGATE_JWT_ALGORITHMS
+  value: {{ $auth.jwt.algorithms | quote }}
+{{- end }}
 {{- end }}
 
 {{/*

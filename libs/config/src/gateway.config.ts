@@ -1,12 +1,19 @@
 import { COMMON_ENV, kafkaSecurity } from './common.config';
 import { ConfigError, EnvValues, int, optionalInt, readEnv, str } from './env-reader';
+import { AUTH_ENV, authProblems } from './auth.config';
 import { REGISTRY_ENV } from './registry.config';
 
 export const GATEWAY_ENV = {
   ...COMMON_ENV,
   ...REGISTRY_ENV,
+  ...AUTH_ENV,
   FLOWGATE_GATEWAY_PORT: int({ default: 8080, min: 0, max: 65_535, description: 'HTTP port of the gateway.' }),
   FLOWGATE_GATEWAY_HOST: str({ default: '0.0.0.0', description: 'Address the gateway listens on.' }),
+  FLOWGATE_ADMIN_PORT: int({
+    default: 9100, min: 0, max: 65_535,
+    description: 'Internal port for operators: /metrics, /healthz, /readyz. Never expose it publicly.',
+  }),
+  FLOWGATE_ADMIN_HOST: str({ default: '0.0.0.0', description: 'Address the internal (admin) port listens on.' }),
   FLOWGATE_EVENT_ROUTE: str({
     default: '',
     pattern: /^[a-z0-9.-]{0,64}$/,
@@ -59,11 +66,22 @@ export type GatewayConfig = EnvValues<typeof GATEWAY_ENV>;
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const config = readEnv(GATEWAY_ENV, env);
-  kafkaSecurity(config); // cross-variable checks, at boot like the others
+  // Cross-variable checks, at boot like the others, all reported together.
+  const problems = authProblems(config);
+  try {
+    kafkaSecurity(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
   for (const name of ['FLOWGATE_DEFAULT_TIMEOUT_MS', 'FLOWGATE_ASYNC_TIMEOUT_MS'] as const) {
     if (config[name] > config.FLOWGATE_MAX_TIMEOUT_MS) {
-      throw new ConfigError([`${name}=${config[name]} is above FLOWGATE_MAX_TIMEOUT_MS=${config.FLOWGATE_MAX_TIMEOUT_MS}`]);
+      problems.push(`${name}=${config[name]} is above FLOWGATE_MAX_TIMEOUT_MS=${config.FLOWGATE_MAX_TIMEOUT_MS}`);
     }
   }
+  if (config.FLOWGATE_ADMIN_PORT !== 0 && config.FLOWGATE_ADMIN_PORT === config.FLOWGATE_GATEWAY_PORT) {
+    problems.push(`FLOWGATE_ADMIN_PORT=${config.FLOWGATE_ADMIN_PORT} must differ from FLOWGATE_GATEWAY_PORT: internal endpoints stay off the public port`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -1,3 +1,4 @@
+export * from './auth.config';
 export * from './common.config';
 export * from './env-reader';
 export * from './gateway.config';

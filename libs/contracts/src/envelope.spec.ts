@@ -17,6 +17,13 @@ describe('wire envelope', () => {
     expect(decodeRequestHeaders(asBuffers(encodeRequestHeaders(meta)))).toEqual(meta);
   });
 
+  it('carries the caller id in fg-caller-id, and nothing for an anonymous request', () => {
+    const withCaller = { ...meta, callerId: 'auth0|ada@example.com' };
+    expect(encodeRequestHeaders(withCaller)['fg-caller-id']).toBe('auth0|ada@example.com');
+    expect(decodeRequestHeaders(asBuffers(encodeRequestHeaders(withCaller)))).toEqual(withCaller);
+    expect(Object.keys(encodeRequestHeaders(meta))).not.toContain('fg-caller-id');
+  });
+
   it.each(['sync', 'async'] as const)('round-trips reply metadata (%s)', (replyMode) => {
     const reply = { requestId: 'req-1', status: 201, outcome: 'result' as const, contentType: 'application/json', replyMode };
     expect(decodeReplyHeaders(asBuffers(encodeReplyHeaders(reply)))).toEqual(reply);
@@ -31,6 +38,8 @@ describe('wire envelope', () => {
     [{ ...encodeRequestHeaders(meta), 'fg-deadline': 'soon' }, /fg-deadline is not a non-negative integer/],
     [{ ...encodeRequestHeaders(meta), 'fg-reply-mode': 'maybe' }, /fg-reply-mode must be sync or async/],
     [{ ...encodeRequestHeaders(meta), 'fg-request-id': 'has space' }, /not a valid request id/],
+    [{ ...encodeRequestHeaders(meta), 'fg-caller-id': 'line\nbreak' }, /fg-caller-id is not a caller id/],
+    [{ ...encodeRequestHeaders(meta), 'fg-caller-id': 'x'.repeat(257) }, /fg-caller-id is not a caller id/],
     [{}, /fg-request-id is missing/],
   ])('names what is wrong with a broken request record (%#)', (headers, message) => {
     expect(() => decodeRequestHeaders(headers)).toThrow(ProtocolError);

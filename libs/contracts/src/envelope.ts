@@ -1,7 +1,7 @@
 import { HEADERS } from './headers';
 import { ProtocolError } from './protocol-error';
 import { isValidRouteName } from './route-catalog';
-import { isValidRequestId } from './request-id';
+import { isValidCallerId, isValidRequestId } from './request-id';
 
 /** Kafka record headers as clients hand them over (kafkajs gives Buffers, accepts strings). */
 export type WireHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
@@ -17,6 +17,8 @@ export interface RequestMeta {
   readonly replyPartition: number;
   readonly replyMode: ReplyMode;
   readonly traceparent?: string;
+  /** The authenticated caller (`fg-caller-id`); absent for anonymous requests. */
+  readonly callerId?: string;
 }
 
 export type ReplyOutcome = 'result' | 'error';
@@ -40,6 +42,7 @@ export function encodeRequestHeaders(meta: RequestMeta): Record<string, string> 
     [HEADERS.replyMode]: meta.replyMode,
   };
   if (meta.traceparent) headers[HEADERS.traceparent] = meta.traceparent;
+  if (meta.callerId !== undefined) headers[HEADERS.callerId] = meta.callerId;
   return headers;
 }
 
@@ -54,6 +57,8 @@ export function decodeRequestHeaders(headers: WireHeaders | undefined): RequestM
     throw new ProtocolError(`header ${HEADERS.replyMode} must be sync or async`);
   }
   const traceparent = headerString(headers, HEADERS.traceparent);
+  const callerId = headerString(headers, HEADERS.callerId);
+  if (callerId !== undefined && !isValidCallerId(callerId)) throw new ProtocolError(`header ${HEADERS.callerId} is not a caller id`);
   return {
     requestId,
     route,
@@ -61,6 +66,7 @@ export function decodeRequestHeaders(headers: WireHeaders | undefined): RequestM
     replyPartition: requiredInt(headers, HEADERS.replyPartition),
     replyMode,
     ...(traceparent ? { traceparent } : {}),
+    ...(callerId !== undefined ? { callerId } : {}),
   };
 }
 

@@ -16,6 +16,14 @@ export const HEADERS = {
    * recorded in the request registry (a 202 caller, or an Idempotency-Key); echoed on the reply.
    */
   replyMode: 'fg-reply-mode',
+  /**
+   * Who is calling, as the gateway authenticated them (`FLOWGATE_AUTH=api-key`: the caller id of
+   * the key file; `jwt`: the configured claim, `sub` by default). Absent when the gateway runs
+   * without authentication (`none`). Set only by the gateway, never copied from a client's HTTP
+   * headers, so a job may base its own authorisation on it. UTF-8, 1 to 256 characters, no
+   * control characters.
+   */
+  callerId: 'fg-caller-id',
   /** W3C trace context, passed through untouched. */
   traceparent: 'traceparent',
   /** Reply: HTTP status the processor chose. */

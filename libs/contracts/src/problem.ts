@@ -26,6 +26,7 @@ export const PROBLEMS = {
   forbiddenKey: { status: 400, title: 'Body contains a forbidden key' },
   badHeader: { status: 400, title: 'Invalid request header' },
   badBody: { status: 400, title: 'Invalid request body' },
+  unauthorized: { status: 401, title: 'Authentication required' },
   unknownRoute: { status: 404, title: 'Unknown route' },
   notFound: { status: 404, title: 'Not found' },
   unknownRequest: { status: 404, title: 'Unknown request id' },
@@ -39,6 +40,7 @@ export const PROBLEMS = {
   kafkaUnavailable: { status: 503, title: 'Kafka unavailable' },
   shuttingDown: { status: 503, title: 'Gateway shutting down' },
   registryUnavailable: { status: 503, title: 'Request registry unavailable' },
+  authUnavailable: { status: 503, title: 'Caller authentication unavailable' },
   timeout: { status: 504, title: 'Deadline exceeded' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -9,3 +9,13 @@ export function isValidRequestId(id: string): boolean {
 }
 
 export const REQUEST_ID_RULE = '1 to 128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit';
+
+// Caller ids come from a key file or a JWT claim (an e-mail, a URL, `auth0|…`), so any printable
+// text is allowed; control characters are not, since the id travels in headers and logs.
+const CALLER_ID = /^[^\x00-\x1f\x7f]{1,256}$/u;
+
+export function isValidCallerId(id: string): boolean {
+  return CALLER_ID.test(id);
+}
+
+export const CALLER_ID_RULE = '1 to 256 characters, no control characters';

@@ -29,6 +29,17 @@ export function configOrExit<T>(app: string, read: () => T): T {
   }
 }
 
+/** `configOrExit` for settings that need I/O to check (a key file, a key set). */
+export async function configOrExitAsync<T>(app: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${app}: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 export async function createFastifyApp(
   module: Type<unknown> | DynamicModule,
   options: { logger: ConsoleLogger; bodyLimit?: number },

@@ -7,10 +7,7 @@ export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 
 @Controller()
 export class HealthController {
-  constructor(
-    private readonly readiness: Readiness,
-    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
-  ) {}
+  constructor(private readonly readiness: Readiness) {}
 
   /** Liveness: the process answers. */
   @Get('healthz')
@@ -24,6 +21,13 @@ export class HealthController {
     const report = this.readiness.report();
     void reply.code(report.ready ? 200 : 503).send(report);
   }
+
+}
+
+/** `/metrics` on the app's own port (processor, sweeper); the gateway serves it on its admin port. */
+@Controller()
+export class MetricsController {
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
 
   @Get('metrics')
   async metrics(@Res() reply: FastifyReply) {

@@ -1,3 +1,4 @@
+export * from './admin-server';
 export * from './bootstrap';
 export * from './health.controller';
 export * from './health.module';

@@ -21,6 +21,9 @@ export class GatewayMetrics {
   readonly catalogRoutes: Gauge;
   readonly catalogChanges: Counter<'change'>;
   readonly bodyRejections: Counter<'route'>;
+  readonly authRefusals: Counter<'reason'>;
+  readonly apiKeys: Gauge;
+  readonly apiKeyReloads: Counter<'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -113,6 +116,23 @@ export class GatewayMetrics {
       name: 'flowgate_gateway_body_rejections_total',
       help: 'Bodies refused with 400 because they fail their route\'s schema or required fields, by route.',
       labelNames: ['route'],
+      registers,
+    });
+    this.authRefusals = new Counter({
+      name: 'flowgate_gateway_auth_refusals_total',
+      help: 'Requests refused before routing because of their credential, by reason (missing, malformed, unknown_key, invalid_token, expired, unavailable).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.apiKeys = new Gauge({
+      name: 'flowgate_gateway_api_keys',
+      help: 'API keys loaded from FLOWGATE_API_KEYS_FILE (FLOWGATE_AUTH=api-key).',
+      registers,
+    });
+    this.apiKeyReloads = new Counter({
+      name: 'flowgate_gateway_api_key_reloads_total',
+      help: 'Changes of the API key file applied (ok) or refused and the previous keys kept (error).',
+      labelNames: ['result'],
       registers,
     });
   }

@@ -85,9 +85,39 @@ describe('RequestRegistry (real Redis)', () => {
   it('forgets a request Kafka never took, so a retry with its key is processed', async () => {
     const idempotency = { key: 'order-8', fingerprint: 'fp' };
     await registry.admit(request('j', { idempotency }), now);
-    await registry.forget('j', 'order-8');
+    await registry.forget('j', { key: 'order-8' });
     expect(await registry.get('j')).toBeUndefined();
     expect(await registry.admit(request('k', { idempotency }), now)).toEqual({ kind: 'new' });
     expect(await registry.sizes()).toEqual({ pending: 1, outbox: 0 });
+  });
+
+  it('scopes idempotency keys per caller: the same key of two callers (and the anonymous one) are three requests', async () => {
+    const idempotency = { key: 'order-1', fingerprint: 'fp-a' };
+    expect(await registry.admit(request('ada-1', { idempotency, callerId: 'ada' }), now)).toEqual({ kind: 'new' });
+    expect(await registry.admit(request('bob-1', { idempotency: { ...idempotency, fingerprint: 'fp-b' }, callerId: 'bob' }), now)).toEqual({ kind: 'new' });
+    expect(await registry.admit(request('anon-1', { idempotency }), now)).toEqual({ kind: 'new' });
+    // A caller id that ends like another's scope cannot reach it.
+    expect(await registry.admit(request('trick-1', { idempotency: { key: 'ada:order-1', fingerprint: 'fp-a' }, callerId: '3' }), now)).toEqual({ kind: 'new' });
+    expect(await registry.admit(request('ada-2', { idempotency, callerId: 'ada' }), now)).toEqual({ kind: 'replay', id: 'ada-1' });
+    expect(await registry.admit(request('bob-2', { idempotency, callerId: 'bob' }), now)).toEqual({ kind: 'conflict', id: 'bob-1' });
+    await registry.forget('bob-1', { key: 'order-1', callerId: 'bob' });
+    expect(await registry.admit(request('ada-3', { idempotency, callerId: 'ada' }), now)).toEqual({ kind: 'replay', id: 'ada-1' });
+    expect(await registry.get('ada-1')).toMatchObject({ callerId: 'ada' });
+    expect((await registry.get('anon-1'))?.callerId).toBeUndefined();
+  });
+
+  it('finds a request by its handle, for as long as its result is kept, and not after a forget', async () => {
+    await registry.admit(request('h-1', { handle: 'handle-one' }), now);
+    expect(await registry.getByHandle('handle-one')).toMatchObject({ id: 'h-1', status: 'pending' });
+    expect(await registry.getByHandle('h-1')).toBeUndefined();
+    expect(await registry.complete('h-1', result, now)).toBe('recorded');
+    const ttl = await redis.ttl(`${(registry as unknown as { options: { prefix: string } }).options.prefix}handle:handle-one`);
+    expect(ttl).toBeGreaterThan(50); // the result's 60 s, like the request's hash
+    expect(ttl).toBeLessThanOrEqual(60);
+    expect(await registry.getByHandle('handle-one')).toMatchObject({ id: 'h-1', status: 'succeeded' });
+
+    await registry.admit(request('h-2', { handle: 'handle-two' }), now);
+    await registry.forget('h-2');
+    expect(await registry.getByHandle('handle-two')).toBeUndefined();
   });
 });

@@ -20,6 +20,10 @@ export interface RegistryEntry {
   readonly reason?: string;
   /** Results that arrived after the timeout. */
   readonly lateResults: number;
+  /** Who made the request (the gateway's authenticated caller id); absent when anonymous. */
+  readonly callerId?: string;
+  /** The handle it was admitted with, if any. */
+  readonly handle?: string;
 }
 
 export interface AdmitRequest {
@@ -29,6 +33,10 @@ export interface AdmitRequest {
   readonly deadline: number;
   /** `async` (202 caller) or `sync` (a caller waits on the connection). */
   readonly mode: 'sync' | 'async';
+  /** The authenticated caller; undefined for the anonymous one. Scopes the idempotency key. */
+  readonly callerId?: string;
+  /** An unguessable name the result can be fetched by (`getByHandle`), for anonymous callers. */
+  readonly handle?: string;
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
 }
 
@@ -84,7 +92,7 @@ export class RequestRegistry {
     this.deadlinesKey = `${options.prefix}registry:deadlines`;
     this.outboxKey = `${options.prefix}registry:timeouts-outbox`;
     this.scripts = {
-      admit: define(redis, 'fgRegistryAdmit', 3, ADMIT),
+      admit: define(redis, 'fgRegistryAdmit', 4, ADMIT),
       forget: define(redis, 'fgRegistryForget', 3, FORGET),
       complete: define(redis, 'fgRegistryComplete', 2, COMPLETE),
       expireOne: define(redis, 'fgRegistryExpireOne', 3, EXPIRE_ONE),
@@ -98,19 +106,21 @@ export class RequestRegistry {
     // Kept until the deadline plus the result's lifetime, whatever happens to the sweepers.
     const pendingTtlMs = Math.max(1, request.deadline - now) + this.options.resultTtlS * 1000;
     const [kind, id] = (await this.scripts.admit(
-      requestKey, this.deadlinesKey, idempotency ? this.idempotencyKey(idempotency.key) : requestKey,
+      requestKey, this.deadlinesKey, idempotency ? this.idempotencyKey(idempotency.key, request.callerId) : requestKey,
+      request.handle === undefined ? requestKey : this.handleKey(request.handle),
       request.id, request.route, request.gateway, request.deadline, now, pendingTtlMs,
       idempotency?.fingerprint ?? '', this.options.idempotencyTtlS, idempotency ? 1 : 0, this.requestKey(''), request.mode,
+      request.callerId ?? '', request.handle === undefined ? 0 : 1,
     )) as [AdmitVerdict['kind'], string];
     return kind === 'conflict' || kind === 'replay' ? { kind, id } : { kind };
   }
 
   /** Undoes `admit` for a request Kafka never accepted, so a retry is processed. */
-  async forget(id: string, idempotencyKey?: string): Promise<void> {
+  async forget(id: string, idempotency?: { readonly key: string; readonly callerId?: string }): Promise<void> {
     const requestKey = this.requestKey(id);
     await this.scripts.forget(
-      requestKey, this.deadlinesKey, idempotencyKey ? this.idempotencyKey(idempotencyKey) : requestKey,
-      id, idempotencyKey ? 1 : 0,
+      requestKey, this.deadlinesKey, idempotency ? this.idempotencyKey(idempotency.key, idempotency.callerId) : requestKey,
+      id, idempotency ? 1 : 0,
     );
   }
 
@@ -153,6 +163,12 @@ export class RequestRegistry {
     return toEntry(id, await this.redis.hgetall(this.requestKey(id)));
   }
 
+  /** The request admitted with `handle`, if it is still kept. */
+  async getByHandle(handle: string): Promise<RegistryEntry | undefined> {
+    const id = await this.redis.get(this.handleKey(handle));
+    return id === null ? undefined : this.get(id);
+  }
+
   /** Requests waiting for an outcome, and timeout records not yet on Kafka. */
   async sizes(): Promise<{ pending: number; outbox: number }> {
     const [pending, outbox] = await Promise.all([this.redis.zcard(this.deadlinesKey), this.redis.zcard(this.outboxKey)]);
@@ -163,8 +179,18 @@ export class RequestRegistry {
     return `${this.options.prefix}req:${id}`;
   }
 
-  private idempotencyKey(key: string): string {
-    return `${this.options.prefix}idem:${key}`;
+  /**
+   * One namespace of keys per caller (the IETF draft and Stripe scope keys to the client): `-` for
+   * the anonymous caller, `<length>:<caller id>` for the others, so no caller id and key can spell
+   * another caller's entry.
+   */
+  private idempotencyKey(key: string, callerId: string | undefined): string {
+    const scope = callerId === undefined ? '-' : `${callerId.length}:${callerId}`;
+    return `${this.options.prefix}idem:${scope}:${key}`;
+  }
+
+  private handleKey(handle: string): string {
+    return `${this.options.prefix}handle:${handle}`;
   }
 }
 
@@ -194,5 +220,7 @@ function toEntry(id: string, hash: Record<string, string>): RegistryEntry | unde
     ...(hash.contentType ? { contentType: hash.contentType } : {}),
     ...(hash.body !== undefined ? { body: hash.body } : {}),
     ...(hash.reason ? { reason: hash.reason } : {}),
+    ...(hash.caller ? { callerId: hash.caller } : {}),
+    ...(hash.handleKey ? { handle: hash.handleKey.slice(hash.handleKey.lastIndexOf(':') + 1) } : {}),
   };
 }

@@ -35,6 +35,8 @@ export class AppProcess {
   private constructor(
     readonly name: AppName,
     readonly port: number,
+    /** The gateway's internal port (FLOWGATE_ADMIN_PORT); the app's own port for the others. */
+    readonly adminPort: number,
     private readonly child: ChildProcess,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => this.capture(chunk));
@@ -48,18 +50,28 @@ export class AppProcess {
    */
   static async start(name: AppName, env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<AppProcess> {
     const port = Number(env[PORT_VARIABLE[name]] ?? (await freePort()));
+    // Every gateway gets an internal port of its own, so several run side by side.
+    const adminPort = name === 'gateway' ? Number(env.FLOWGATE_ADMIN_PORT ?? (await freePort())) : port;
     const child = spawn(process.execPath, [resolve(ROOT, 'dist/apps', name, 'main.js')], {
       cwd: ROOT,
-      env: { ...process.env, [PORT_VARIABLE[name]]: String(port), FLOWGATE_LOG_LEVEL: 'warn', ...env },
+      env: {
+        ...process.env, [PORT_VARIABLE[name]]: String(port), FLOWGATE_LOG_LEVEL: 'warn',
+        ...(name === 'gateway' ? { FLOWGATE_ADMIN_PORT: String(adminPort) } : {}), ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const app = new AppProcess(name, port, child);
+    const app = new AppProcess(name, port, adminPort, child);
     if (options.waitReady ?? true) await app.waitReady();
     return app;
   }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Where the app's /metrics is: the gateway's internal port, the others' own. */
+  get adminUrl(): string {
+    return `http://127.0.0.1:${this.adminPort}`;
   }
 
   get pid(): number {
@@ -90,7 +102,7 @@ export class AppProcess {
 
   /** Sum of one metric's samples in /metrics over the label sets that match `labels`. */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const text = await (await fetch(`${this.adminUrl}/metrics`)).text();
     let sum = 0;
     for (const line of text.split('\n')) {
       if (!line.startsWith(name)) continue;
@@ -104,7 +116,7 @@ export class AppProcess {
 
   /** Metric families (`# TYPE` lines) in /metrics: name → type. */
   async families(): Promise<Map<string, string>> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const text = await (await fetch(`${this.adminUrl}/metrics`)).text();
     return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
   }
 

@@ -112,11 +112,15 @@ export function networkProblems(objects: K8sObject[], prometheusNamespace = 'mon
     const types = new Set(applying.flatMap((p) => p.spec.policyTypes ?? []));
     if (!types.has('Ingress') || !types.has('Egress')) problems.push(`${id}: not isolated for both Ingress and Egress (${[...types].join(',')})`);
     const isGateway = labels['app.kubernetes.io/component'] === 'gateway';
+    // The gateway's internal port (/metrics) is as private as the other apps' ports.
+    const adminPort = workload.spec.template.spec.containers[0].ports?.find((p: K8sObject) => p.name === 'admin')?.containerPort;
+    if (isGateway && adminPort === undefined) problems.push(`${id}: the gateway has no container port named admin`);
     for (const policy of applying) {
       for (const rule of policy.spec.ingress ?? []) {
         const from: K8sObject[] = rule.from ?? [];
-        if (from.length === 0 && !isGateway) problems.push(`${id}: ${policy.metadata.name} lets anyone in`);
-        if (!isGateway) {
+        const internal = !isGateway || (rule.ports ?? [{ port: 'any' }]).some((p: K8sObject) => p.port === adminPort || p.port === 'admin' || p.port === 'any');
+        if (from.length === 0 && internal) problems.push(`${id}: ${policy.metadata.name} lets anyone in${isGateway ? ' to the internal port' : ''}`);
+        if (internal) {
           for (const peer of from) {
             const ns = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
             if (ns !== prometheusNamespace || !peer.podSelector) problems.push(`${id}: ${policy.metadata.name} lets ${JSON.stringify(peer)} in, not only Prometheus`);

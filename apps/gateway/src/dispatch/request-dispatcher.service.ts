@@ -20,6 +20,8 @@ export interface DispatchRequest {
   /** Absolute deadline, epoch ms: it travels in the record. */
   readonly deadline: number;
   readonly traceparent?: string;
+  /** The authenticated caller, sent as `fg-caller-id`; undefined for anonymous requests. */
+  readonly callerId?: string;
   /** `async`: the reply is also recorded in the registry (default `sync`). */
   readonly replyMode?: ReplyMode;
   /** Called once admitted, so the caller can cancel when its client goes away. */
@@ -130,6 +132,7 @@ export class RequestDispatcher {
         replyPartition: meta.replyPartition,
         replyMode: request.replyMode ?? 'sync',
         ...(request.traceparent ? { traceparent: request.traceparent } : {}),
+        ...(request.callerId === undefined ? {} : { callerId: request.callerId }),
       }),
     };
     try {

@@ -1,14 +1,19 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problem } from '@flowgate/contracts';
 import { sendProblem } from '@flowgate/http';
 import type { RegistryEntry } from '@flowgate/redis';
 import { GatewayRegistry } from '../registry/gateway-registry.service';
+import { HANDLE } from '../registry/registered-dispatch.service';
 import { Responder } from './responder.service';
 
 /**
  * `GET /v1/requests/{id}`: where a 202 points. Answers from the registry, so any gateway can
- * answer for any request, whichever gateway accepted it and whether it still runs.
+ * answer for any request, whichever gateway accepted it and whether it still runs. A result is
+ * shown only to who asked for it: an authenticated caller reads its own requests by id; the
+ * anonymous caller reads by the unguessable handle of the 202's Location, never by the request id
+ * (which a caller chooses, so others can guess it). Everything else is the 404 of an unknown id,
+ * so a request's existence does not leak either.
  */
 @Controller()
 export class RequestStatusController {
@@ -18,11 +23,11 @@ export class RequestStatusController {
   ) {}
 
   @Get('v1/requests/:id')
-  async status(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+  async status(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const startedNs = process.hrtime.bigint();
     let entry: RegistryEntry | undefined;
     try {
-      entry = await this.registry.get(id);
+      entry = await this.visible(id, request.callerId);
     } catch {
       sendProblem(reply, problem('registryUnavailable', 'Redis is out of reach; try again shortly'), { 'retry-after': '1' });
       return this.responder.count(reply.statusCode, { route: 'request-status', startedNs });
@@ -34,6 +39,16 @@ export class RequestStatusController {
       void reply.code(200).header('content-type', 'application/json').send(statusBody(entry));
     }
     this.responder.count(reply.statusCode, { route: 'request-status', startedNs });
+  }
+
+  private async visible(idOrHandle: string, callerId: string | undefined): Promise<RegistryEntry | undefined> {
+    if (callerId === undefined) {
+      if (!HANDLE.test(idOrHandle)) return undefined;
+      const entry = await this.registry.getByHandle(idOrHandle);
+      return entry?.handle === idOrHandle && entry.callerId === undefined ? entry : undefined;
+    }
+    const entry = await this.registry.get(idOrHandle);
+    return entry?.callerId === callerId ? entry : undefined;
   }
 }
 

@@ -62,7 +62,7 @@ export class Responder {
 
 /** 202 with the status URL (RFC 7240 respond-async). */
 function sendAccepted(reply: FastifyReply, accepted: Accepted): void {
-  const location = `/v1/requests/${encodeURIComponent(accepted.requestId)}`;
+  const { location } = accepted;
   void reply
     .code(202)
     .header('location', location)

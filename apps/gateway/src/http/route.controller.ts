@@ -75,6 +75,7 @@ export class RouteController {
       key: partitionKey(served.route, body, requestId),
       deadline: Date.now() + headers.timeoutMs,
       ...(headers.traceparent ? { traceparent: headers.traceparent } : {}),
+      ...(request.callerId === undefined ? {} : { callerId: request.callerId }),
       onAdmitted: (pending: Pending) => {
         // 'close' on the response fires when it is finished or the connection drops; cancel is a
         // no-op once the request has settled, so only a real disconnect frees the slot early.

@@ -46,4 +46,23 @@ describe('openApiDocument', () => {
     expect(operation(withEvent, '/event').operationId).toBe('postEvent');
     expect(operation(withEvent, '/event').responses['408']).toBeDefined();
   });
+
+  it('declares how callers authenticate when FLOWGATE_AUTH asks for it, with the 401 on every call but the probes', () => {
+    const open = openApiDocument({ routes: [quote], ...limits });
+    expect(open).not.toHaveProperty('security');
+    expect(operation(open, '/v1/order-quote').responses['401']).toBeUndefined();
+
+    const doc = openApiDocument({ routes: [quote], eventRoute: quote, ...limits, auth: { mode: 'jwt', header: 'authorization' } });
+    expect(doc.security).toEqual([{ caller: [] }]);
+    expect((doc.components as { securitySchemes: unknown }).securitySchemes).toEqual({ caller: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
+    expect(operation(doc, '/v1/order-quote').responses['401'].description).toBe('Authentication required');
+    expect(operation(doc, '/event').responses['401']).toBeDefined();
+    const paths = doc.paths as Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+    expect(paths['/v1/requests/{id}']!.get!.responses['401']).toBeDefined();
+    expect(paths['/healthz']!.get!.security).toEqual([]);
+    expect(paths['/readyz']!.get!.security).toEqual([]);
+
+    const header = openApiDocument({ routes: [quote], ...limits, auth: { mode: 'api-key', header: 'x-api-key' } });
+    expect((header.components as { securitySchemes: unknown }).securitySchemes).toEqual({ caller: { type: 'apiKey', in: 'header', name: 'x-api-key' } });
+  });
 });

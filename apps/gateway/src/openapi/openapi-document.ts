@@ -8,6 +8,8 @@ export interface OpenApiInput {
   readonly defaultTimeoutMs: number;
   readonly maxTimeoutMs: number;
   readonly maxBodyBytes: number;
+  /** FLOWGATE_AUTH other than none: how callers authenticate. */
+  readonly auth?: { readonly mode: 'api-key' | 'jwt'; readonly header: string };
 }
 
 type Document = Record<string, unknown>;
@@ -88,6 +90,7 @@ const REQUEST_STATUS_SCHEMA = {
  */
 export function openApiDocument(input: OpenApiInput): Document {
   const paths: Record<string, Document> = {};
+  const unauthorized = input.auth ? problemResponses(['unauthorized']) : {};
   for (const route of input.routes) paths[`/v1/${route.name}`] = { post: routeOperation(route, input, 'v1') };
   if (input.eventRoute) paths['/event'] = { post: routeOperation(input.eventRoute, input, 'event') };
   paths['/v1/requests/{id}'] = {
@@ -98,13 +101,18 @@ export function openApiDocument(input: OpenApiInput): Document {
       responses: {
         '200': { description: 'Known request; pending ones carry Retry-After.', content: { 'application/json': { schema: REQUEST_STATUS_SCHEMA } } },
         ...problemResponses(['unknownRequest', 'registryUnavailable']),
+        ...unauthorized,
       },
     },
   };
-  paths['/healthz'] = { get: { operationId: 'healthz', summary: 'Liveness: the process answers.', responses: { '200': { description: 'Alive.' } } } };
+  for (const path of Object.keys(paths).filter((p) => p !== '/v1/requests/{id}')) Object.assign((paths[path] as { post: Document }).post.responses as Document, unauthorized);
+  // The probes need no credential.
+  const open = input.auth ? { security: [] } : {};
+  paths['/healthz'] = { get: { operationId: 'healthz', ...open, summary: 'Liveness: the process answers.', responses: { '200': { description: 'Alive.' } } } };
   paths['/readyz'] = {
     get: {
       operationId: 'readyz',
+      ...open,
       summary: 'Readiness: Kafka connected, route catalog read, reply partition owned.',
       responses: { '200': { description: 'Ready.' }, '503': { description: 'Not ready; the body names the failing checks.' } },
     },
@@ -117,9 +125,11 @@ export function openApiDocument(input: OpenApiInput): Document {
       description: 'Synchronous HTTP calls served by stream-processor jobs over Kafka. Routes come from the live route catalog.',
     },
     paths,
+    ...(input.auth ? { security: [{ caller: [] }] } : {}),
     components: {
       schemas: { Problem: PROBLEM_SCHEMA },
       parameters: HEADER_PARAMETERS,
+      ...(input.auth ? { securitySchemes: { caller: securityScheme(input.auth) } } : {}),
     },
   };
 }
@@ -153,6 +163,12 @@ function routeOperation(route: RouteDeclaration, input: OpenApiInput, style: 'v1
       ...problemResponses(ROUTE_PROBLEMS),
     },
   };
+}
+
+function securityScheme(auth: NonNullable<OpenApiInput['auth']>): Document {
+  if (auth.mode === 'jwt') return { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
+  if (auth.header === 'authorization') return { type: 'http', scheme: 'bearer', description: 'An API key.' };
+  return { type: 'apiKey', in: 'header', name: auth.header };
 }
 
 /** The body schema, with the required key fields added (the gateway checks both). */

@@ -21,6 +21,7 @@ export class OpenApiController {
       defaultTimeoutMs: this.config.FLOWGATE_DEFAULT_TIMEOUT_MS,
       maxTimeoutMs: this.config.FLOWGATE_MAX_TIMEOUT_MS,
       maxBodyBytes: this.config.FLOWGATE_MAX_BODY_BYTES,
+      ...(this.config.FLOWGATE_AUTH === 'none' ? {} : { auth: { mode: this.config.FLOWGATE_AUTH, header: this.config.FLOWGATE_API_KEY_HEADER } }),
     });
   }
 }

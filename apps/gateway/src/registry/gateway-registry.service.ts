@@ -4,7 +4,7 @@ import type { GatewayMetrics } from '@flowgate/metrics';
 import { RedisConnection, RequestRegistry } from '@flowgate/redis';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
 
-type Registry = Pick<RequestRegistry, 'admit' | 'forget' | 'complete' | 'expire' | 'get'>;
+type Registry = Pick<RequestRegistry, 'admit' | 'forget' | 'complete' | 'expire' | 'get' | 'getByHandle'>;
 
 /**
  * The gateway's handle on the request registry, on the gateway's Redis connection: every call timed
@@ -38,6 +38,7 @@ export class GatewayRegistry implements Registry {
   complete: Registry['complete'] = (...args) => this.timed('complete', this.registry.complete(...args));
   expire: Registry['expire'] = (...args) => this.timed('expire', this.registry.expire(...args));
   get: Registry['get'] = (...args) => this.timed('get', this.registry.get(...args));
+  getByHandle: Registry['getByHandle'] = (...args) => this.timed('get', this.registry.getByHandle(...args));
 
   private async timed<T>(op: string, call: Promise<T>): Promise<T> {
     const started = process.hrtime.bigint();

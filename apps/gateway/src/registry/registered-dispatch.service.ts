@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
 import type { GatewayMetrics } from '@flowgate/metrics';
@@ -13,13 +13,17 @@ import { GatewayRegistry } from './gateway-registry.service';
 export interface RegisteredRequest extends DispatchRequest {
   readonly async?: AsyncPreference;
   readonly idempotencyKey?: string;
+  /** Set here for anonymous callers: the unguessable name of the result. */
+  readonly handle?: string;
 }
 
-/** 202: the request is on Kafka; its outcome will be at `/v1/requests/{requestId}`. */
+/** 202: the request is on Kafka; its outcome will be at `location`. */
 export interface Accepted {
   readonly kind: 'accepted';
   readonly requestId: string;
   readonly status: RegistryEntry['status'];
+  /** `/v1/requests/{request id}` for an authenticated caller, `/v1/requests/{handle}` otherwise. */
+  readonly location: string;
 }
 
 /** A retry with a known Idempotency-Key: the original request's response. */
@@ -32,6 +36,17 @@ export interface Replay {
 export type RegisteredResult = DispatchResult | Accepted | Replay;
 
 const POLL_MS = [25, 50, 100, 200];
+
+/** Random bytes of an anonymous request's handle: 192 bits, 32 base64url characters. */
+const HANDLE_BYTES = 24;
+
+/** What a handle looks like; anything else is not looked up. */
+export const HANDLE = /^[A-Za-z0-9_-]{32}$/;
+
+/** Where a request's outcome can be read: by handle for an anonymous caller, by id otherwise. */
+export function statusLocation(requestId: string, handle: string | undefined): string {
+  return `/v1/requests/${handle ?? encodeURIComponent(requestId)}`;
+}
 
 /** The original request has no outcome yet: look again after a pause. */
 class StillPending extends Error {}
@@ -55,10 +70,13 @@ export class RegisteredDispatch {
     private readonly registry: GatewayRegistry,
   ) {}
 
-  async dispatch(request: RegisteredRequest): Promise<RegisteredResult> {
+  async dispatch(unnamed: RegisteredRequest): Promise<RegisteredResult> {
     const refusal = this.dispatcher.refusal();
     if (refusal) return refusal;
-    const { requestId, idempotencyKey } = request;
+    // Without an identity, whoever holds the result's address can read it: so the address is a
+    // handle nobody can guess (192 random bits), never the caller-chosen request id.
+    const request = unnamed.callerId === undefined ? { ...unnamed, handle: randomBytes(HANDLE_BYTES).toString('base64url') } : unnamed;
+    const { requestId, idempotencyKey, callerId, handle } = request;
     const now = Date.now();
     const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprint(request) };
     let verdict;
@@ -66,6 +84,7 @@ export class RegisteredDispatch {
       verdict = await this.registry.admit({
         id: requestId, route: request.route, gateway: this.config.FLOWGATE_INSTANCE_ID,
         deadline: request.deadline, mode: request.async ? 'async' : 'sync', ...(idempotency ? { idempotency } : {}),
+        ...(callerId === undefined ? {} : { callerId }), ...(handle === undefined ? {} : { handle }),
       }, now);
     } catch (error) {
       return this.registryDown(error);
@@ -151,24 +170,29 @@ export class RegisteredDispatch {
           this.logger.warn(`replay of ${id}: ${(error as Error).message}`);
         }
         const status = entry?.status ?? 'pending';
-        if (entry && (status === 'succeeded' || status === 'failed')) return wait && wait.waitMs === 0 ? { kind: 'accepted', requestId: id, status } : storedReply(entry);
-        if (status === 'timed_out') return wait ? { kind: 'accepted', requestId: id, status } : { kind: 'timeout' };
+        const accepted = (): Accepted => ({ kind: 'accepted', requestId: id, status, location: statusLocation(id, entry?.handle) });
+        if (entry && (status === 'succeeded' || status === 'failed')) return wait && wait.waitMs === 0 ? accepted() : storedReply(entry);
+        if (status === 'timed_out') return wait ? accepted() : { kind: 'timeout' };
         throw new StillPending();
       }, { giveUpAt: waitUntil, delayMs: POLL_MS, retriable: (error) => error instanceof StillPending });
     } catch (error) {
       if (!(error instanceof StillPending)) throw error;
-      return wait ? { kind: 'accepted', requestId: id, status: 'pending' } : { kind: 'timeout' };
+      if (!wait) return { kind: 'timeout' };
+      const entry = await this.registry.get(id).catch(() => undefined);
+      return { kind: 'accepted', requestId: id, status: 'pending', location: statusLocation(id, entry?.handle) };
     }
   }
 
   private accepted(request: RegisteredRequest): Accepted {
     this.metrics.asyncAccepted.inc({ route: request.route });
-    return { kind: 'accepted', requestId: request.requestId, status: 'pending' };
+    return { kind: 'accepted', requestId: request.requestId, status: 'pending', location: statusLocation(request.requestId, request.handle) };
   }
 
   /** Kafka never took the request: drop it from the registry so a retry with the key is processed. */
   private async notSent(request: RegisteredRequest, rejection: Rejection): Promise<Rejection> {
-    await this.registry.forget(request.requestId, request.idempotencyKey).catch((error: Error) => {
+    const { idempotencyKey: key, callerId } = request;
+    const idempotency = key === undefined ? undefined : { key, ...(callerId === undefined ? {} : { callerId }) };
+    await this.registry.forget(request.requestId, idempotency).catch((error: Error) => {
       this.logger.warn(`request ${request.requestId} not sent and not forgotten: ${error.message}`);
     });
     return rejection;

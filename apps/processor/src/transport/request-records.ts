@@ -94,7 +94,10 @@ export class RequestRecords {
     const { route } = meta;
     const started = process.hrtime.bigint();
     try {
-      const ctx: RecordContext = { id: meta.requestId, partition: record.partition, timestamp: Number(record.timestamp), deadline: meta.deadline, route };
+      const ctx: RecordContext = {
+        id: meta.requestId, partition: record.partition, timestamp: Number(record.timestamp), deadline: meta.deadline, route,
+        ...(meta.callerId === undefined ? {} : { callerId: meta.callerId }),
+      };
       const [answer] = await job(body, ctx);
       // A job that filtered its value out has nothing to say: 204.
       const reply = answer instanceof RouteReply ? answer : new RouteReply(answer === undefined ? 204 : 200, answer);

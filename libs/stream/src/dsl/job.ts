@@ -29,6 +29,8 @@ export interface RecordContext {
   readonly key?: string;
   /** The route name of a request record. */
   readonly route?: string;
+  /** Who sent a request record, as the gateway authenticated them (`fg-caller-id`); absent when anonymous. */
+  readonly callerId?: string;
 }
 
 /**
