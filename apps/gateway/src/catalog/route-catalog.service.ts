@@ -1,16 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
-import { CatalogEntry, decodeCatalogEntry, RouteDeclaration } from '@flowgate/contracts';
+import { CatalogEntry, decodeCatalogEntry, RouteDeclaration, routeTopic } from '@flowgate/contracts';
 import { BodyCheck, Readiness, SchemaCompiler } from '@flowgate/http';
 import type { CompactedTopicReader } from '@flowgate/kafka';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { GatewayKafka } from '../dispatch/gateway-kafka.service';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
 
-/** A route as this gateway serves it: its declaration, the job serving it, its compiled body check. */
+/** A route as this gateway serves it: its declaration, the job serving it, its topic, its compiled body check. */
 export interface ServedRoute {
   readonly route: RouteDeclaration;
   readonly job: string;
+  /** The request topic, prefix included. */
+  readonly topic: string;
   readonly checkBody?: BodyCheck;
 }
 
@@ -81,7 +83,8 @@ export class RouteCatalog {
       this.replace(key, undefined);
       return;
     }
-    const previous = this.replace(key, entry ? { ...entry, ...(checkBody ? { checkBody } : {}) } : undefined);
+    const served = entry && { ...entry, topic: routeTopic(entry.route, this.config.FLOWGATE_TOPIC_PREFIX), ...(checkBody ? { checkBody } : {}) };
+    const previous = this.replace(key, served ?? undefined);
     const change = entry ? (previous ? 'changed' : 'added') : previous ? 'retired' : undefined;
     if (change === undefined) return;
     this.metrics.catalogChanges.inc({ change });

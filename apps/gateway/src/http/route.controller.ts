@@ -2,7 +2,7 @@ import { Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '@flowgate/config';
 import type { GatewayMetrics } from '@flowgate/metrics';
-import { problem, ProblemKind, RouteDeclaration, routeTopic, SchemaViolation } from '@flowgate/contracts';
+import { problem, ProblemKind, RouteDeclaration, SchemaViolation } from '@flowgate/contracts';
 import { sendProblem } from '@flowgate/http';
 import { RouteCatalog } from '../catalog/route-catalog.service';
 import { RequestDispatcher } from '../dispatch/request-dispatcher.service';
@@ -69,7 +69,7 @@ export class RouteController {
 
     const dispatch = {
       route,
-      topic: routeTopic(served.route, this.config.FLOWGATE_TOPIC_PREFIX),
+      topic: served.topic,
       requestId,
       body: body.raw,
       key: partitionKey(served.route, body, requestId),
