@@ -25,21 +25,22 @@ export class RoutePublisher {
     private readonly groupPrefix: string,
   ) {}
 
-  /** @throws RouteConflictError naming each route, the job that has it and the job that declares it. */
+  /**
+   * Publishes `entries`, then reads the catalog again: two processors of different jobs that
+   * declared one route at the same moment both passed the first check, and the one whose record
+   * is not the newest must not serve (gateways serve the newest).
+   *
+   * @throws RouteConflictError naming each route, the job that has it and the job that declares it.
+   */
   async publish(entries: readonly CatalogEntry[]): Promise<void> {
     const catalog = await this.read();
-    const conflicts = entries.flatMap(({ job, route }) => {
-      const held = catalog.get(route.name);
-      if (!held || held.job === job) return [];
-      const how = sameCatalogEntry({ ...held, job }, { job, route }) ? 'too' : 'differently';
-      return [`route ${route.name} is served by job ${held.job}; job ${job} declares it ${how} (retire it first: processor retire-routes ${route.name})`];
-    });
-    if (conflicts.length > 0) throw new RouteConflictError(conflicts);
+    throwOnConflicts(catalog, entries);
     const changed = entries.filter((entry) => {
       const held = catalog.get(entry.route.name);
       return !held || !sameCatalogEntry(held, entry);
     });
     await Promise.all(changed.map((entry) => this.kafka.send({ topic: this.topic, key: entry.route.name, value: encodeCatalogEntry(entry) })));
+    if (changed.length > 0) throwOnConflicts(await this.read(), entries);
     this.logger.log(`route catalog: ${changed.length} of ${entries.length} declarations published (${entries.map((e) => e.route.name).join(', ')})`);
   }
 
@@ -51,6 +52,7 @@ export class RoutePublisher {
     return held;
   }
 
+  /** The catalog as it is now, by route name (malformed records logged and passed over). */
   private async read(): Promise<Map<string, CatalogEntry>> {
     const catalog = new Map<string, CatalogEntry>();
     for (const [key, value] of await this.kafka.readTable(this.topic, this.groupPrefix)) {
@@ -64,4 +66,15 @@ export class RoutePublisher {
     }
     return catalog;
   }
+}
+
+/** Refuses the routes of `entries` that `catalog` gives to another job. */
+export function throwOnConflicts(catalog: ReadonlyMap<string, CatalogEntry>, entries: readonly CatalogEntry[]): void {
+  const conflicts = entries.flatMap(({ job, route }) => {
+    const held = catalog.get(route.name);
+    if (!held || held.job === job) return [];
+    const how = sameCatalogEntry({ ...held, job }, { job, route }) ? 'too' : 'differently';
+    return [`route ${route.name} is served by job ${held.job}; job ${job} declares it ${how} (retire it first: processor retire-routes ${route.name})`];
+  });
+  if (conflicts.length > 0) throw new RouteConflictError(conflicts);
 }
