@@ -27,6 +27,29 @@ export const operations: Dashboard = {
       ],
     },
     {
+      title: 'Routes',
+      panels: [
+        {
+          title: 'Routes served per gateway',
+          description: 'Routes each gateway serves from the route catalog (<prefix>routes); gateways of one colour should agree.',
+          unit: 'short',
+          queries: [query(gauge('flowgate_gateway_catalog_routes', 'gateway', ['job', 'instance'], 'max'), '{{job}} {{instance}}')],
+        },
+        {
+          title: 'Route catalog changes',
+          description: 'Catalog records applied per second by change (added, changed, retired; invalid: refused, the route is not served), summed over gateways (each applies every record).',
+          unit: 'ops',
+          queries: [query(rate('flowgate_gateway_catalog_changes_total', 'gateway', ['change']), '{{change}}')],
+        },
+        {
+          title: 'Bodies refused by route',
+          description: 'Bodies answered 400 because they fail their route\'s JSON Schema or lack a required key field, per second by route: they never reach Kafka.',
+          unit: 'ops',
+          queries: [query(rate('flowgate_gateway_body_rejections_total', 'gateway', ['route']), '{{route}}')],
+        },
+      ],
+    },
+    {
       title: 'Reply slots',
       panels: [
         {

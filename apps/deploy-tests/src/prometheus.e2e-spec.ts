@@ -180,6 +180,8 @@ async function exercise(stack: ColourStack): Promise<void> {
     for (let i = 0; i < 3; i++) await expect200('/v1/counter', { key: `k${i % 2}`, by: 1 });
     await expect200('/v1/counter-get', { key: 'k0' });
     for (let i = 0; i < 2; i++) expect((await postJson(url('/v1/fail'), {})).status).toBe(500);
+    // A body without the counter's key field: refused at the door, never on Kafka.
+    expect((await postJson(url('/v1/counter'), { by: 1 })).status).toBe(400);
     if (round === 0) {
       // An access-log window, with a line that is no event.
       await ingest([{ ts: t0, ip: '10.9.9.9' }, { ts: t0 + 1, ip: '10.9.9.9' }, 'not json']);
