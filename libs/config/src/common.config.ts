@@ -61,7 +61,7 @@ export function kafkaSecurity(config: {
  * The topics every app needs, with the configured partition counts (created if missing at boot).
  * Jobs' own topics come with the jobs: the processor creates those.
  */
-export function coreTopics(config: { FLOWGATE_TOPIC_PREFIX: string; FLOWGATE_REQUEST_PARTITIONS: number; FLOWGATE_REPLY_PARTITIONS: number }) {
+export function coreTopics(config: { FLOWGATE_TOPIC_PREFIX: string; FLOWGATE_REQUEST_PARTITIONS: number; FLOWGATE_REPLY_PARTITIONS: number }): { topic: string; numPartitions: number; configs?: Record<string, string> }[] {
   const topics = topicNames(config.FLOWGATE_TOPIC_PREFIX);
   return [
     { topic: topics.requests, numPartitions: config.FLOWGATE_REQUEST_PARTITIONS },
@@ -70,5 +70,9 @@ export function coreTopics(config: { FLOWGATE_TOPIC_PREFIX: string; FLOWGATE_REQ
     { topic: topics.timeouts, numPartitions: 1 },
     // One partition keeps the catalog in one order; compaction keeps the newest entry per route.
     { topic: topics.routes, numPartitions: 1, configs: { 'cleanup.policy': 'compact' } },
+    // Script versions are the only copy of their source: compacted, never deleted by age.
+    { topic: topics.scripts, numPartitions: 1, configs: { 'cleanup.policy': 'compact' } },
+    // Audit records are kept for a year.
+    { topic: topics.audit, numPartitions: 1, configs: { 'retention.ms': String(365 * 24 * 3600 * 1000) } },
   ];
 }

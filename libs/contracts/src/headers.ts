@@ -32,6 +32,8 @@ export const HEADERS = {
   outcome: 'fg-outcome',
   /** Reply: media type of the value (`application/json` or `application/problem+json`). */
   contentType: 'content-type',
+  /** Reply: `<script>@<version>` of the script version that handled the request (route scripts). */
+  scriptVersion: 'fg-script-version',
   /** Dead letter: why the record could not be processed. */
   dlqReason: 'fg-dlq-reason',
   /** Dead letter: where the record came from, `topic/partition/offset`. */

@@ -4,4 +4,5 @@ export * from './problem';
 export * from './protocol-error';
 export * from './request-id';
 export * from './route-catalog';
+export * from './scripts';
 export * from './topics';

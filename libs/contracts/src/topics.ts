@@ -14,6 +14,14 @@ export interface TopicNames {
    * a tombstone when the route is retired. Processors write it, gateways follow it.
    */
   readonly routes: string;
+  /**
+   * Script versions and which of them are active (compacted, one partition): keys
+   * `version/<name>/<n>` and `active/<name>`, values in `scripts.ts`. Gateways write it through
+   * the admin API, processors follow it.
+   */
+  readonly scripts: string;
+  /** One `AuditRecord` per admin action and automatic script decision, keyed by script name. */
+  readonly audit: string;
 }
 
 /**
@@ -27,6 +35,8 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
     dlq: `${prefix}dlq`,
     timeouts: `${prefix}timeouts`,
     routes: `${prefix}routes`,
+    scripts: `${prefix}scripts`,
+    audit: `${prefix}audit`,
   };
 }
 
