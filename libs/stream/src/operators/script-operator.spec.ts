@@ -80,8 +80,8 @@ describe('script steps', () => {
       if (seen === 2) state!.emit('second-visits', c.key!, { key: c.key, value });
       return seen === 3 ? null : { key: c.key, seen };
     };
-    const visits = job('visits').fromTopic('in')
-      .keyBy('by user', (v: { user: string }) => v.user)
+    const visits = job('visits').fromTopic<{ user: string }>('in')
+      .keyBy('by user', (v) => v.user)
       .script('count-visits', { stores: ['seen'], emits: ['second-visits'] })
       .toTopic('counts');
 
@@ -144,8 +144,8 @@ describe('script steps', () => {
   });
 
   it('is its own node kind in the topology, with the script, its stores and emit topics', () => {
-    const geofence = job('geofence').fromTopic('positions')
-      .keyBy('by vehicle', (p: { vehicle: string }) => p.vehicle)
+    const geofence = job('geofence').fromTopic<{ vehicle: string }>('positions')
+      .keyBy('by vehicle', (p) => p.vehicle)
       .script('geofence-rules', { stores: ['inside'], emits: ['audit'] })
       .script('tag', { name: 'tag alarms' })
       .toTopic('alarms');
