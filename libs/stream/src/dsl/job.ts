@@ -55,11 +55,13 @@ export interface KeyedState {
  */
 export interface ScriptSteps {
   /**
-   * Calls the active version of `script` on one value. `state` is there when the job runs with
-   * keyed state: the current key's entries in the step's stores, and `emit` into the batch's
-   * commit. Emitted topics are full topic names (with the prefix), one of the step's `emits`.
+   * Calls the active version of `script` on one value. `state` and `emit` are there when the job
+   * runs with keyed state (every job on a topic of its own does): `state` holds the current key's
+   * entries in the step's stores, `emit` (also `state.emit`) writes into the batch's commit.
+   * Emitted topics are full topic names (with the prefix), one of the step's `emits`; anything
+   * else throws and fails the record.
    */
-  run(script: string, value: unknown, ctx: RecordContext, state?: KeyedState): Promise<unknown>;
+  run(script: string, value: unknown, ctx: RecordContext, state?: KeyedState, emit?: KeyedState['emit']): Promise<unknown>;
 }
 
 /** A `.script(name)` step: a hot-swapped script, run by the processor's ScriptSteps. */

@@ -10,8 +10,9 @@ type Handler = (value: unknown, ctx: RecordContext, state?: KeyedState) => unkno
 function fakeScripts(handlers: Record<string, Handler>) {
   const calls: { script: string; value: unknown; key?: string; state: boolean }[] = [];
   const scripts: ScriptSteps = {
-    run: async (script, value, c, state) => {
+    run: async (script, value, c, state, emit) => {
       calls.push({ script, value, key: c.key, state: state !== undefined });
+      expect(emit).toBe(state?.emit);
       const handler = handlers[script];
       if (!handler) throw new Error(`no active version of ${script}`);
       return handler(value, c, state);

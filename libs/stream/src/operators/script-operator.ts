@@ -24,7 +24,8 @@ export async function runScript(args: {
   }
   const out: Flowing[] = [];
   for (const item of values) {
-    const result = await scripts.run(op.script, item.value, item.ctx, scriptState(job, op, keyed, item.ctx));
+    const state = scriptState(job, op, keyed, item.ctx);
+    const result = await scripts.run(op.script, item.value, item.ctx, state, state?.emit);
     if (result === null || result === undefined) continue;
     if (Array.isArray(result)) for (const value of result) out.push({ value, ctx: item.ctx });
     else out.push({ value: result, ctx: item.ctx });
