@@ -1,0 +1,153 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { GatewayConfig } from '@flowgate/config';
+import { AuditRecord, CatalogEntry, encodeCatalogEntry, scriptActivationKey, ScriptActivationRecord, scriptVersionKey, ScriptVersionRecord } from '@flowgate/contracts';
+import type { CompactedTopicReader } from '@flowgate/kafka';
+import { GatewayKafka } from '../dispatch/gateway-kafka.service';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { ScriptTable } from './script-table';
+
+/** Another upload wrote the same version number of the script first (two gateways racing). */
+export class VersionTakenError extends Error {
+  readonly retriable = true;
+  constructor(readonly script: string, readonly version: number) {
+    super(`version ${version} of ${script} was taken by another upload at the same moment; upload again for the next number`);
+    this.name = 'VersionTakenError';
+  }
+}
+
+/** How many audit records the gateway keeps in memory for GET /admin/v1/audit. */
+const RECENT_AUDIT = 1_000;
+/** How long a write waits to come back through the gateway's own follower (so the next GET sees it) before answering anyway. */
+const SEE_OWN_WRITE_MS = 10_000;
+
+/**
+ * The admin API's side of Kafka: `<prefix>scripts` followed into a ScriptTable (like the route
+ * catalog), `<prefix>audit` followed for its newest records, and the writes of versions,
+ * activations, catalog entries and audit records (the app's producer, acks from all in-sync
+ * replicas). A write returns once the follower has read it back, so a GET right after a change
+ * sees the change on this gateway.
+ */
+@Injectable()
+export class ScriptStore {
+  private readonly logger = new Logger(ScriptStore.name);
+  readonly table = new ScriptTable();
+  private readonly recentAudit: AuditRecord[] = [];
+  private readers: CompactedTopicReader[] = [];
+  /** Both topics read to where they ended at start: until then the table may lack versions, and answers from it would be wrong. */
+  loaded = false;
+  private readonly waiters = new Set<{ key: string; value: string | null; resolve: () => void }>();
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly kafka: GatewayKafka,
+  ) {}
+
+  private get groupPrefix(): string {
+    return `${this.config.FLOWGATE_TOPIC_PREFIX}gateway-scripts-${this.config.FLOWGATE_INSTANCE_ID}-`;
+  }
+
+  /** Reads both topics to where they end now, then keeps following them. */
+  async start(): Promise<void> {
+    const { scripts, audit } = this.kafka.topics;
+    this.readers = [
+      this.kafka.connection.followTable({
+        topic: scripts,
+        groupPrefix: this.groupPrefix,
+        onRecord: (key, value) => this.applyScript(key, value),
+        onCrash: (error) => this.logger.warn(`scripts reader crashed (started again): ${error.message}`),
+      }),
+      this.kafka.connection.followTable({
+        topic: audit,
+        groupPrefix: `${this.config.FLOWGATE_TOPIC_PREFIX}gateway-audit-${this.config.FLOWGATE_INSTANCE_ID}-`,
+        onRecord: (key, value) => this.applyAudit(key, value),
+        onCrash: (error) => this.logger.warn(`audit reader crashed (started again): ${error.message}`),
+      }),
+    ];
+    await Promise.all(this.readers.map((reader) => reader.start()));
+    await Promise.all(this.readers.map((reader) => reader.caughtUp));
+    this.loaded = true;
+    this.logger.log(`scripts read: ${this.table.list().length} scripts`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.readers.map((reader) => reader.stop()));
+  }
+
+  /** The newest audit records (of one script), newest first. */
+  audit(options: { script?: string; limit: number }): AuditRecord[] {
+    const matching = this.recentAudit.filter((record) => options.script === undefined || record.script === options.script);
+    return matching.slice(-options.limit).reverse();
+  }
+
+  /**
+   * Stores a version, then reads the topic again: of two gateways that gave one version number
+   * to different uploads at the same moment, the one whose record is not the newest answers 409.
+   * @throws VersionTakenError when another record of that version is newer than this one.
+   */
+  async writeVersion(record: ScriptVersionRecord): Promise<void> {
+    const key = scriptVersionKey(record.name, record.version);
+    const value = JSON.stringify(record);
+    await this.write(this.kafka.topics.scripts, key, value);
+    const now = await this.kafka.connection.readTable(this.kafka.topics.scripts, `${this.groupPrefix}check-`);
+    if (now.get(key)?.toString('utf8') !== value) throw new VersionTakenError(record.name, record.version);
+  }
+
+  writeActivation(record: ScriptActivationRecord): Promise<void> {
+    return this.write(this.kafka.topics.scripts, scriptActivationKey(record.name), JSON.stringify(record));
+  }
+
+  /** Tombstones for the activation and every stored version of `name`. */
+  async deleteScript(name: string, versions: readonly number[]): Promise<void> {
+    await this.write(this.kafka.topics.scripts, scriptActivationKey(name), null);
+    await Promise.all(versions.map((version) => this.write(this.kafka.topics.scripts, scriptVersionKey(name, version), null)));
+  }
+
+  /** A route script's catalog entry (gateways serve and document the route from it). */
+  async publishRoute(entry: CatalogEntry): Promise<void> {
+    await this.kafka.connection.send({ topic: this.kafka.topics.routes, key: entry.route.name, value: encodeCatalogEntry(entry) });
+  }
+
+  async retireRoute(name: string): Promise<void> {
+    await this.kafka.connection.send({ topic: this.kafka.topics.routes, key: name, value: null });
+  }
+
+  async writeAudit(record: AuditRecord): Promise<void> {
+    await this.kafka.connection.send({ topic: this.kafka.topics.audit, key: record.script, value: JSON.stringify(record) });
+  }
+
+  /** Writes a record and waits (bounded) until this gateway's follower has read it back. */
+  private async write(topic: string, key: string, value: string | null): Promise<void> {
+    let waiter: { key: string; value: string | null; resolve: () => void } | undefined;
+    const seen = new Promise<void>((resolve) => this.waiters.add((waiter = { key, value, resolve })));
+    try {
+      await this.kafka.connection.send({ topic, key, value });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), SEE_OWN_WRITE_MS)));
+      if (await Promise.race([seen.then(() => false), late])) this.logger.warn(`record ${key} written but not read back within ${SEE_OWN_WRITE_MS} ms`);
+      clearTimeout(timer);
+    } finally {
+      this.waiters.delete(waiter!);
+    }
+  }
+
+  private applyScript(key: string, value: Buffer | null): void {
+    try {
+      this.table.apply(key, value);
+    } catch (error) {
+      // The gateway checks what it writes; a record written by hand may still be broken.
+      this.logger.error(`scripts: record ${key} ignored: ${(error as Error).message}`);
+    }
+    const text = value === null ? null : value.toString('utf8');
+    for (const waiter of this.waiters) if (waiter.key === key && waiter.value === text) waiter.resolve();
+  }
+
+  private applyAudit(key: string, value: Buffer | null): void {
+    if (value === null) return;
+    try {
+      this.recentAudit.push(JSON.parse(value.toString('utf8')) as AuditRecord);
+      if (this.recentAudit.length > RECENT_AUDIT) this.recentAudit.splice(0, this.recentAudit.length - RECENT_AUDIT);
+    } catch (error) {
+      this.logger.warn(`audit: record of ${key} is not JSON, skipped: ${(error as Error).message}`);
+    }
+  }
+}
