@@ -14,10 +14,11 @@ import { SCRIPT_CHECKER, ScriptChecker } from './script-checker';
 import { ScriptStore, VersionTakenError } from './script-store.service';
 
 /**
- * Largest upload body. A version record holds the source as a JSON string, which escaping can
- * make up to twice as long, and Kafka refuses records over 1 MB by default.
+ * Largest upload body: room for the largest source the sandbox takes (256 KiB) and a manifest
+ * with examples, while the version record (the source as an escaped JSON string) stays under
+ * the 1 MB Kafka takes by default.
  */
-export const MAX_UPLOAD_BYTES = 256 * 1024;
+export const MAX_UPLOAD_BYTES = 384 * 1024;
 
 /** What an action answers, and what its audit record says besides who and what. */
 interface Outcome {
@@ -322,6 +323,6 @@ function accepted<T>(parsed: Parsed<T>, what: string, kind: 'scriptRefused' | 'b
 /** Where in the upload a sandbox reason points: examples and capabilities are in the manifest, the rest in the source. */
 function pathOfReason(message: string): string {
   if (/^example/i.test(message)) return '/manifest/examples';
-  if (/^(manifest|capabilit|limits|route)/i.test(message)) return '/manifest';
+  if (/^(manifest|kind|capabilities|limits|route)\b/i.test(message)) return '/manifest';
   return '/source';
 }
