@@ -25,7 +25,8 @@ const positiveManifest = { kind: 'step', capabilities: { log: true }, examples: 
 const json = (record: RawRecord | undefined) => (record?.value ? (JSON.parse(record.value) as Record<string, unknown>) : undefined);
 
 describe('the script admin API on the gateway\'s admin port', () => {
-  const cluster = new Cluster('scripts-admin', { FLOWGATE_ADMIN_TOKEN: TOKEN });
+  // Log level info: the admin API's log lines are checked too.
+  const cluster = new Cluster('scripts-admin', { FLOWGATE_ADMIN_TOKEN: TOKEN, FLOWGATE_LOG_LEVEL: 'info' });
   const records = new KafkaRecords('scripts-admin');
   let gateway: AppProcess;
   let admin: AdminApi;
@@ -196,6 +197,26 @@ describe('the script admin API on the gateway\'s admin port', () => {
     expect((await admin.call('GET', '/admin/v1/scripts/greeter')).status).toBe(404);
     // A new upload of the name starts again at 1.
     expect((await admin.upload('greeter', GREETER, greeterManifest())).json).toMatchObject({ version: 1 });
+  });
+
+  it('never gives one version number to two uploads, also when two gateways take uploads of one script at the same moment', async () => {
+    const other = new AdminApi((await cluster.start('gateway')).adminUrl, TOKEN);
+    const stored: { version: number; sha256: string }[] = [];
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all([admin, other].map((api, i) => api.upload('race', `export default (x) => ({ round: ${round}, gateway: ${i} });\n`, { kind: 'step' })));
+      for (const res of results) expect([201, 409]).toContain(res.status);
+      // The loser is told to upload again; it is never told it has a version someone else has.
+      expect(results.some((res) => res.status === 201)).toBe(true);
+      for (const res of results.filter((r) => r.status === 409)) expect(res.json).toMatchObject({ type: 'urn:flowgate:problem:script-version-taken' });
+      stored.push(...results.filter((r) => r.status === 201).map((r) => r.json as { version: number; sha256: string }));
+    }
+    const versions = stored.map((s) => s.version);
+    expect(new Set(versions).size).toBe(versions.length);
+    for (const { version, sha256 } of stored) {
+      const newest = await scripts.waitFor((r) => r.key === `version/race/${version}`, 15_000, `version ${version} of race`);
+      const last = [...scripts.records].reverse().find((r) => r.key === newest.key);
+      expect(json(last)).toMatchObject({ version, sha256 });
+    }
   });
 
   it('audits every change with the token\'s fingerprint and never the token, and serves the newest records', async () => {

@@ -137,8 +137,10 @@ export class ScriptAdmin {
       ...(isValidScriptName(name) ? [] : violations('', [`script name ${JSON.stringify(name)} must be ${ROUTE_NAME_RULE}`])),
       ...violations('/manifest', checker.manifestErrors(manifest, name)),
     ];
-    if (early.length > 0) throw new AdminProblem('scriptRefused', `${name}: the upload was refused (${early.length} problems)`, early);
-    const latest = this.store.table.latest(name);
+    if (early.length > 0) throw new AdminProblem('scriptRefused', `${name}: the upload was refused (${count(early.length)})`, early);
+    // Numbered from the topic as it is now, not from this gateway's follower, which may lag behind another gateway's upload.
+    const table = await this.store.currentTable();
+    const latest = table.latest(name);
     if (latest && latest.manifest.kind !== manifest.kind) {
       throw new AdminProblem('scriptRefused', `${name} is a ${latest.manifest.kind} script; a version cannot make it a ${manifest.kind} script (delete it first)`, violations('/manifest/kind', [`must be ${latest.manifest.kind}`]));
     }
@@ -146,10 +148,10 @@ export class ScriptAdmin {
     const body = (version: number) => ({ name, version, sha256 });
     // A retry of an upload that was stored: same answer, nothing written.
     if (latest?.sha256 === sha256) return { status: 200, body: body(latest.version), version: latest.version, sha256, detail: 'same content as the newest version' };
-    const version = this.store.table.nextVersion(name);
+    const version = table.nextVersion(name);
     const reasons = await checker.check({ name, version, source, manifest });
     if (reasons.length > 0) {
-      throw new AdminProblem('scriptRefused', `${name}: version ${version} was refused (${reasons.length} problems)`, reasons.map((message) => ({ path: pathOfReason(message), message })));
+      throw new AdminProblem('scriptRefused', `${name}: version ${version} was refused (${count(reasons.length)})`, reasons.map((message) => ({ path: pathOfReason(message), message })));
     }
     const record: ScriptVersionRecord = { name, version, source, manifest, sha256, uploadedAt: new Date().toISOString(), uploadedBy: actor };
     try {
@@ -317,7 +319,11 @@ export function catalogEntryOf(record: Pick<ScriptVersionRecord, 'name' | 'manif
 function accepted<T>(parsed: Parsed<T>, what: string, kind: 'scriptRefused' | 'badBody' = 'badBody'): T {
   if (parsed.ok) return parsed.value;
   const problem = parsed.errors.some((e) => e.startsWith(NOT_JSON)) ? 'malformedJson' : kind;
-  throw new AdminProblem(problem, `${what} was refused: ${parsed.errors.join('; ')}`, violations('', parsed.errors));
+  throw new AdminProblem(problem, `${what} was refused (${count(parsed.errors.length)})`, violations('', parsed.errors));
+}
+
+function count(problems: number): string {
+  return problems === 1 ? '1 problem' : `${problems} problems`;
 }
 
 /** Where in the upload a sandbox reason points: examples and capabilities are in the manifest, the rest in the source. */

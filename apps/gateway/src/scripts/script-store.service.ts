@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
 import { AuditRecord, CatalogEntry, encodeCatalogEntry, scriptActivationKey, ScriptActivationRecord, scriptVersionKey, ScriptVersionRecord } from '@flowgate/contracts';
 import type { CompactedTopicReader } from '@flowgate/kafka';
+import { RedisConnection } from '@flowgate/redis';
 import { GatewayKafka } from '../dispatch/gateway-kafka.service';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { ScriptTable } from './script-table';
@@ -14,6 +15,12 @@ export class VersionTakenError extends Error {
     this.name = 'VersionTakenError';
   }
 }
+
+/**
+ * How long a version number stays claimed in Redis: far longer than an upload takes from its
+ * claim to its record being on the topic, after which every reader of the topic has the version.
+ */
+const VERSION_CLAIM_MS = 60_000;
 
 /** How many audit records the gateway keeps in memory for GET /admin/v1/audit. */
 const RECENT_AUDIT = 1_000;
@@ -40,6 +47,7 @@ export class ScriptStore {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly kafka: GatewayKafka,
+    private readonly redis: RedisConnection,
   ) {}
 
   private get groupPrefix(): string {
@@ -80,14 +88,40 @@ export class ScriptStore {
   }
 
   /**
-   * Stores a version, then reads the topic again: of two gateways that gave one version number
-   * to different uploads at the same moment, the one whose record is not the newest answers 409.
-   * @throws VersionTakenError when another record of that version is newer than this one.
+   * `<prefix>scripts` as it is now, read in a consumer of its own: what an upload numbers its
+   * version from, since this gateway's follower may lag behind another gateway's write.
+   */
+  async currentTable(): Promise<ScriptTable> {
+    const table = new ScriptTable();
+    for (const [key, value] of await this.kafka.connection.readTable(this.kafka.topics.scripts, `${this.groupPrefix}read-`)) {
+      try {
+        table.apply(key, value);
+      } catch (error) {
+        this.logger.warn(`scripts: record ${key} ignored: ${(error as Error).message}`);
+      }
+    }
+    return table;
+  }
+
+  /**
+   * Stores a version whose number no other upload may take meanwhile: the number is claimed in
+   * Redis first (`SET NX PX`, shared by every gateway of the deployment), then the record is
+   * written, then the topic is read again and the record must be the newest of its key.
+   * @throws VersionTakenError when another upload claimed or wrote that number.
    */
   async writeVersion(record: ScriptVersionRecord): Promise<void> {
     const key = scriptVersionKey(record.name, record.version);
+    const claim = this.claimKey(record.name, record.version);
+    await this.redis.connect();
+    if ((await this.redis.client.set(claim, record.sha256, 'PX', VERSION_CLAIM_MS, 'NX')) !== 'OK') throw new VersionTakenError(record.name, record.version);
     const value = JSON.stringify(record);
-    await this.write(this.kafka.topics.scripts, key, value);
+    try {
+      await this.write(this.kafka.topics.scripts, key, value);
+    } catch (error) {
+      // Nothing was stored under the number: give it back at once rather than after the claim's time.
+      await this.redis.client.del(claim).catch((cause: Error) => this.logger.warn(`claim ${claim} not given back (it expires in ${VERSION_CLAIM_MS} ms): ${cause.message}`));
+      throw error;
+    }
     const now = await this.kafka.connection.readTable(this.kafka.topics.scripts, `${this.groupPrefix}check-`);
     if (now.get(key)?.toString('utf8') !== value) throw new VersionTakenError(record.name, record.version);
   }
@@ -96,10 +130,11 @@ export class ScriptStore {
     return this.write(this.kafka.topics.scripts, scriptActivationKey(record.name), JSON.stringify(record));
   }
 
-  /** Tombstones for the activation and every stored version of `name`. */
+  /** Tombstones for the activation and every stored version of `name`; their numbers are free again. */
   async deleteScript(name: string, versions: readonly number[]): Promise<void> {
     await this.write(this.kafka.topics.scripts, scriptActivationKey(name), null);
     await Promise.all(versions.map((version) => this.write(this.kafka.topics.scripts, scriptVersionKey(name, version), null)));
+    if (versions.length > 0) await this.redis.client.del(...versions.map((version) => this.claimKey(name, version)));
   }
 
   /** A route script's catalog entry (gateways serve and document the route from it). */
@@ -113,6 +148,10 @@ export class ScriptStore {
 
   async writeAudit(record: AuditRecord): Promise<void> {
     await this.kafka.connection.send({ topic: this.kafka.topics.audit, key: record.script, value: JSON.stringify(record) });
+  }
+
+  private claimKey(name: string, version: number): string {
+    return `${this.config.FLOWGATE_TOPIC_PREFIX}script-version:${name}:${version}`;
   }
 
   /** Writes a record and waits (bounded) until this gateway's follower has read it back. */
