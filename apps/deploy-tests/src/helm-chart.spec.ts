@@ -282,6 +282,8 @@ describe('helm/flowgate', () => {
       expect(named(stored, 'ConfigMap', 'flowgate-blue-config').data).not.toHaveProperty('FLOWGATE_ADMIN_TOKEN');
       expect(appEnv(render(), 'gateway')).not.toHaveProperty('FLOWGATE_ADMIN_TOKEN');
       expect(helmTemplateFailure('flowgate', { release: 'flowgate-blue', set: { 'gateway.admin.token': 'too-short' } }).stderr).toMatch(/gateway\/admin\/token/);
+      expect(renderNotes('flowgate', { release: 'flowgate-blue', valuesFiles: [join(CHART, 'ci/admin-api-values.yaml')] })).toMatch(/localhost:9100\/admin\/v1\/scripts .*Bearer \$ADMIN_TOKEN/);
+      expect(renderNotes('flowgate', { release: 'flowgate-blue' })).toMatch(/script admin API \(\/admin\/v1\) is off/);
     });
 
     it('auth-jwt: the issuer\'s settings reach the gateway; missing ones are named', () => {

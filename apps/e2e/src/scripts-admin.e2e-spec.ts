@@ -248,4 +248,11 @@ describe('the script admin API on the gateway\'s admin port', () => {
     expect(off.logs.match(/script admin API off/g)).toHaveLength(1);
     expect((await get(`${off.adminUrl}/metrics`)).status).toBe(200);
   });
+
+  it('refuses at boot a token shorter than 16 characters, without printing it', async () => {
+    const short = await cluster.start('gateway', { FLOWGATE_ADMIN_TOKEN: 'short-s3cret' }, { waitReady: false });
+    expect(await short.exited).toBe(1);
+    expect(short.logs).toMatch(/FLOWGATE_ADMIN_TOKEN must be at least 16 characters/);
+    expect(short.logs).not.toContain('short-s3cret');
+  });
 });
