@@ -202,7 +202,7 @@ describe('the script admin API on the gateway\'s admin port', () => {
   it('never gives one version number to two uploads, also when two gateways take uploads of one script at the same moment', async () => {
     const other = new AdminApi((await cluster.start('gateway')).adminUrl, TOKEN);
     const stored: { version: number; sha256: string }[] = [];
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 10; round++) {
       const results = await Promise.all([admin, other].map((api, i) => api.upload('race', `export default (x) => ({ round: ${round}, gateway: ${i} });\n`, { kind: 'step' })));
       for (const res of results) expect([201, 409]).toContain(res.status);
       // The loser is told to upload again; it is never told it has a version someone else has.

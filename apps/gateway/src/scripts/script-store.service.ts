@@ -22,6 +22,9 @@ export class VersionTakenError extends Error {
  */
 const VERSION_CLAIM_MS = 60_000;
 
+/** How long an upload waits for the follower to read the scripts topic to its end (Kafka slow or away: the upload fails). */
+const READ_TO_END_MS = 10_000;
+
 /** How many audit records the gateway keeps in memory for GET /admin/v1/audit. */
 const RECENT_AUDIT = 1_000;
 /** How long a write waits to come back through the gateway's own follower (so the next GET sees it) before answering anyway. */
@@ -40,6 +43,7 @@ export class ScriptStore {
   readonly table = new ScriptTable();
   private readonly recentAudit: AuditRecord[] = [];
   private readers: CompactedTopicReader[] = [];
+  private scriptsReader: CompactedTopicReader | undefined;
   /** Both topics read to where they ended at start: until then the table may lack versions, and answers from it would be wrong. */
   loaded = false;
   private readonly waiters = new Set<{ key: string; value: string | null; resolve: () => void }>();
@@ -50,27 +54,23 @@ export class ScriptStore {
     private readonly redis: RedisConnection,
   ) {}
 
-  private get groupPrefix(): string {
-    return `${this.config.FLOWGATE_TOPIC_PREFIX}gateway-scripts-${this.config.FLOWGATE_INSTANCE_ID}-`;
-  }
-
   /** Reads both topics to where they end now, then keeps following them. */
   async start(): Promise<void> {
     const { scripts, audit } = this.kafka.topics;
-    this.readers = [
-      this.kafka.connection.followTable({
-        topic: scripts,
-        groupPrefix: this.groupPrefix,
-        onRecord: (key, value) => this.applyScript(key, value),
-        onCrash: (error) => this.logger.warn(`scripts reader crashed (started again): ${error.message}`),
-      }),
-      this.kafka.connection.followTable({
-        topic: audit,
-        groupPrefix: `${this.config.FLOWGATE_TOPIC_PREFIX}gateway-audit-${this.config.FLOWGATE_INSTANCE_ID}-`,
-        onRecord: (key, value) => this.applyAudit(key, value),
-        onCrash: (error) => this.logger.warn(`audit reader crashed (started again): ${error.message}`),
-      }),
-    ];
+    const groupPrefix = (what: string) => `${this.config.FLOWGATE_TOPIC_PREFIX}gateway-${what}-${this.config.FLOWGATE_INSTANCE_ID}-`;
+    this.scriptsReader = this.kafka.connection.followTable({
+      topic: scripts,
+      groupPrefix: groupPrefix('scripts'),
+      onRecord: (key, value) => this.applyScript(key, value),
+      onCrash: (error) => this.logger.warn(`scripts reader crashed (started again): ${error.message}`),
+    });
+    const auditReader = this.kafka.connection.followTable({
+      topic: audit,
+      groupPrefix: groupPrefix('audit'),
+      onRecord: (key, value) => this.applyAudit(key, value),
+      onCrash: (error) => this.logger.warn(`audit reader crashed (started again): ${error.message}`),
+    });
+    this.readers = [this.scriptsReader, auditReader];
     await Promise.all(this.readers.map((reader) => reader.start()));
     await Promise.all(this.readers.map((reader) => reader.caughtUp));
     this.loaded = true;
@@ -88,25 +88,18 @@ export class ScriptStore {
   }
 
   /**
-   * `<prefix>scripts` as it is now, read in a consumer of its own: what an upload numbers its
-   * version from, since this gateway's follower may lag behind another gateway's write.
+   * The table with everything `<prefix>scripts` holds now: what an upload numbers its version
+   * from, since the follower may not yet have read another gateway's upload of a moment ago.
    */
   async currentTable(): Promise<ScriptTable> {
-    const table = new ScriptTable();
-    for (const [key, value] of await this.kafka.connection.readTable(this.kafka.topics.scripts, `${this.groupPrefix}read-`)) {
-      try {
-        table.apply(key, value);
-      } catch (error) {
-        this.logger.warn(`scripts: record ${key} ignored: ${(error as Error).message}`);
-      }
-    }
-    return table;
+    await this.readScriptsToEnd();
+    return this.table;
   }
 
   /**
    * Stores a version whose number no other upload may take meanwhile: the number is claimed in
    * Redis first (`SET NX PX`, shared by every gateway of the deployment), then the record is
-   * written, then the topic is read again and the record must be the newest of its key.
+   * written, then the topic is read to its end again and the record must be the newest of its key.
    * @throws VersionTakenError when another upload claimed or wrote that number.
    */
   async writeVersion(record: ScriptVersionRecord): Promise<void> {
@@ -122,8 +115,8 @@ export class ScriptStore {
       await this.redis.client.del(claim).catch((cause: Error) => this.logger.warn(`claim ${claim} not given back (it expires in ${VERSION_CLAIM_MS} ms): ${cause.message}`));
       throw error;
     }
-    const now = await this.kafka.connection.readTable(this.kafka.topics.scripts, `${this.groupPrefix}check-`);
-    if (now.get(key)?.toString('utf8') !== value) throw new VersionTakenError(record.name, record.version);
+    await this.readScriptsToEnd();
+    if (JSON.stringify(this.table.version(record.name, record.version)) !== value) throw new VersionTakenError(record.name, record.version);
   }
 
   writeActivation(record: ScriptActivationRecord): Promise<void> {
@@ -148,6 +141,18 @@ export class ScriptStore {
 
   async writeAudit(record: AuditRecord): Promise<void> {
     await this.kafka.connection.send({ topic: this.kafka.topics.audit, key: record.script, value: JSON.stringify(record) });
+  }
+
+  private async readScriptsToEnd(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.kafka.topics.scripts} not read to its end within ${READ_TO_END_MS} ms`)), READ_TO_END_MS);
+    });
+    try {
+      await Promise.race([this.scriptsReader!.readToEnd(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private claimKey(name: string, version: number): string {
