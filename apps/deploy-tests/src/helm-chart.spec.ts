@@ -25,10 +25,11 @@ const ciFiles = readdirSync(join(CHART, 'ci')).filter((f) => f.endsWith('-values
 /** Every way the chart is meant to be used: its defaults and one file per feature flag. */
 const variants: [string, string[]][] = [['defaults', []], ...ciFiles.map((f): [string, string[]] => [f, [join(CHART, 'ci', f)]])];
 
-/** Values of the existing Secrets that ci/tls-sasl-values.yaml refers to. */
+/** Values of the existing Secrets that ci/tls-sasl-values.yaml and ci/admin-api-values.yaml refer to. */
 const EXISTING_SECRETS = {
   'flowgate-redis/url': 'rediss://:s3cret@redis.example:6380',
   'flowgate-kafka-credentials/password': 's3cret',
+  'flowgate-admin/admin-token': 'admin-token-from-a-secret',
 };
 
 const render = (valuesFiles: string[] = [], set: Record<string, string | number | boolean> = {}): K8sObject[] =>
@@ -117,8 +118,10 @@ describe('helm/flowgate', () => {
       // FLOWGATE_FAILPOINT: a crash switch for tests, never for a deployment. FLOWGATE_ADMIN_HOST:
       // 0.0.0.0 as well. The API-key and JWT settings: set only in their mode (the gateway refuses
       // the settings of a mode it does not run; ci/auth-*-values.yaml); the chart takes the JWT
-      // keys from a URL, not a file.
+      // keys from a URL, not a file. FLOWGATE_ADMIN_TOKEN: only with gateway.admin (the admin API is
+      // off by default; ci/admin-api-values.yaml).
       const leftToDefaults = new Set([
+        'FLOWGATE_ADMIN_TOKEN',
         'FLOWGATE_FAILPOINT',
         'FLOWGATE_GATEWAY_HOST',
         'FLOWGATE_ADMIN_HOST',
@@ -267,6 +270,20 @@ describe('helm/flowgate', () => {
       // Gateway settings only: the processors and sweepers have nothing to authenticate.
       expect(appEnv(objects, 'processor')).not.toHaveProperty('FLOWGATE_AUTH');
       expect(helmTemplateFailure('flowgate', { release: 'flowgate-blue', set: { 'gateway.auth.mode': 'api-key' } }).stderr).toMatch(/needs gateway.auth.apiKey.existingSecret/);
+    });
+
+    it('admin-api: the admin token reaches the gateway alone, from an existing Secret or the chart\'s; none, the API is off', () => {
+      const objects = render([join(CHART, 'ci/admin-api-values.yaml')]);
+      expect(containerEnv(named(objects, 'Deployment', 'flowgate-blue-gateway').spec.template.spec.containers[0], objects, EXISTING_SECRETS).FLOWGATE_ADMIN_TOKEN)
+        .toBe('admin-token-from-a-secret');
+      expect(appEnv(objects, 'processor')).not.toHaveProperty('FLOWGATE_ADMIN_TOKEN');
+      const stored = render([], { 'gateway.admin.token': 'a-token-the-chart-stores' });
+      expect(appEnv(stored, 'gateway').FLOWGATE_ADMIN_TOKEN).toBe('a-token-the-chart-stores');
+      expect(named(stored, 'ConfigMap', 'flowgate-blue-config').data).not.toHaveProperty('FLOWGATE_ADMIN_TOKEN');
+      expect(appEnv(render(), 'gateway')).not.toHaveProperty('FLOWGATE_ADMIN_TOKEN');
+      expect(helmTemplateFailure('flowgate', { release: 'flowgate-blue', set: { 'gateway.admin.token': 'too-short' } }).stderr).toMatch(/gateway\/admin\/token/);
+      expect(renderNotes('flowgate', { release: 'flowgate-blue', valuesFiles: [join(CHART, 'ci/admin-api-values.yaml')] })).toMatch(/localhost:9100\/admin\/v1\/scripts .*Bearer \$ADMIN_TOKEN/);
+      expect(renderNotes('flowgate', { release: 'flowgate-blue' })).toMatch(/script admin API \(\/admin\/v1\) is off/);
     });
 
     it('auth-jwt: the issuer\'s settings reach the gateway; missing ones are named', () => {

@@ -94,7 +94,10 @@ anything to store.
 {{- printf "%s-secrets" (include "flowgate.fullname" .) }}
 {{- end }}
 {{- define "flowgate.ownsSecret" -}}
-{{- if or (not .Values.redis.existingSecret) (and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret)) }}true{{ end }}
+{{- if or (not .Values.redis.existingSecret) (and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret)) (include "flowgate.adminTokenInSecret" .) }}true{{ end }}
+{{- end }}
+{{- define "flowgate.adminTokenInSecret" -}}
+{{- if and .Values.gateway.enabled .Values.gateway.admin.token (not .Values.gateway.admin.existingSecret) }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -248,6 +251,26 @@ Checks across values that the schema cannot express.
 {{- end }}
 {{- if eq (int .Values.gateway.adminPort) (int .Values.gateway.port) }}
 {{- fail "gateway.adminPort must differ from gateway.port: internal endpoints stay off the public port" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The script admin API's token (gateway.admin) as FLOWGATE_ADMIN_TOKEN, from an existing Secret or
+the chart's; nothing without one (the admin API is then off). Call with the root context.
+*/}}
+{{- define "flowgate.gatewayAdminEnv" -}}
+{{- $admin := .Values.gateway.admin -}}
+{{- if or $admin.existingSecret $admin.token }}
+- name: FLOWGATE_ADMIN_TOKEN
+  valueFrom:
+    secretKeyRef:
+      {{- if $admin.existingSecret }}
+      name: {{ $admin.existingSecret }}
+      key: {{ $admin.existingSecretKey }}
+      {{- else }}
+      name: {{ include "flowgate.secretName" . }}
+      key: FLOWGATE_ADMIN_TOKEN
+      {{- end }}
 {{- end }}
 {{- end }}
 
