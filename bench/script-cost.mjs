@@ -109,10 +109,10 @@ async function time(call) {
 }
 
 /**
- * What a sandbox costs to create and hold (20 of them, RSS delta, with a GC before each reading),
- * and how long a 50 ms CPU budget takes to stop a loop whose every step is a heavy builtin
- * (Array.prototype.indexOf over a million elements): QuickJS polls its interrupt handler only
- * between bytecodes, V8 (isolated-vm's timeout) anywhere.
+ * What a sandbox costs to create and hold, and how long a 50 ms CPU budget takes to stop a loop
+ * whose every step is a heavy builtin (Array.prototype.indexOf over a million elements): QuickJS
+ * polls its interrupt handler only between bytecodes (flowgate's prelude guards the common
+ * builtins), V8 (isolated-vm's timeout) anywhere.
  */
 async function sandboxCosts(lib) {
   const count = 20;
@@ -202,7 +202,7 @@ const IVM_NOTES = [
   '',
   '- Installed outside the project: `mkdir /tmp/ivm && cd /tmp/ivm && npm init -y && npm i isolated-vm` (5.0.4). prebuild-install found no binary for Node 20.20 / linux-x64 here, so npm built it with node-gyp from source against /usr/include/node: about 7 minutes on these 2 CPUs, and it needs python, make and g++ in every image that installs it (or a prebuilt for the exact Node ABI).',
   '- Its README: on Node 20 and later it must run with `node --no-node-snapshot` (flowgate\'s apps would need the flag in every start script, image and Helm chart); the project is in *maintenance mode*; `memoryLimit` is "more of a guideline" (a determined script can use 2-3x) and at least 8 MB.',
-  '- Faster per call (V8 JIT vs an interpreter) and its timeout stops anything, builtins included, from a watchdog thread. The QuickJS sandbox only checks its budget between bytecodes: a loop whose every step is one long builtin call overruns the budget (the table above), and a memory bomb of large strings spends seconds in failing allocations before it ends as a memory failure. That is the known gap of the chosen engine; the fix is to run sandboxes in a worker thread that a watchdog terminates.',
+  '- Faster per call (V8 JIT vs an interpreter), and its timeout stops anything from a watchdog thread. QuickJS polls its interrupt handler only between bytecodes, never inside a builtin; flowgate\'s prelude makes the common builtins (array scans and sorts, string searches, JSON) ask for the budget before a large call, which is what cuts the loop in the table above. One builtin call still runs to its end (bounded by the memory cap), other builtins are unguarded, and a bomb that drives QuickJS into repeated failing allocations can spend seconds before its memory failure: a worker thread that a watchdog terminates would close that.',
   '',
 ];
 

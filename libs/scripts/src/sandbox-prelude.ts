@@ -39,6 +39,40 @@ export const SANDBOX_PRELUDE = String.raw`(function (hostCall, grantsJson) {
     }
   }
 
+  // QuickJS polls its interrupt handler (the CPU budget) between bytecodes only, and not within a
+  // builtin: a loop of sorts or JSON.parse calls over large values would run for seconds past its
+  // budget. Builtins that do work in proportion to a large receiver or argument ask the host
+  // first; once the call is over budget that throws, and the next poll ends it for good. What a
+  // single builtin call does is still only bounded by the memory cap.
+  const apply = Reflect.apply;
+  const LARGE = 4096;
+  const guard = (owner, names, size) => {
+    for (const name of names) {
+      const original = owner[name];
+      if (typeof original !== 'function') continue;
+      const guarded = {
+        [name](...args) {
+          if (size(this, args) > LARGE) hostCall('tick', '');
+          return apply(original, this, args);
+        },
+      }[name];
+      defineProperty(guarded, 'length', { value: original.length });
+      defineProperty(owner, name, { value: guarded, writable: true, configurable: true, enumerable: false });
+    }
+  };
+  const lengthOf = (value) => (value !== null && value !== undefined && typeof value.length === 'number' ? value.length : 0);
+  const arrayMethods = ['indexOf', 'lastIndexOf', 'includes', 'join', 'fill', 'sort', 'reverse', 'slice', 'splice', 'concat', 'copyWithin', 'flat', 'flatMap', 'toString', 'toSorted', 'toReversed', 'toSpliced',
+    'map', 'filter', 'forEach', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex'];
+  guard(Array.prototype, arrayMethods, (self) => lengthOf(self));
+  guard(Object.getPrototypeOf(Uint8Array.prototype), [...arrayMethods, 'set'], (self) => lengthOf(self));
+  guard(String.prototype, ['indexOf', 'lastIndexOf', 'includes', 'split', 'replace', 'replaceAll', 'match', 'matchAll', 'search', 'normalize', 'toUpperCase', 'toLowerCase', 'localeCompare', 'trim', 'startsWith', 'endsWith'],
+    (self, args) => lengthOf(self) + lengthOf(args[0]));
+  guard(String.prototype, ['repeat'], (self, args) => lengthOf(self) * (Number(args[0]) || 0));
+  guard(String.prototype, ['padStart', 'padEnd'], (_, args) => Number(args[0]) || 0);
+  guard(JSON, ['parse'], (_, args) => lengthOf(args[0]));
+  guard(JSON, ['stringify'], () => LARGE + 1); // its cost is the size of what it walks: unknown until walked
+  guard(Array, ['from'], (_, args) => lengthOf(args[0]));
+
   const flowgate = { now: () => syncCall('now', []) };
   if (grants.http) flowgate.http = freeze({ fetch: (url, init) => asyncCall('http.fetch', [url, init === undefined ? {} : init]) });
   if (grants.kv) {

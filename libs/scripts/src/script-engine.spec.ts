@@ -130,6 +130,19 @@ describe('ScriptEngine: calls', () => {
     await expect(script.call(false, ctx, {})).resolves.toBe(1);
   });
 
+  it('keeps the builtins the budget guards working as the language says, small and large', async () => {
+    const script = await load(`export default () => {
+      const big = Array.from({ length: 10000 }, (_, i) => 10000 - i);
+      return [
+        [3, 1, 2].sort(), big.slice().sort((a, b) => a - b)[0], big.indexOf(1), big.includes(5), big.map((x) => x * 2)[0],
+        'ab'.repeat(3), 'x'.repeat(5000).length, '7'.padStart(3, '0'), 'a,b'.split(','), JSON.parse(JSON.stringify({ big: big.length })),
+        Array.prototype.map.name, Array.prototype.map.length, String.prototype.padStart.length, [].concat.call([1], [2]), Array.prototype.join.call({ length: 2, 0: 'a', 1: 'b' }, '-'),
+        new Uint8Array([3, 1, 2]).sort().join(),
+      ];
+    }`, { limits: { cpuMs: 2_000 } });
+    await expect(script.call(null, ctx, {})).resolves.toEqual([[1, 2, 3], 1, 9999, true, 20000, 'ababab', 5000, '007', ['a', 'b'], { big: 10000 }, 'map', 1, 1, [1, 2], 'a-b', '1,2,3']);
+  });
+
   it('refuses a result that is not JSON', async () => {
     const script = await load(`export default () => ({ n: 10n })`);
     await expect(failure(script.call(null, ctx, {}))).resolves.toMatchObject({ reason: 'error', message: expect.stringMatching(/not JSON/) });
@@ -320,13 +333,33 @@ describe('ScriptEngine: budgets', () => {
     await expect(Promise.all(calls)).resolves.toEqual([30, 30, 30, 30]);
   });
 
+  it('cuts a memory bomb of large strings (default limits); the next call works', async () => {
+    // QuickJS shares the repeated strings' storage, so this reaches the CPU budget before the cap.
+    const script = await load(`export default (input) => { if (input.bomb) { const a = []; for (;;) a.push('x'.repeat(1e6)) } return 'fine' }`);
+    const started = performance.now();
+    await expect(failure(script.call({ bomb: true }, ctx, {}))).resolves.toMatchObject({ reason: expect.stringMatching(/^(budget|memory)$/) });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await expect(script.call({ bomb: false }, ctx, {})).resolves.toBe('fine');
+  });
+
   it('cuts a memory bomb at the memory cap; the next call works', async () => {
-    const script = await load(`export default (input) => { if (input.bomb) { const a = []; for (;;) a.push('x'.repeat(1e6)) } return 'fine' }`, { limits: { memoryMb: 8, cpuMs: 5_000 } });
+    const script = await load(`export default (input) => { if (input.bomb) { const a = []; for (;;) a.push(new Uint8Array(1e6)) } return 'fine' }`, { limits: { memoryMb: 8, cpuMs: 5_000 } });
     const error = await failure(script.call({ bomb: true }, ctx, {}));
     expect(error.reason).toBe('memory');
     expect(error.message).toMatch(/ran out of memory \(limit 8 MiB/);
     await expect(script.call({ bomb: false }, ctx, {})).resolves.toBe('fine');
   }, 60_000);
+
+  it.each([
+    ['sorts', `const b = new Array(1e6).fill(3); for (let i = 0; i < 30; i++) b.slice().sort()`],
+    ['JSON round trips', `const s = JSON.stringify(new Array(1e5).fill({ a: 1 })); for (let i = 0; i < 100; i++) JSON.parse(s)`],
+    ['indexOf scans', `const b = new Array(1e6).fill(1); for (let i = 0; i < 200; i++) b.indexOf(2)`],
+  ])('cuts a loop of large builtin calls (%s) near its budget, though QuickJS polls only between bytecodes', async (_, body) => {
+    const script = await load(`export default () => { ${body}; return 'done' }`, { limits: { cpuMs: 50, memoryMb: 64 } });
+    const started = performance.now();
+    await expect(failure(script.call(null, ctx, {}))).resolves.toMatchObject({ reason: 'budget' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
 
   it('cuts a bomb of small objects and deep recursion as memory failures', async () => {
     const objects = await load(`export default () => { const a = []; for (;;) a.push({ x: a.length }) }`, { limits: { memoryMb: 8, cpuMs: 5_000 } });

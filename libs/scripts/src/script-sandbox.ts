@@ -224,6 +224,15 @@ export class ScriptSandbox {
   private hostCall(op: string, argsJson: string): QuickJSHandle {
     const ctx = this.context;
     const call = this.call;
+    if (op === 'tick') {
+      // A large builtin is about to run (see the prelude): refuse it once the budget is spent.
+      const meter = this.meter;
+      if (meter && (meter.interrupted || overBudget(meter))) {
+        meter.interrupted = true;
+        throw new Error('over its CPU budget');
+      }
+      return ctx.undefined;
+    }
     if (op === 'now') return ctx.newNumber(call?.host.now?.() ?? Date.now());
     if (!call || call.done) throw new Error('flowgate: capabilities work only while the handler runs, not while the module loads');
     const args = JSON.parse(argsJson) as unknown[];
