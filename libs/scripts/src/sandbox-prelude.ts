@@ -1,7 +1,7 @@
 /**
  * Global code run in every sandbox before the script's module: it builds `flowgate` (only the
- * granted capabilities) and `RouteError`, and returns the factory of the function the host calls
- * per record. The host reaches it through one function, `hostCall(op, argsJson)`, held only in
+ * granted capabilities) and `RouteError`, and returns `bind` (handler → the function the host calls per
+ * record) and `settle` (how the host answers an asynchronous capability). The host reaches it through one function, `hostCall(op, argsJson)`, held only in
  * this closure: values cross the boundary as JSON text, never as shared objects.
  *
  * It keeps its own references to JSON and Promise, so a script that replaces `JSON.parse` or
@@ -20,14 +20,19 @@ export const SANDBOX_PRELUDE = String.raw`(function (hostCall, grantsJson) {
     const out = hostCall(op, stringify(args));
     return out === undefined ? undefined : parse(out);
   };
-  const asyncCall = (op, args) => {
-    let promise;
-    try {
-      promise = hostCall(op, stringify(args));
-    } catch (error) {
-      return PromiseCtor.reject(error);
-    }
-    return then.call(promise, (out) => (out === undefined ? undefined : parse(out)));
+  // An asynchronous capability: the host answers with an operation number now and settles it
+  // later through settle(); the resolvers wait here, in an object the script cannot reach.
+  const pending = Object.create(null);
+  const asyncCall = (op, args) =>
+    new PromiseCtor((resolve, reject) => {
+      pending[hostCall(op, stringify(args))] = { resolve, reject };
+    });
+  const settle = (id, ok, out) => {
+    const waiting = pending[id];
+    delete pending[id];
+    if (waiting === undefined) return;
+    if (ok) waiting.resolve(out === undefined ? undefined : parse(out));
+    else waiting.reject(new Error(out));
   };
 
   class RouteError extends Error {
@@ -113,10 +118,13 @@ export const SANDBOX_PRELUDE = String.raw`(function (hostCall, grantsJson) {
     }
   };
 
-  return (handler) => (inputJson, contextJson) => {
+  const bind = (handler) => (inputJson, contextJson) => {
+    // Operations a previous call left unawaited are never settled: forget their resolvers.
+    for (const id in pending) delete pending[id];
     const ctx = parse(contextJson);
     if (ctx.deadline === null) ctx.deadline = Infinity;
     const input = parse(inputJson);
     return then.call(new PromiseCtor((resolve) => resolve(handler(input, ctx))), encode, (error) => stringify(describe(error)));
   };
+  return { bind, settle };
 })`;

@@ -171,6 +171,28 @@ describe('ScriptEngine: calls', () => {
   });
 });
 
+describe('LoadedScript: pool and unloading', () => {
+  it('makes calls beyond maxSandboxesPerScript wait for a free sandbox', async () => {
+    const small = await ScriptEngine.create({ maxSandboxesPerScript: 1 });
+    const script = await small.load({ name: 'queue', version: 1, source: `let running = 0; export default async () => { running++; const seen = running; await flowgate.kv.get('k'); running--; return seen }`, manifest: { kind: 'step', capabilities: { kv: {} } } });
+    await expect(Promise.all([1, 2, 3].map(() => script.call(null, ctx, inMemoryScriptHost())))).resolves.toEqual([1, 1, 1]);
+    await script.dispose();
+  });
+
+  it('lets running calls finish on dispose, and refuses calls after it', async () => {
+    const script = await load(`export default async () => { await flowgate.kv.get('k'); return 'finished' }`, { capabilities: { kv: {} } });
+    let release!: () => void;
+    const host = { ...inMemoryScriptHost(), kv: { get: () => new Promise<string | null>((resolve) => (release = () => resolve(null))), set: async () => undefined, delete: async () => undefined } };
+    const running = script.call(null, ctx, host);
+    await new Promise((resolve) => setImmediate(resolve));
+    const disposed = script.dispose();
+    await expect(failure(script.call(null, ctx, host))).resolves.toMatchObject({ reason: 'error', message: expect.stringMatching(/is unloaded/) });
+    release();
+    await expect(running).resolves.toBe('finished');
+    await disposed;
+  });
+});
+
 describe('ScriptEngine: loading', () => {
   it('refuses a syntax error with its location', async () => {
     await expect(engine.load({ name: 'broken', version: 1, source: 'export default function ( {', manifest: { kind: 'step' } })).rejects.toThrow(

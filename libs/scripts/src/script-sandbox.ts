@@ -1,5 +1,5 @@
 import type { ScriptManifest } from '@flowgate/contracts';
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { performance } from 'node:perf_hooks';
 import { fetchHttp, httpRequestOf } from './http-capability';
 import { SANDBOX_PRELUDE } from './sandbox-prelude';
@@ -35,7 +35,7 @@ interface Meter {
 interface ActiveCall extends Meter {
   readonly host: ScriptHost;
   /** Capability calls started and not yet settled: the call can only end once they do (or it fails). */
-  readonly ops: Set<QuickJSDeferredPromise>;
+  readonly ops: Set<number>;
   promise?: QuickJSHandle;
   /** A host-side failure inside a slice (e.g. the sandbox ran out of memory while a value was copied in). */
   fault?: unknown;
@@ -93,6 +93,8 @@ export class ScriptSandbox {
   private readonly runtime: QuickJSRuntime;
   private readonly context: QuickJSContext;
   private readonly invoke: QuickJSHandle;
+  private readonly settle: QuickJSHandle;
+  private nextOp = 1;
   private readonly limits: { cpuMs: number; memoryMb: number };
   private readonly label: string;
   private meter: Meter | undefined;
@@ -109,7 +111,7 @@ export class ScriptSandbox {
     this.runtime.setInterruptHandler(() => this.shouldInterrupt());
     this.context = this.runtime.newContext();
     try {
-      this.invoke = this.load();
+      [this.invoke, this.settle] = this.load();
     } catch (error) {
       this.dispose();
       throw error;
@@ -154,11 +156,12 @@ export class ScriptSandbox {
     this.disposed = true;
     if (this.call) this.finish(this.call, new ScriptCallError('error', `${this.label} was unloaded during the call`));
     this.invoke?.dispose();
+    this.settle?.dispose();
     this.context.dispose();
     this.runtime.dispose();
   }
 
-  private load(): QuickJSHandle {
+  private load(): [invoke: QuickJSHandle, settle: QuickJSHandle] {
     const meter: Meter = { budgetMs: SCRIPT_LOAD_CPU_MS, usedMs: 0, sliceStart: 0, cpuStart: process.cpuUsage(), interrupted: false };
     this.meter = meter;
     const ctx = this.context;
@@ -183,14 +186,18 @@ export class ScriptSandbox {
       const prelude = unwrap(ctx.evalCode(SANDBOX_PRELUDE, 'flowgate-prelude.js', { type: 'global', strict: true }), 'in its prelude');
       const hostCall = keep(ctx.newFunction('hostCall', (op, args) => this.hostCall(ctx.getString(op), ctx.getString(args))));
       const grants = keep(ctx.newString(JSON.stringify(this.grants())));
-      const makeInvoke = unwrap(ctx.callFunction(prelude, ctx.undefined, hostCall, grants), 'in its prelude');
+      const exported = unwrap(ctx.callFunction(prelude, ctx.undefined, hostCall, grants), 'in its prelude');
+      const bind = keep(ctx.getProp(exported, 'bind'));
+      const settle = keep(ctx.getProp(exported, 'settle'));
       const evaluated = unwrap(timed(() => ctx.evalCode(this.spec.source, `${this.spec.name}.js`, { type: 'module' })), 'loading');
       const exports = this.moduleExports(evaluated, keep, timed);
       const handler = keep(ctx.getProp(exports, 'default'));
       if (ctx.typeof(handler) !== 'function') throw new ScriptLoadError(`${this.label} has no handler: its module must \`export default function (input, ctx) {…}\``);
-      const invoke = unwrap(ctx.callFunction(makeInvoke, ctx.undefined, handler), 'in its prelude');
-      handles.pop(); // the one handle that outlives the load
-      return invoke;
+      const invoke = unwrap(ctx.callFunction(bind, ctx.undefined, handler), 'in its prelude');
+      // These two outlive the load.
+      handles.splice(handles.indexOf(settle), 1);
+      handles.pop();
+      return [invoke, settle];
     } finally {
       for (const handle of handles.reverse()) if (handle.alive) handle.dispose();
       this.meter = undefined;
@@ -296,8 +303,8 @@ export class ScriptSandbox {
 
   /** An asynchronous capability: a promise in the sandbox, settled from the host when the work ends. */
   private startOp(call: ActiveCall, work: () => Promise<unknown>): QuickJSHandle {
-    const deferred = this.context.newPromise();
-    call.ops.add(deferred);
+    const id = this.nextOp++;
+    call.ops.add(id);
     let promise: Promise<unknown>;
     try {
       promise = work();
@@ -305,27 +312,28 @@ export class ScriptSandbox {
       promise = Promise.reject(error);
     }
     promise.then(
-      (value) => this.settleOp(call, deferred, { value }),
-      (error: unknown) => this.settleOp(call, deferred, { error: error instanceof Error ? error.message : String(error) }),
+      (value) => this.settleOp(call, id, true, value === undefined ? undefined : JSON.stringify(value)),
+      (error: unknown) => this.settleOp(call, id, false, error instanceof Error ? error.message : String(error)),
     );
-    return deferred.handle;
+    return this.context.newNumber(id);
   }
 
-  private settleOp(call: ActiveCall, deferred: QuickJSDeferredPromise, outcome: { value: unknown } | { error: string }): void {
-    // A call that already ended (failed, or returned without awaiting) disposed its promises.
-    if (!call.ops.delete(deferred) || call.done) return;
+  private settleOp(call: ActiveCall, id: number, ok: boolean, text: string | undefined): void {
+    // A call that already ended (failed, or returned without awaiting) forgets its operations.
+    if (!call.ops.delete(id) || call.done) return;
     this.slice(call, () => {
       const ctx = this.context;
-      if ('error' in outcome) {
-        const error = ctx.newError({ name: 'Error', message: outcome.error });
-        deferred.reject(error);
-        error.dispose();
-      } else {
-        const value = outcome.value === undefined ? ctx.undefined : ctx.newString(JSON.stringify(outcome.value));
-        deferred.resolve(value);
-        value.dispose();
+      const idHandle = ctx.newNumber(id);
+      const textHandle = text === undefined ? ctx.undefined : ctx.newString(text);
+      const result = ctx.callFunction(this.settle, ctx.undefined, idHandle, ok ? ctx.true : ctx.false, textHandle);
+      idHandle.dispose();
+      textHandle.dispose();
+      if (result.error) {
+        if (!call.interrupted) call.fault ??= new Error(this.errorText(result.error));
+        result.error.dispose();
+        return;
       }
-      deferred.dispose();
+      result.value.dispose();
       this.pump(call);
     });
     this.check(call);
@@ -397,7 +405,6 @@ export class ScriptSandbox {
     call.done = true;
     this.call = undefined;
     this.meter = undefined;
-    for (const deferred of call.ops) deferred.dispose();
     call.ops.clear();
     call.promise?.dispose();
     if (broken) this.broken = true;
