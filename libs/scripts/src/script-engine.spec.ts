@@ -143,6 +143,19 @@ describe('ScriptEngine: calls', () => {
     await expect(script.call(null, ctx, {})).resolves.toEqual([[1, 2, 3], 1, 9999, true, 20000, 'ababab', 5000, '007', ['a', 'b'], { big: 10000 }, 'map', 1, 1, [1, 2], 'a-b', '1,2,3']);
   });
 
+  it('ends a call still awaiting a capability when its deadline passes, and the sandbox serves the next', async () => {
+    const script = await load(`export default async (input) => input.hang ? await flowgate.kv.get('k') : 'next'`, { capabilities: { kv: {} } });
+    const hanging = { ...inMemoryScriptHost(), kv: { get: () => new Promise<string | null>(() => undefined), set: async () => undefined, delete: async () => undefined } };
+    const error = await failure(script.call({ hang: true }, { ...ctx, deadline: Date.now() + 50 }, hanging));
+    expect(error).toMatchObject({ reason: 'error', message: expect.stringMatching(/deadline passed/) });
+    await expect(script.call({ hang: false }, ctx, hanging)).resolves.toBe('next');
+  });
+
+  it('runs in a sandbox of the smallest memory a manifest may ask for', async () => {
+    const script = await load(`export default (input) => input.map((n) => n * 2)`, { limits: { memoryMb: 4 } });
+    await expect(script.call([1, 2], ctx, {})).resolves.toEqual([2, 4]);
+  });
+
   it('refuses a result that is not JSON', async () => {
     const script = await load(`export default () => ({ n: 10n })`);
     await expect(failure(script.call(null, ctx, {}))).resolves.toMatchObject({ reason: 'error', message: expect.stringMatching(/not JSON/) });

@@ -38,6 +38,7 @@ export class ScriptEngine {
 
   static async create(options: ScriptEngineOptions = {}): Promise<ScriptEngine> {
     wasmModule ??= newQuickJSWASMModuleFromVariant(RELEASE_SYNC_REQUIRED).then(async (module) => (await warmUp(module), module));
+    wasmModule.catch(() => (wasmModule = undefined)); // the next create() tries again
     return new ScriptEngine(await wasmModule, { maxSandboxesPerScript: options.maxSandboxesPerScript ?? 8 });
   }
 

@@ -40,6 +40,8 @@ interface ActiveCall extends Meter {
   /** A host-side failure inside a slice (e.g. the sandbox ran out of memory while a value was copied in). */
   fault?: unknown;
   done: boolean;
+  /** Ends a call still awaiting a capability when its record's deadline passes. */
+  deadlineTimer?: NodeJS.Timeout;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: ScriptCallError) => void;
 }
@@ -132,6 +134,13 @@ export class ScriptSandbox {
     return new Promise((resolve, reject) => {
       const call: ActiveCall = { budgetMs: this.limits.cpuMs, usedMs: 0, sliceStart: 0, cpuStart: recentCpuUsage(), interrupted: false, host, ops: new Set(), done: false, resolve, reject };
       this.call = call;
+      const left = callContext.deadline - Date.now();
+      if (Number.isFinite(left)) {
+        // Only a call that awaits a capability can still be running then: no one waits for the
+        // answer any more, and a host whose kv or http never answers must not hold the sandbox.
+        call.deadlineTimer = setTimeout(() => this.finish(call, new ScriptCallError('error', `${this.label}: the record's deadline passed while the handler awaited a capability`)), Math.max(0, left));
+        call.deadlineTimer.unref();
+      }
       this.slice(call, () => {
         const ctx = this.context;
         const inputHandle = ctx.newString(inputJson);
@@ -402,7 +411,9 @@ export class ScriptSandbox {
   }
 
   private finish(call: ActiveCall, error: ScriptCallError | undefined, broken = false, value?: unknown): void {
+    if (call.done) return;
     call.done = true;
+    clearTimeout(call.deadlineTimer);
     this.call = undefined;
     this.meter = undefined;
     call.ops.clear();
