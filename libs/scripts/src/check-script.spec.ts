@@ -47,6 +47,11 @@ describe('checkScript', () => {
     ]);
   });
 
+  it('gives the examples of a route script its route name in ctx.route', async () => {
+    const manifest = { kind: 'route' as const, route: { summary: 'Echoes its route' }, examples: [{ input: null, output: 'price' }] };
+    await expect(checkScript(engine, { name: 'price', version: 1, source: `export default (input, ctx) => ctx.route`, manifest })).resolves.toEqual([]);
+  });
+
   it('refuses a syntax error', async () => {
     await expect(check('export default function (input) { return input +* 1 }', {})).resolves.toEqual([expect.stringMatching(/^script price@3 failed to load: SyntaxError: .*price\.js:1/)]);
   });

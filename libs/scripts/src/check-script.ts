@@ -26,7 +26,8 @@ export async function checkScript(engine: ScriptEngine, record: { name: string; 
     const failures: string[] = [];
     for (const [i, example] of (record.manifest.examples ?? []).entries()) {
       const host = inMemoryScriptHost({ kv: example.kv, state: example.state });
-      const ctx = { id: `example-${i}`, route: example.context?.route, key: example.context?.key, callerId: example.context?.callerId, timestamp: 0, deadline: Infinity };
+      const route = example.context?.route ?? (record.manifest.kind === 'route' ? record.name : undefined);
+      const ctx = { id: `example-${i}`, route, key: example.context?.key, callerId: example.context?.callerId, timestamp: 0, deadline: Infinity };
       let actual: string;
       try {
         const output = await script.call(example.input, ctx, host);

@@ -1,7 +1,7 @@
 /**
  * Global code run in every sandbox before the script's module: it builds `flowgate` (only the
- * granted capabilities) and `RouteError`, and returns the factory of the function the host calls
- * per record. The host reaches it through one function, `hostCall(op, argsJson)`, held only in
+ * granted capabilities) and `RouteError`, and returns `bind` (handler → the function the host calls per
+ * record) and `settle` (how the host answers an asynchronous capability). The host reaches it through one function, `hostCall(op, argsJson)`, held only in
  * this closure: values cross the boundary as JSON text, never as shared objects.
  *
  * It keeps its own references to JSON and Promise, so a script that replaces `JSON.parse` or
@@ -20,14 +20,19 @@ export const SANDBOX_PRELUDE = String.raw`(function (hostCall, grantsJson) {
     const out = hostCall(op, stringify(args));
     return out === undefined ? undefined : parse(out);
   };
-  const asyncCall = (op, args) => {
-    let promise;
-    try {
-      promise = hostCall(op, stringify(args));
-    } catch (error) {
-      return PromiseCtor.reject(error);
-    }
-    return then.call(promise, (out) => (out === undefined ? undefined : parse(out)));
+  // An asynchronous capability: the host answers with an operation number now and settles it
+  // later through settle(); the resolvers wait here, in an object the script cannot reach.
+  const pending = Object.create(null);
+  const asyncCall = (op, args) =>
+    new PromiseCtor((resolve, reject) => {
+      pending[hostCall(op, stringify(args))] = { resolve, reject };
+    });
+  const settle = (id, ok, out) => {
+    const waiting = pending[id];
+    delete pending[id];
+    if (waiting === undefined) return;
+    if (ok) waiting.resolve(out === undefined ? undefined : parse(out));
+    else waiting.reject(new Error(out));
   };
 
   class RouteError extends Error {
@@ -38,6 +43,40 @@ export const SANDBOX_PRELUDE = String.raw`(function (hostCall, grantsJson) {
       if (status !== undefined) this.status = status;
     }
   }
+
+  // QuickJS polls its interrupt handler (the CPU budget) between bytecodes only, and not within a
+  // builtin: a loop of sorts or JSON.parse calls over large values would run for seconds past its
+  // budget. Builtins that do work in proportion to a large receiver or argument ask the host
+  // first; once the call is over budget that throws, and the next poll ends it for good. What a
+  // single builtin call does is still only bounded by the memory cap.
+  const apply = Reflect.apply;
+  const LARGE = 4096;
+  const guard = (owner, names, size) => {
+    for (const name of names) {
+      const original = owner[name];
+      if (typeof original !== 'function') continue;
+      const guarded = {
+        [name](...args) {
+          if (size(this, args) > LARGE) hostCall('tick', '');
+          return apply(original, this, args);
+        },
+      }[name];
+      defineProperty(guarded, 'length', { value: original.length });
+      defineProperty(owner, name, { value: guarded, writable: true, configurable: true, enumerable: false });
+    }
+  };
+  const lengthOf = (value) => (value !== null && value !== undefined && typeof value.length === 'number' ? value.length : 0);
+  const arrayMethods = ['indexOf', 'lastIndexOf', 'includes', 'join', 'fill', 'sort', 'reverse', 'slice', 'splice', 'concat', 'copyWithin', 'flat', 'flatMap', 'toString', 'toSorted', 'toReversed', 'toSpliced',
+    'map', 'filter', 'forEach', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex'];
+  guard(Array.prototype, arrayMethods, (self) => lengthOf(self));
+  guard(Object.getPrototypeOf(Uint8Array.prototype), [...arrayMethods, 'set'], (self) => lengthOf(self));
+  guard(String.prototype, ['indexOf', 'lastIndexOf', 'includes', 'split', 'replace', 'replaceAll', 'match', 'matchAll', 'search', 'normalize', 'toUpperCase', 'toLowerCase', 'localeCompare', 'trim', 'startsWith', 'endsWith'],
+    (self, args) => lengthOf(self) + lengthOf(args[0]));
+  guard(String.prototype, ['repeat'], (self, args) => lengthOf(self) * (Number(args[0]) || 0));
+  guard(String.prototype, ['padStart', 'padEnd'], (_, args) => Number(args[0]) || 0);
+  guard(JSON, ['parse'], (_, args) => lengthOf(args[0]));
+  guard(JSON, ['stringify'], () => LARGE + 1); // its cost is the size of what it walks: unknown until walked
+  guard(Array, ['from'], (_, args) => lengthOf(args[0]));
 
   const flowgate = { now: () => syncCall('now', []) };
   if (grants.http) flowgate.http = freeze({ fetch: (url, init) => asyncCall('http.fetch', [url, init === undefined ? {} : init]) });
@@ -79,10 +118,13 @@ export const SANDBOX_PRELUDE = String.raw`(function (hostCall, grantsJson) {
     }
   };
 
-  return (handler) => (inputJson, contextJson) => {
+  const bind = (handler) => (inputJson, contextJson) => {
+    // Operations a previous call left unawaited are never settled: forget their resolvers.
+    for (const id in pending) delete pending[id];
     const ctx = parse(contextJson);
     if (ctx.deadline === null) ctx.deadline = Infinity;
     const input = parse(inputJson);
     return then.call(new PromiseCtor((resolve) => resolve(handler(input, ctx))), encode, (error) => stringify(describe(error)));
   };
+  return { bind, settle };
 })`;

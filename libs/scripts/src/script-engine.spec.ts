@@ -130,6 +130,32 @@ describe('ScriptEngine: calls', () => {
     await expect(script.call(false, ctx, {})).resolves.toBe(1);
   });
 
+  it('keeps the builtins the budget guards working as the language says, small and large', async () => {
+    const script = await load(`export default () => {
+      const big = Array.from({ length: 10000 }, (_, i) => 10000 - i);
+      return [
+        [3, 1, 2].sort(), big.slice().sort((a, b) => a - b)[0], big.indexOf(1), big.includes(5), big.map((x) => x * 2)[0],
+        'ab'.repeat(3), 'x'.repeat(5000).length, '7'.padStart(3, '0'), 'a,b'.split(','), JSON.parse(JSON.stringify({ big: big.length })),
+        Array.prototype.map.name, Array.prototype.map.length, String.prototype.padStart.length, [].concat.call([1], [2]), Array.prototype.join.call({ length: 2, 0: 'a', 1: 'b' }, '-'),
+        new Uint8Array([3, 1, 2]).sort().join(),
+      ];
+    }`, { limits: { cpuMs: 2_000 } });
+    await expect(script.call(null, ctx, {})).resolves.toEqual([[1, 2, 3], 1, 9999, true, 20000, 'ababab', 5000, '007', ['a', 'b'], { big: 10000 }, 'map', 1, 1, [1, 2], 'a-b', '1,2,3']);
+  });
+
+  it('ends a call still awaiting a capability when its deadline passes, and the sandbox serves the next', async () => {
+    const script = await load(`export default async (input) => input.hang ? await flowgate.kv.get('k') : 'next'`, { capabilities: { kv: {} } });
+    const hanging = { ...inMemoryScriptHost(), kv: { get: () => new Promise<string | null>(() => undefined), set: async () => undefined, delete: async () => undefined } };
+    const error = await failure(script.call({ hang: true }, { ...ctx, deadline: Date.now() + 50 }, hanging));
+    expect(error).toMatchObject({ reason: 'error', message: expect.stringMatching(/deadline passed/) });
+    await expect(script.call({ hang: false }, ctx, hanging)).resolves.toBe('next');
+  });
+
+  it('runs in a sandbox of the smallest memory a manifest may ask for', async () => {
+    const script = await load(`export default (input) => input.map((n) => n * 2)`, { limits: { memoryMb: 4 } });
+    await expect(script.call([1, 2], ctx, {})).resolves.toEqual([2, 4]);
+  });
+
   it('refuses a result that is not JSON', async () => {
     const script = await load(`export default () => ({ n: 10n })`);
     await expect(failure(script.call(null, ctx, {}))).resolves.toMatchObject({ reason: 'error', message: expect.stringMatching(/not JSON/) });
@@ -155,6 +181,28 @@ describe('ScriptEngine: calls', () => {
     const hosts = Array.from({ length: 6 }, (_, n) => inMemoryScriptHost({ kv: { k: `v${n}` } }));
     const results = await Promise.all(hosts.map((host, n) => script.call({ n }, { ...ctx, id: `r${n}` }, host)));
     results.forEach((result, n) => expect(result).toMatchObject({ n, seen: n, kv: `v${n}`, calls: 1 }));
+  });
+});
+
+describe('LoadedScript: pool and unloading', () => {
+  it('makes calls beyond maxSandboxesPerScript wait for a free sandbox', async () => {
+    const small = await ScriptEngine.create({ maxSandboxesPerScript: 1 });
+    const script = await small.load({ name: 'queue', version: 1, source: `let running = 0; export default async () => { running++; const seen = running; await flowgate.kv.get('k'); running--; return seen }`, manifest: { kind: 'step', capabilities: { kv: {} } } });
+    await expect(Promise.all([1, 2, 3].map(() => script.call(null, ctx, inMemoryScriptHost())))).resolves.toEqual([1, 1, 1]);
+    await script.dispose();
+  });
+
+  it('lets running calls finish on dispose, and refuses calls after it', async () => {
+    const script = await load(`export default async () => { await flowgate.kv.get('k'); return 'finished' }`, { capabilities: { kv: {} } });
+    let release!: () => void;
+    const host = { ...inMemoryScriptHost(), kv: { get: () => new Promise<string | null>((resolve) => (release = () => resolve(null))), set: async () => undefined, delete: async () => undefined } };
+    const running = script.call(null, ctx, host);
+    await new Promise((resolve) => setImmediate(resolve));
+    const disposed = script.dispose();
+    await expect(failure(script.call(null, ctx, host))).resolves.toMatchObject({ reason: 'error', message: expect.stringMatching(/is unloaded/) });
+    release();
+    await expect(running).resolves.toBe('finished');
+    await disposed;
   });
 });
 
@@ -293,6 +341,16 @@ describe('ScriptEngine: budgets', () => {
     await expect(script.call(null, ctx, slow)).resolves.toBe('ok');
   });
 
+  it('does not charge a call for time its thread spent off the CPU (preempted, throttled)', async () => {
+    // A host call that sleeps without using CPU stands in for the thread being descheduled mid-slice.
+    const script = await load(`export default () => { flowgate.state.get('s'); let n = 0; for (let i = 0; i < 1e5; i++) n += i; return n }`, {
+      capabilities: { state: { stores: ['s'] } },
+      limits: { cpuMs: 30 },
+    });
+    const sleepy = { ...inMemoryScriptHost(), state: { get: () => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80), put: () => undefined, delete: () => undefined } };
+    await expect(script.call(null, ctx, sleepy)).resolves.toBe(4999950000);
+  });
+
   it('sums the slices of an async handler against one budget', async () => {
     const script = await load(
       `export default async () => { for (let i = 0; i < 1000; i++) { const t = Date.now(); while (Date.now() - t < 5) {} await flowgate.kv.get('k') } return 'never' }`,
@@ -310,13 +368,33 @@ describe('ScriptEngine: budgets', () => {
     await expect(Promise.all(calls)).resolves.toEqual([30, 30, 30, 30]);
   });
 
+  it('cuts a memory bomb of large strings (default limits); the next call works', async () => {
+    // QuickJS shares the repeated strings' storage, so this reaches the CPU budget before the cap.
+    const script = await load(`export default (input) => { if (input.bomb) { const a = []; for (;;) a.push('x'.repeat(1e6)) } return 'fine' }`);
+    const started = performance.now();
+    await expect(failure(script.call({ bomb: true }, ctx, {}))).resolves.toMatchObject({ reason: expect.stringMatching(/^(budget|memory)$/) });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await expect(script.call({ bomb: false }, ctx, {})).resolves.toBe('fine');
+  });
+
   it('cuts a memory bomb at the memory cap; the next call works', async () => {
-    const script = await load(`export default (input) => { if (input.bomb) { const a = []; for (;;) a.push('x'.repeat(1e6)) } return 'fine' }`, { limits: { memoryMb: 8, cpuMs: 5_000 } });
+    const script = await load(`export default (input) => { if (input.bomb) { const a = []; for (;;) a.push(new Uint8Array(1e6)) } return 'fine' }`, { limits: { memoryMb: 8, cpuMs: 5_000 } });
     const error = await failure(script.call({ bomb: true }, ctx, {}));
     expect(error.reason).toBe('memory');
     expect(error.message).toMatch(/ran out of memory \(limit 8 MiB/);
     await expect(script.call({ bomb: false }, ctx, {})).resolves.toBe('fine');
   }, 60_000);
+
+  it.each([
+    ['sorts', `const b = new Array(1e6).fill(3); for (let i = 0; i < 30; i++) b.slice().sort()`],
+    ['JSON round trips', `const s = JSON.stringify(new Array(1e5).fill({ a: 1 })); for (let i = 0; i < 100; i++) JSON.parse(s)`],
+    ['indexOf scans', `const b = new Array(1e6).fill(1); for (let i = 0; i < 200; i++) b.indexOf(2)`],
+  ])('cuts a loop of large builtin calls (%s) near its budget, though QuickJS polls only between bytecodes', async (_, body) => {
+    const script = await load(`export default () => { ${body}; return 'done' }`, { limits: { cpuMs: 50, memoryMb: 64 } });
+    const started = performance.now();
+    await expect(failure(script.call(null, ctx, {}))).resolves.toMatchObject({ reason: 'budget' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
 
   it('cuts a bomb of small objects and deep recursion as memory failures', async () => {
     const objects = await load(`export default () => { const a = []; for (;;) a.push({ x: a.length }) }`, { limits: { memoryMb: 8, cpuMs: 5_000 } });

@@ -1,5 +1,5 @@
 import type { ScriptManifest } from '@flowgate/contracts';
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { performance } from 'node:perf_hooks';
 import { fetchHttp, httpRequestOf } from './http-capability';
 import { SANDBOX_PRELUDE } from './sandbox-prelude';
@@ -27,19 +27,58 @@ interface Meter {
   usedMs: number;
   /** performance.now() when the current synchronous slice began; 0 between slices. */
   sliceStart: number;
+  /** process.cpuUsage() when the call (or load) began. */
+  readonly cpuStart: NodeJS.CpuUsage;
   interrupted: boolean;
 }
 
 interface ActiveCall extends Meter {
   readonly host: ScriptHost;
   /** Capability calls started and not yet settled: the call can only end once they do (or it fails). */
-  readonly ops: Set<QuickJSDeferredPromise>;
+  readonly ops: Set<number>;
   promise?: QuickJSHandle;
   /** A host-side failure inside a slice (e.g. the sandbox ran out of memory while a value was copied in). */
   fault?: unknown;
   done: boolean;
+  /** Ends a call still awaiting a capability when its record's deadline passes. */
+  deadlineTimer?: NodeJS.Timeout;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: ScriptCallError) => void;
+}
+
+let cpuSample = { at: -Infinity, usage: process.cpuUsage() };
+
+/**
+ * process.cpuUsage() of at most a few ms ago: a call's baseline. The system call costs µs, as
+ * much as a small script call; a baseline up to 5 ms early only charges the call up to 5 ms more
+ * CPU, and only in the check that follows "over budget" by the wall clock.
+ */
+function recentCpuUsage(): NodeJS.CpuUsage {
+  const now = performance.now();
+  if (now - cpuSample.at > 5) cpuSample = { at: now, usage: process.cpuUsage() };
+  return cpuSample.usage;
+}
+
+function startSlice(meter: Meter): void {
+  meter.sliceStart = performance.now();
+}
+
+function endSlice(meter: Meter): void {
+  meter.usedMs += performance.now() - meter.sliceStart;
+  meter.sliceStart = 0;
+}
+
+/**
+ * Whether the call is over its budget: the wall time of its slices, but never more than the CPU
+ * time the whole process used since the call began, so a thread that was preempted or throttled
+ * (a container's CPU quota) is not charged for waiting. Node 20 has no per-thread CPU clock and
+ * the process clock costs a system call, so it is read only once the wall time says "over".
+ */
+function overBudget(meter: Meter): boolean {
+  const wall = meter.usedMs + (meter.sliceStart === 0 ? 0 : performance.now() - meter.sliceStart);
+  if (wall <= meter.budgetMs) return false;
+  const cpu = process.cpuUsage(meter.cpuStart);
+  return (cpu.user + cpu.system) / 1000 > meter.budgetMs;
 }
 
 type Outcome = { ok: true; value?: unknown } | { ok: false; route?: boolean; code?: string; message: string; status?: number; name?: string };
@@ -56,6 +95,8 @@ export class ScriptSandbox {
   private readonly runtime: QuickJSRuntime;
   private readonly context: QuickJSContext;
   private readonly invoke: QuickJSHandle;
+  private readonly settle: QuickJSHandle;
+  private nextOp = 1;
   private readonly limits: { cpuMs: number; memoryMb: number };
   private readonly label: string;
   private meter: Meter | undefined;
@@ -72,7 +113,7 @@ export class ScriptSandbox {
     this.runtime.setInterruptHandler(() => this.shouldInterrupt());
     this.context = this.runtime.newContext();
     try {
-      this.invoke = this.load();
+      [this.invoke, this.settle] = this.load();
     } catch (error) {
       this.dispose();
       throw error;
@@ -91,8 +132,15 @@ export class ScriptSandbox {
       return Promise.reject(new ScriptCallError('error', `${this.label}: the input is not JSON: ${(error as Error).message}`));
     }
     return new Promise((resolve, reject) => {
-      const call: ActiveCall = { budgetMs: this.limits.cpuMs, usedMs: 0, sliceStart: 0, interrupted: false, host, ops: new Set(), done: false, resolve, reject };
+      const call: ActiveCall = { budgetMs: this.limits.cpuMs, usedMs: 0, sliceStart: 0, cpuStart: recentCpuUsage(), interrupted: false, host, ops: new Set(), done: false, resolve, reject };
       this.call = call;
+      const left = callContext.deadline - Date.now();
+      if (Number.isFinite(left)) {
+        // Only a call that awaits a capability can still be running then: no one waits for the
+        // answer any more, and a host whose kv or http never answers must not hold the sandbox.
+        call.deadlineTimer = setTimeout(() => this.finish(call, new ScriptCallError('error', `${this.label}: the record's deadline passed while the handler awaited a capability`)), Math.max(0, left));
+        call.deadlineTimer.unref();
+      }
       this.slice(call, () => {
         const ctx = this.context;
         const inputHandle = ctx.newString(inputJson);
@@ -117,12 +165,13 @@ export class ScriptSandbox {
     this.disposed = true;
     if (this.call) this.finish(this.call, new ScriptCallError('error', `${this.label} was unloaded during the call`));
     this.invoke?.dispose();
+    this.settle?.dispose();
     this.context.dispose();
     this.runtime.dispose();
   }
 
-  private load(): QuickJSHandle {
-    const meter: Meter = { budgetMs: SCRIPT_LOAD_CPU_MS, usedMs: 0, sliceStart: 0, interrupted: false };
+  private load(): [invoke: QuickJSHandle, settle: QuickJSHandle] {
+    const meter: Meter = { budgetMs: SCRIPT_LOAD_CPU_MS, usedMs: 0, sliceStart: 0, cpuStart: process.cpuUsage(), interrupted: false };
     this.meter = meter;
     const ctx = this.context;
     const handles: QuickJSHandle[] = [];
@@ -135,26 +184,29 @@ export class ScriptSandbox {
       throw new ScriptLoadError(`${this.label} ${what === 'loading' ? 'failed to load' : `failed ${what}`}: ${text}`);
     };
     const timed = <T>(fn: () => T): T => {
-      meter.sliceStart = performance.now();
+      startSlice(meter);
       try {
         return fn();
       } finally {
-        meter.usedMs += performance.now() - meter.sliceStart;
-        meter.sliceStart = 0;
+        endSlice(meter);
       }
     };
     try {
       const prelude = unwrap(ctx.evalCode(SANDBOX_PRELUDE, 'flowgate-prelude.js', { type: 'global', strict: true }), 'in its prelude');
       const hostCall = keep(ctx.newFunction('hostCall', (op, args) => this.hostCall(ctx.getString(op), ctx.getString(args))));
       const grants = keep(ctx.newString(JSON.stringify(this.grants())));
-      const makeInvoke = unwrap(ctx.callFunction(prelude, ctx.undefined, hostCall, grants), 'in its prelude');
+      const exported = unwrap(ctx.callFunction(prelude, ctx.undefined, hostCall, grants), 'in its prelude');
+      const bind = keep(ctx.getProp(exported, 'bind'));
+      const settle = keep(ctx.getProp(exported, 'settle'));
       const evaluated = unwrap(timed(() => ctx.evalCode(this.spec.source, `${this.spec.name}.js`, { type: 'module' })), 'loading');
       const exports = this.moduleExports(evaluated, keep, timed);
       const handler = keep(ctx.getProp(exports, 'default'));
       if (ctx.typeof(handler) !== 'function') throw new ScriptLoadError(`${this.label} has no handler: its module must \`export default function (input, ctx) {…}\``);
-      const invoke = unwrap(ctx.callFunction(makeInvoke, ctx.undefined, handler), 'in its prelude');
-      handles.pop(); // the one handle that outlives the load
-      return invoke;
+      const invoke = unwrap(ctx.callFunction(bind, ctx.undefined, handler), 'in its prelude');
+      // These two outlive the load.
+      handles.splice(handles.indexOf(settle), 1);
+      handles.pop();
+      return [invoke, settle];
     } finally {
       for (const handle of handles.reverse()) if (handle.alive) handle.dispose();
       this.meter = undefined;
@@ -188,6 +240,15 @@ export class ScriptSandbox {
   private hostCall(op: string, argsJson: string): QuickJSHandle {
     const ctx = this.context;
     const call = this.call;
+    if (op === 'tick') {
+      // A large builtin is about to run (see the prelude): refuse it once the budget is spent.
+      const meter = this.meter;
+      if (meter && (meter.interrupted || overBudget(meter))) {
+        meter.interrupted = true;
+        throw new Error('over its CPU budget');
+      }
+      return ctx.undefined;
+    }
     if (op === 'now') return ctx.newNumber(call?.host.now?.() ?? Date.now());
     if (!call || call.done) throw new Error('flowgate: capabilities work only while the handler runs, not while the module loads');
     const args = JSON.parse(argsJson) as unknown[];
@@ -251,8 +312,8 @@ export class ScriptSandbox {
 
   /** An asynchronous capability: a promise in the sandbox, settled from the host when the work ends. */
   private startOp(call: ActiveCall, work: () => Promise<unknown>): QuickJSHandle {
-    const deferred = this.context.newPromise();
-    call.ops.add(deferred);
+    const id = this.nextOp++;
+    call.ops.add(id);
     let promise: Promise<unknown>;
     try {
       promise = work();
@@ -260,27 +321,28 @@ export class ScriptSandbox {
       promise = Promise.reject(error);
     }
     promise.then(
-      (value) => this.settleOp(call, deferred, { value }),
-      (error: unknown) => this.settleOp(call, deferred, { error: error instanceof Error ? error.message : String(error) }),
+      (value) => this.settleOp(call, id, true, value === undefined ? undefined : JSON.stringify(value)),
+      (error: unknown) => this.settleOp(call, id, false, error instanceof Error ? error.message : String(error)),
     );
-    return deferred.handle;
+    return this.context.newNumber(id);
   }
 
-  private settleOp(call: ActiveCall, deferred: QuickJSDeferredPromise, outcome: { value: unknown } | { error: string }): void {
-    // A call that already ended (failed, or returned without awaiting) disposed its promises.
-    if (!call.ops.delete(deferred) || call.done) return;
+  private settleOp(call: ActiveCall, id: number, ok: boolean, text: string | undefined): void {
+    // A call that already ended (failed, or returned without awaiting) forgets its operations.
+    if (!call.ops.delete(id) || call.done) return;
     this.slice(call, () => {
       const ctx = this.context;
-      if ('error' in outcome) {
-        const error = ctx.newError({ name: 'Error', message: outcome.error });
-        deferred.reject(error);
-        error.dispose();
-      } else {
-        const value = outcome.value === undefined ? ctx.undefined : ctx.newString(JSON.stringify(outcome.value));
-        deferred.resolve(value);
-        value.dispose();
+      const idHandle = ctx.newNumber(id);
+      const textHandle = text === undefined ? ctx.undefined : ctx.newString(text);
+      const result = ctx.callFunction(this.settle, ctx.undefined, idHandle, ok ? ctx.true : ctx.false, textHandle);
+      idHandle.dispose();
+      textHandle.dispose();
+      if (result.error) {
+        if (!call.interrupted) call.fault ??= new Error(this.errorText(result.error));
+        result.error.dispose();
+        return;
       }
-      deferred.dispose();
+      result.value.dispose();
       this.pump(call);
     });
     this.check(call);
@@ -289,14 +351,13 @@ export class ScriptSandbox {
   /** One synchronous stretch of sandbox work, timed against the call's budget. */
   private slice(call: ActiveCall, fn: () => void): void {
     this.meter = call;
-    call.sliceStart = performance.now();
+    startSlice(call);
     try {
       fn();
     } catch (error) {
       call.fault ??= error;
     } finally {
-      call.usedMs += performance.now() - call.sliceStart;
-      call.sliceStart = 0;
+      endSlice(call);
     }
   }
 
@@ -312,7 +373,7 @@ export class ScriptSandbox {
   private shouldInterrupt(): boolean {
     const meter = this.meter;
     if (!meter || meter.sliceStart === 0) return false;
-    if (!meter.interrupted && meter.usedMs + (performance.now() - meter.sliceStart) > meter.budgetMs) meter.interrupted = true;
+    if (!meter.interrupted && overBudget(meter)) meter.interrupted = true;
     return meter.interrupted;
   }
 
@@ -350,10 +411,11 @@ export class ScriptSandbox {
   }
 
   private finish(call: ActiveCall, error: ScriptCallError | undefined, broken = false, value?: unknown): void {
+    if (call.done) return;
     call.done = true;
+    clearTimeout(call.deadlineTimer);
     this.call = undefined;
     this.meter = undefined;
-    for (const deferred of call.ops) deferred.dispose();
     call.ops.clear();
     call.promise?.dispose();
     if (broken) this.broken = true;
