@@ -1,0 +1,51 @@
+import type { ScriptVersionRecord } from '@flowgate/contracts';
+import type { LoadedScript, ScriptCallContext, ScriptHost } from '@flowgate/scripts';
+
+/**
+ * A version loaded in its sandboxes, shared by the active sets that serve it (a stable version
+ * stays loaded when a canary is added or removed). Retired when no active set serves it any more;
+ * the sandbox frees itself once the calls that started on it have ended (LoadedScript.dispose),
+ * so a swap never cuts a call short.
+ */
+export class LoadedVersion implements LoadedScript {
+  private disposed: Promise<void> | undefined;
+
+  constructor(
+    readonly record: ScriptVersionRecord,
+    private readonly script: LoadedScript,
+    private readonly onDisposeError: (error: unknown) => void,
+  ) {}
+
+  get name(): string {
+    return this.record.name;
+  }
+
+  get version(): number {
+    return this.record.version;
+  }
+
+  get manifest() {
+    return this.record.manifest;
+  }
+
+  /** `<name>@<version>`, as in the `fg-script-version` header. */
+  get label(): string {
+    return `${this.record.name}@${this.record.version}`;
+  }
+
+  /** Whether `record` is this very version (same number and content). */
+  is(record: ScriptVersionRecord): boolean {
+    return record.version === this.record.version && record.sha256 === this.record.sha256 && record.source === this.record.source;
+  }
+
+  /** Starts the call at once (synchronously), so a swap right after it still lets it finish here. */
+  call(input: unknown, ctx: ScriptCallContext, host: ScriptHost): Promise<unknown> {
+    return this.script.call(input, ctx, host);
+  }
+
+  /** No active set serves this version any more. */
+  dispose(): Promise<void> {
+    this.disposed ??= this.script.dispose().catch(this.onDisposeError);
+    return this.disposed;
+  }
+}
