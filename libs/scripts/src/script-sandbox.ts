@@ -365,7 +365,8 @@ export class ScriptSandbox {
   private errorText(handle: QuickJSHandle): string {
     const dumped: unknown = this.context.dump(handle);
     if (!isObject(dumped) || typeof dumped['message'] !== 'string') return String(dumped);
-    const at = typeof dumped['stack'] === 'string' ? /at ([^\n]*)/.exec(dumped['stack'])?.[1] : undefined;
+    // QuickJS frames read "at fn (file:line:col)" or "at file:line:col".
+    const at = typeof dumped['stack'] === 'string' ? /at (?:[^\n(]*\()?([^\n)]*)/.exec(dumped['stack'])?.[1] : undefined;
     const name = typeof dumped['name'] === 'string' ? `${dumped['name']}: ` : '';
     return `${name}${dumped['message']}${at ? ` (at ${at.trim()})` : ''}`;
   }
