@@ -74,7 +74,7 @@ export class ScriptAdmin {
     const writtenAt = Date.now();
     await this.records.write(this.topics.scripts, [{ key: scriptActivationKey(name), value: JSON.stringify(record) }]);
     if (manifest.kind === 'route') {
-      const entry: CatalogEntry = { job: `script:${name}`, route: { name, ...manifest.route } };
+      const entry: CatalogEntry = { job: `script:${name}`, route: { summary: `script ${name}`, ...manifest.route, name } };
       await this.records.write(this.topics.routes, [{ key: name, value: encodeCatalogEntry(entry) }]);
     }
     return { record, writtenAt };
@@ -83,7 +83,6 @@ export class ScriptAdmin {
 
 /** The version a processor serves for `script` in `role`, from its `flowgate_script_active_version` gauge (undefined: none). */
 export async function activeScriptVersion(processor: AppProcess, script: string, role: 'stable' | 'canary' = 'stable'): Promise<number | undefined> {
-  const text = await (await fetch(`${processor.url}/metrics`)).text();
-  const match = new RegExp(`^flowgate_script_active_version\\{script="${script}",role="${role}"\\} (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : undefined;
+  // Versions start at 1: a sum of 0 means no series.
+  return (await processor.metric('flowgate_script_active_version', { script, role })) || undefined;
 }

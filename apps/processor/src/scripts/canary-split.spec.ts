@@ -9,9 +9,13 @@ describe('inCanary', () => {
     expect(keys.filter((key) => inCanary(key, 0.1))).toEqual(canary);
   });
 
-  it('is FNV-1a: the reference value of "a", and never 1', () => {
-    expect(canaryPoint('a') * 2 ** 32).toBe(0xe40c292c);
-    expect(canaryPoint('')).toBeLessThan(1);
+  it('maps into [0, 1) and spreads keys that differ only at their end', () => {
+    const points = Array.from({ length: 1_000 }, (_, i) => canaryPoint(`c${i}`));
+    expect(Math.min(...points)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...points)).toBeLessThan(1);
+    // Each tenth of [0, 1) gets its share (100 ± 40).
+    const deciles = Array.from({ length: 10 }, (_, d) => points.filter((p) => Math.floor(p * 10) === d).length);
+    for (const count of deciles) expect(Math.abs(count - 100)).toBeLessThan(40);
   });
 
   it('sends nothing to a canary of share 0 and everything to one of share 1', () => {

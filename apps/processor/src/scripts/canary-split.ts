@@ -1,6 +1,7 @@
 /**
- * Which side of a canary split a key falls on. FNV-1a (32 bit) of the key's UTF-8 bytes, scaled
- * to [0, 1): the same key lands on the same side on every processor and after every restart, so a
+ * Which side of a canary split a key falls on. FNV-1a (32 bit) of the key's UTF-8 bytes, then
+ * murmur3's finalizer (FNV alone leaves keys that differ in their last characters, `c1`, `c2`…,
+ * bunched in the high bits), scaled to [0, 1): the same key lands on the same side on every processor and after every restart, so a
  * customer does not flip between versions from one request to the next.
  *
  * @example
@@ -17,5 +18,10 @@ export function canaryPoint(key: string): number {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193);
   }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return (hash >>> 0) / 2 ** 32;
 }

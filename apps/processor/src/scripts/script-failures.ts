@@ -1,5 +1,5 @@
-import { Problem, problem, PROBLEMS, SCRIPT_LIMIT_DEFAULTS } from '@flowgate/contracts';
-import type { ScriptCallError } from '@flowgate/scripts';
+import { Problem, problem, PROBLEMS } from '@flowgate/contracts';
+import { ScriptCallError, scriptLimits } from '@flowgate/scripts';
 import type { LoadedVersion } from './loaded-version';
 
 /** How a failed route script call is answered: the problem reply, and the dead letter's reason when it is a failure (not a refusal). */
@@ -16,7 +16,7 @@ export interface ScriptFailureReply {
  */
 export function scriptFailureReply(script: LoadedVersion, error: ScriptCallError, requestId: string): ScriptFailureReply {
   const { label } = script;
-  const limits = { ...SCRIPT_LIMIT_DEFAULTS, ...script.manifest.limits };
+  const limits = scriptLimits(script.manifest);
   switch (error.reason) {
     case 'budget':
       return {

@@ -155,19 +155,27 @@ export class ScriptRegistry {
 
   /**
    * Runs the active route script `name` on a request, on the version `keyOrId` picks; undefined
-   * (at once) when no route script of that name is active here. Never rejects: a failed call is
-   * the outcome's `error`.
+   * when no route script of that name is active here. A request for a script whose activation
+   * is still loading here waits for it (the gateway may learn the route first). Never rejects: a
+   * failed call is the outcome's `error`.
    */
-  runRoute(name: string, input: unknown, ctx: ScriptCallContext, keyOrId: string): Promise<RouteScriptOutcome> | undefined {
-    const set = this.active.get(name);
+  async runRoute(name: string, input: unknown, ctx: ScriptCallContext, keyOrId: string): Promise<RouteScriptOutcome | undefined> {
+    let set = this.active.get(name);
+    const loading = this.queues.get(name);
+    if (set?.activation.kind !== 'route' && loading && this.activations.get(name)?.kind === 'route') {
+      await loading;
+      set = this.active.get(name);
+    }
     if (set?.activation.kind !== 'route') return undefined;
+    // Picked and started in one synchronous step: a swap from here on lets this call finish on its version.
     const picked = pickIn(set, keyOrId);
     const emits: ScriptEmit[] = [];
     const host = this.host(picked.script, ctx.id, (emitted) => emits.push(emitted));
-    return this.callIn(set, picked, input, ctx, host).then(
-      (result) => ({ script: picked.script, result, emits }),
-      (error: unknown) => ({ script: picked.script, error: asCallError(error), emits: [] }),
-    );
+    try {
+      return { script: picked.script, result: await this.callIn(set, picked, input, ctx, host), emits };
+    } catch (error) {
+      return { script: picked.script, error: asCallError(error), emits: [] };
+    }
   }
 
   /**

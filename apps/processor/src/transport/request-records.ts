@@ -65,8 +65,8 @@ export class RequestRecords {
       };
     }
     const job = run(route);
-    const scripted = job ? undefined : this.startScript(record, meta, body, scripts);
-    if (scripted) return { outputs: await this.scriptOutputs(record, meta, scripted), deadline };
+    const scripted = job ? undefined : await this.runScript(record, meta, body, scripts);
+    if (scripted) return { outputs: this.scriptOutputs(record, meta, scripted), deadline };
     if (!job) {
       // The gateway's catalog named a route no job here serves: a deployment out of step, not a bug of a job.
       this.metrics.records.inc({ route: 'unknown', result: 'invalid' });
@@ -125,8 +125,8 @@ export class RequestRecords {
     }
   }
 
-  /** Starts the active route script of the request's route, if there is one (it picks its version now). */
-  private startScript(record: ConsumedRecord, meta: RequestMeta, body: unknown, scripts: RouteScripts | undefined): Promise<RouteScriptOutcome> | undefined {
+  /** Runs the active route script of the request's route, if there is one. */
+  private async runScript(record: ConsumedRecord, meta: RequestMeta, body: unknown, scripts: RouteScripts | undefined): Promise<RouteScriptOutcome | undefined> {
     if (!scripts) return undefined;
     const key = record.key?.toString('utf8');
     const ctx = {
@@ -135,15 +135,15 @@ export class RequestRecords {
       ...(key === undefined || key === meta.requestId ? {} : { key }),
       ...(meta.callerId === undefined ? {} : { callerId: meta.callerId }),
     };
-    return scripts.runRoute(meta.route, body, ctx, key ?? meta.requestId);
+    const started = process.hrtime.bigint();
+    const outcome = await scripts.runRoute(meta.route, body, ctx, key ?? meta.requestId);
+    if (outcome) this.metrics.handlerDuration.observe({ route: meta.route }, Number(process.hrtime.bigint() - started) / 1e9);
+    return outcome;
   }
 
   /** The reply of a route script (carrying its version), the records it emitted, and a dead letter when it failed. */
-  private async scriptOutputs(record: ConsumedRecord, meta: RequestMeta, scripted: Promise<RouteScriptOutcome>): Promise<OutgoingRecord[]> {
+  private scriptOutputs(record: ConsumedRecord, meta: RequestMeta, { script, result, error, emits }: RouteScriptOutcome): OutgoingRecord[] {
     const { route } = meta;
-    const started = process.hrtime.bigint();
-    const { script, result, error, emits } = await scripted;
-    this.metrics.handlerDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     const headers = { [HEADERS.scriptVersion]: script.label };
     if (!error) {
       this.metrics.records.inc({ route, result: 'processed' });
