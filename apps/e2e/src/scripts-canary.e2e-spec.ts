@@ -65,6 +65,8 @@ describe('canaries: rolled back automatically when they fail, promoted after eno
     const audited = await audit.waitFor((r) => (JSON.parse(r.value!) as AuditRecord).action === 'auto-rollback', 15_000, 'auto-rollback audit record');
     expect(JSON.parse(audited.value!)).toMatchObject({ actor: decided.changedBy, script: 'price', version: 2, sha256: v2.sha256, detail: decided.reason });
     expect(await sumOver('flowgate_script_canary_decisions_total', { script: 'price', decision: 'rollback' })).toBeGreaterThanOrEqual(1);
+    // …and a log line of the processor that decided.
+    expect(processors.some((p) => p.logs.includes('script price: auto-rollback: canary v2 error rate 1.000 vs stable 0.000'))).toBe(true);
 
     // Every key is on v1 again, on both processors.
     await eventually(async () => (await Promise.all(processors.map((p) => activeScriptVersion(p, 'price', 'canary')))).every((v) => v === undefined), 10_000, 'canary gone');

@@ -110,8 +110,15 @@ describe('route scripts: a request whose route no job serves runs the active scr
     return times;
   };
 
-  /** Calls of `limits` in `mode`, one after another, for as long as 30 echoes take; returns both. */
-  const badCallsDuringEchoes = async (mode: 'loop' | 'memory') => {
+  /**
+   * Calls of `limits` in `mode`, one after another, for as long as 30 echoes take: each bad call
+   * must get a 500 naming the limit and a dead letter with the reason, and be counted; the echoes
+   * must all succeed. The sandbox runs on the processor's thread: with over-budget calls back to
+   * back, each step of an echo (fetched, handled, reply sent) may wait for one of them, 100 ms at
+   * most, never more.
+   */
+  const expectCutWhileEchoesAnswer = async (mode: 'loop' | 'memory', { detail, reason, outcome }: { detail: string; reason: RegExp; outcome: string }) => {
+    const baseline = await echoTimes(30);
     let stop = false;
     const bad: HttpResult[] = [];
     const badLoad = (async () => {
@@ -120,7 +127,16 @@ describe('route scripts: a request whose route no job serves runs the active scr
     const echoes = await echoTimes(30);
     stop = true;
     await badLoad;
-    return { bad, echoes };
+
+    expect(bad.length).toBeGreaterThan(2);
+    for (const res of bad) expect(res.json).toMatchObject({ status: 500, detail });
+    const letter = await dlq.waitFor((r) => r.headers['fg-request-id'] === bad[0].json!.requestId, 15_000, `dead letter of a ${mode} call`);
+    expect(letter.headers['fg-dlq-reason']).toMatch(reason);
+    expect(await processor.metric('flowgate_script_calls_total', { script: 'limits', outcome })).toBe(bad.length);
+    console.log(`echo ms: baseline median ${median(baseline)} max ${Math.max(...baseline)}; during ${bad.length} ${mode} calls median ${median(echoes)} max ${Math.max(...echoes)}`);
+    expect(Math.max(...echoes)).toBeLessThan(Math.max(...baseline) + 3 * 100);
+    // The sandboxes serve again afterwards.
+    expect((await post(`${gateway.url}/v1/limits`, { mode: 'fine' })).json).toEqual({ mode: 'fine' });
   };
 
   it('cuts an infinite loop at its CPU budget (500, dead letter with the reason) while another route answers at normal latency', async () => {
@@ -129,35 +145,15 @@ describe('route scripts: a request whose route no job serves runs the active scr
     await cluster.gatewaysServe(['limits']);
     await eventually(async () => (await activeScriptVersion(processor, 'limits')) === 1, 10_000, 'limits@1 loaded');
     expect((await post(`${gateway.url}/v1/limits`, { mode: 'fine' })).json).toEqual({ mode: 'fine' });
-    const baseline = await echoTimes(30);
-
-    const { bad, echoes } = await badCallsDuringEchoes('loop');
-    expect(bad.length).toBeGreaterThan(2);
-    for (const res of bad) expect(res.json).toMatchObject({ status: 500, detail: 'script limits@1 ran over its CPU budget of 100 ms' });
-    const letter = await dlq.waitFor((r) => r.headers['fg-request-id'] === bad[0].json!.requestId, 15_000, 'dead letter of the loop');
-    expect(letter.headers['fg-dlq-reason']).toMatch(/^script limits@1: CPU budget of 100 ms exceeded/);
-    expect(await processor.metric('flowgate_script_calls_total', { script: 'limits', outcome: 'budget' })).toBe(bad.length);
-
-    // The sandbox runs on the processor's thread: with over-budget calls back to back, each step
-    // of an echo (fetched, handled, reply sent) may wait for one of them, 100 ms at most, never more.
-    console.log(`echo ms: baseline median ${median(baseline)} max ${Math.max(...baseline)}; during ${bad.length} loops median ${median(echoes)} max ${Math.max(...echoes)}`);
-    expect(Math.max(...echoes)).toBeLessThan(Math.max(...baseline) + 3 * 100);
-    // The sandboxes are fine afterwards.
-    expect((await post(`${gateway.url}/v1/limits`, { mode: 'fine' })).json).toEqual({ mode: 'fine' });
+    await expectCutWhileEchoesAnswer('loop', {
+      detail: 'script limits@1 ran over its CPU budget of 100 ms', reason: /^script limits@1: CPU budget of 100 ms exceeded/, outcome: 'budget',
+    });
   });
 
   it('cuts a memory bomb at its memory cap (500, dead letter with the reason) while another route answers at normal latency', async () => {
-    const baseline = await echoTimes(30);
-    const { bad, echoes } = await badCallsDuringEchoes('memory');
-    expect(bad.length).toBeGreaterThan(2);
-    for (const res of bad) expect(res.json).toMatchObject({ status: 500, detail: 'script limits@1 ran over its memory cap of 16 MiB' });
-    const letter = await dlq.waitFor((r) => r.headers['fg-request-id'] === bad[0].json!.requestId, 15_000, 'dead letter of the memory bomb');
-    expect(letter.headers['fg-dlq-reason']).toMatch(/^script limits@1: memory cap of 16 MiB exceeded/);
-    expect(await processor.metric('flowgate_script_calls_total', { script: 'limits', outcome: 'memory' })).toBe(bad.length);
-
-    console.log(`echo ms: baseline median ${median(baseline)} max ${Math.max(...baseline)}; during ${bad.length} memory bombs median ${median(echoes)} max ${Math.max(...echoes)}`);
-    expect(Math.max(...echoes)).toBeLessThan(Math.max(...baseline) + 3 * 100);
-    expect((await post(`${gateway.url}/v1/limits`, { mode: 'fine' })).json).toEqual({ mode: 'fine' });
+    await expectCutWhileEchoesAnswer('memory', {
+      detail: 'script limits@1 ran over its memory cap of 16 MiB', reason: /^script limits@1: memory cap of 16 MiB exceeded/, outcome: 'memory',
+    });
   });
 
   it('keeps the active version serving when a new one fails its examples on the processor', async () => {
