@@ -159,6 +159,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       prefix,
       sourceTopic,
       observeOperator: this.observeOperator(keyedJob),
+      scripts: this.scripts,
       ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
       handle: async (record, run) => {
         const isRequest = headerString(record.headers, HEADERS.route) !== undefined;
@@ -214,6 +215,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   private runner(route: string) {
     const routeJob = this.placement.sharedRoutes.get(route);
     if (!routeJob) return undefined;
-    return (value: unknown, ctx: Parameters<typeof runOperators>[2]) => runOperators(routeJob, value, ctx, { observe: this.observeOperator(routeJob) });
+    return (value: unknown, ctx: Parameters<typeof runOperators>[2]) =>
+      runOperators(routeJob, value, ctx, { observe: this.observeOperator(routeJob), scripts: this.scripts });
   }
 }
