@@ -293,6 +293,16 @@ describe('ScriptEngine: budgets', () => {
     await expect(script.call(null, ctx, slow)).resolves.toBe('ok');
   });
 
+  it('does not charge a call for time its thread spent off the CPU (preempted, throttled)', async () => {
+    // A host call that sleeps without using CPU stands in for the thread being descheduled mid-slice.
+    const script = await load(`export default () => { flowgate.state.get('s'); let n = 0; for (let i = 0; i < 1e5; i++) n += i; return n }`, {
+      capabilities: { state: { stores: ['s'] } },
+      limits: { cpuMs: 30 },
+    });
+    const sleepy = { ...inMemoryScriptHost(), state: { get: () => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80), put: () => undefined, delete: () => undefined } };
+    await expect(script.call(null, ctx, sleepy)).resolves.toBe(4999950000);
+  });
+
   it('sums the slices of an async handler against one budget', async () => {
     const script = await load(
       `export default async () => { for (let i = 0; i < 1000; i++) { const t = Date.now(); while (Date.now() - t < 5) {} await flowgate.kv.get('k') } return 'never' }`,
