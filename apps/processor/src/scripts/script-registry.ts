@@ -69,6 +69,7 @@ export class ScriptRegistry {
   /** Each script's changes, applied one after another. */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly routeListeners: (() => void)[] = [];
+  private readonly scriptLoggers = new Map<string, Logger>();
   private engine: ScriptEngine | undefined;
   private reader: CompactedTopicReader | undefined;
   private caughtUp = false;
@@ -207,9 +208,16 @@ export class ScriptRegistry {
   private host(script: LoadedVersion, requestId: string, emit: (emitted: ScriptEmit) => void, state?: KeyedState): ScriptHost {
     return scriptHost({
       name: script.name, version: script.version, manifest: script.manifest, requestId,
-      redis: this.redis.client, prefix: this.prefix, logger: new Logger(`script:${script.name}`), emit,
+      redis: this.redis.client, prefix: this.prefix, logger: this.scriptLogger(script.name), emit,
       ...(state ? { state } : {}),
     });
+  }
+
+  /** The logger of a script's `flowgate.log` lines (context `script:<name>`). */
+  private scriptLogger(name: string): Logger {
+    let logger = this.scriptLoggers.get(name);
+    if (!logger) this.scriptLoggers.set(name, (logger = new Logger(`script:${name}`)));
+    return logger;
   }
 
   private async callIn(set: ActiveSet, { script, role }: PickedScript, input: unknown, ctx: ScriptCallContext, host: ScriptHost): Promise<unknown> {
