@@ -60,7 +60,7 @@ describe('hot swap of a route script on two processors', () => {
 
   it('swaps under constant load: no failed request, each reply wholly old or new, both processors on the new version within 1 s', async () => {
     const v2 = await admin.putVersion('swap', 2, versionSource(2), manifestOf(2));
-    const load = constantLoad(`${gateway.url}/v1/swap`, 8);
+    const load = constantLoad(`${gateway.url}/v1/swap`, 24);
     await eventually(() => load.results.length >= 200, 30_000, '200 replies before the swap');
 
     const { writtenAt } = await admin.activate(v2);

@@ -161,12 +161,8 @@ export class ScriptRegistry {
    * failed call is the outcome's `error`.
    */
   async runRoute(name: string, input: unknown, ctx: ScriptCallContext, keyOrId: string): Promise<RouteScriptOutcome | undefined> {
-    let set = this.active.get(name);
-    const loading = this.queues.get(name);
-    if (set?.activation.kind !== 'route' && loading && this.activations.get(name)?.kind === 'route') {
-      await loading;
-      set = this.active.get(name);
-    }
+    if (this.active.get(name)?.activation.kind !== 'route') await this.whileLoading(name, 'route');
+    const set = this.active.get(name);
     if (set?.activation.kind !== 'route') return undefined;
     // Picked and started in one synchronous step: a swap from here on lets this call finish on its version.
     const picked = pickIn(set, keyOrId);
@@ -186,11 +182,11 @@ export class ScriptRegistry {
    *
    * @throws ScriptCallError when the call fails or no step script of that name is active here.
    */
-  run(script: string, value: unknown, ctx: RecordContext, state?: KeyedState, emit?: (topic: string, key: string, value: unknown) => void): Promise<unknown> {
+  async run(script: string, value: unknown, ctx: RecordContext, state?: KeyedState, emit?: (topic: string, key: string, value: unknown) => void): Promise<unknown> {
+    if (this.active.get(script)?.activation.kind !== 'step') await this.whileLoading(script, 'step');
     const set = this.active.get(script);
-    if (set?.activation.kind !== 'step') {
-      return Promise.reject(new ScriptCallError('error', `no step script ${script} is active on this processor`));
-    }
+    if (set?.activation.kind !== 'step') throw new ScriptCallError('error', `no step script ${script} is active on this processor`);
+    // Picked and started in one synchronous step, as for route scripts.
     const picked = pickIn(set, ctx.key ?? ctx.id);
     const host = this.host(picked.script, ctx.id, (emitted) => {
       if (!emit) throw new Error(`flowgate.emit is not available to script ${picked.script.label} here`);
@@ -203,6 +199,17 @@ export class ScriptRegistry {
       ...(ctx.callerId === undefined ? {} : { callerId: ctx.callerId }),
     };
     return this.callIn(set, picked, value, callCtx, host);
+  }
+
+  /**
+   * What serves `name` as a `kind` script. When its activation is still loading here (a record may
+   * arrive moments after the activation record), waits for that instead of failing the record.
+   * The caller reads the set again after the await and picks from it at once: between an await
+   * and the pick, a swap may have disposed what was read before.
+   */
+  private async whileLoading(name: string, kind: ScriptKind): Promise<void> {
+    const loading = this.queues.get(name);
+    if (this.active.get(name)?.activation.kind !== kind && loading && this.activations.get(name)?.kind === kind) await loading;
   }
 
   private host(script: LoadedVersion, requestId: string, emit: (emitted: ScriptEmit) => void, state?: KeyedState): ScriptHost {
@@ -361,7 +368,7 @@ export class ScriptRegistry {
     // The swap: records that start from here on pick from the new set; calls under way finish on theirs.
     this.active.set(name, set);
     this.failed.delete(name);
-    for (const old of [current?.stable, current?.canary]) if (old && old !== stable && old !== canary) void old.dispose();
+    for (const old of [current?.stable, current?.canary]) if (old && old !== stable && old !== canary) old.retire();
     this.showActive(name, set);
     if (this.caughtUp) this.logger.log(`script ${name}: now ${describe(target)} (${target.reason}, by ${target.changedBy})`);
     if (target.kind === 'route' && current?.activation.kind !== 'route') for (const listener of this.routeListeners) listener();
@@ -382,8 +389,8 @@ export class ScriptRegistry {
   private deactivate(name: string, current: ActiveSet): void {
     this.active.delete(name);
     this.failed.delete(name);
-    void current.stable.dispose();
-    void current.canary?.dispose();
+    current.stable.retire();
+    current.canary?.retire();
     this.metrics.scriptActiveVersion.remove({ script: name, role: 'stable' });
     this.metrics.scriptActiveVersion.remove({ script: name, role: 'canary' });
     this.logger.log(`script ${name}: deleted, no longer served`);
