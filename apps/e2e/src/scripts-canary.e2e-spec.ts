@@ -20,7 +20,7 @@ const activationOf = (record: RawRecord) => JSON.parse(record.value!) as ScriptA
 describe('canaries: rolled back automatically when they fail, promoted after enough clean calls (two processors)', () => {
   const cluster = new Cluster('scripts-canary');
   const records = new KafkaRecords('scripts-canary');
-  const admin = new ScriptAdmin(records, cluster.prefix);
+  const admin = new ScriptAdmin(cluster);
   let gateway: AppProcess;
   let processors: AppProcess[];
   let scripts: TopicTail;
@@ -49,7 +49,7 @@ describe('canaries: rolled back automatically when they fail, promoted after eno
     const v2 = await admin.putVersion('price', 2, failingSource, { ...MANIFEST, examples: example(90) });
     await admin.activate(v1);
     await cluster.gatewaysServe(['price']);
-    await admin.canary(v1, { version: 2, share: 0.5, rollbackMargin: 0.2, minCalls: 5 });
+    await admin.canary('price', { version: 2, share: 0.5, rollbackMargin: 0.2, minCalls: 5 });
     await eventually(async () => (await Promise.all(processors.map((p) => activeScriptVersion(p, 'price', 'canary')))).every((v) => v === 2), 10_000, 'canary v2 loaded');
 
     const during = await requests(60);
@@ -79,7 +79,7 @@ describe('canaries: rolled back automatically when they fail, promoted after eno
 
   it('promotes a clean canary after promoteAfter calls without an error', async () => {
     const v3 = await admin.putVersion('price', 3, cleanSource, { ...MANIFEST, examples: example(95) });
-    await admin.canary(v1, {
+    await admin.canary('price', {
       version: 3, share: 0.5, rollbackMargin: 0.2, minCalls: 5, promoteAfter: 10,
     });
     await eventually(async () => (await Promise.all(processors.map((p) => activeScriptVersion(p, 'price', 'canary')))).every((v) => v === 3), 10_000, 'canary v3 loaded');

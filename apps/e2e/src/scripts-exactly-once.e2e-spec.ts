@@ -47,7 +47,7 @@ describe('a script step with keyed state and emitted records in an exactly-once 
   writeFileSync(join(dir, 'jobs.mjs'), JOBS);
   const cluster = new Cluster('scripts-eos', { FLOWGATE_JOBS: join(dir, 'jobs.mjs'), FLOWGATE_PROCESSING: 'exactly_once' });
   const records = new KafkaRecords('scripts-eos');
-  const admin = new ScriptAdmin(records, cluster.prefix);
+  const admin = new ScriptAdmin(cluster);
 
   afterAll(async () => {
     await records.close();

@@ -1,7 +1,6 @@
 import { AppProcess } from './support/app-process';
 import { Cluster } from './support/cluster';
 import { eventually, HttpResult, post } from './support/http';
-import { KafkaRecords } from './support/kafka-records';
 import { activeScriptVersion, ScriptAdmin } from './support/scripts';
 
 /** Version n answers with n in its body: a reply whose body and header disagree would be a mix of versions. */
@@ -42,8 +41,7 @@ function expectConsistent(results: HttpResult[], versions: number[]): void {
 
 describe('hot swap of a route script on two processors', () => {
   const cluster = new Cluster('scripts-swap');
-  const records = new KafkaRecords('scripts-swap');
-  const admin = new ScriptAdmin(records, cluster.prefix);
+  const admin = new ScriptAdmin(cluster);
   let gateway: AppProcess;
   let processors: AppProcess[];
 
@@ -54,7 +52,6 @@ describe('hot swap of a route script on two processors', () => {
     await cluster.gatewaysServe(['swap']);
   });
   afterAll(async () => {
-    await records.close();
     await cluster.stopAll();
   });
 

@@ -1,9 +1,5 @@
-import { createHash } from 'node:crypto';
 import {
-  CatalogEntry,
-  encodeCatalogEntry,
   ScriptActivationRecord,
-  scriptActivationKey,
   ScriptCanary,
   ScriptManifest,
   ScriptVersionRecord,
@@ -11,74 +7,69 @@ import {
   topicNames,
 } from '@flowgate/contracts';
 import type { AppProcess } from './app-process';
+import type { Cluster } from './cluster';
 import type { KafkaRecords } from './kafka-records';
 
+/** The admin token of the gateway ScriptAdmin starts (never a real one). */
+export const E2E_ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+
 /**
- * The one place the end-to-end tests change scripts: versions and activations written to
- * `<prefix>scripts` (and a route script's catalog entry to `<prefix>routes`), encoded as the
- * gateway's admin API writes them. When the admin API is there, these functions call it instead
- * and the specs stay as they are.
+ * The one place the end-to-end tests change scripts: the gateway's admin API, as an operator
+ * would use it, on a gateway of the test's cluster that ScriptAdmin starts with the admin API on
+ * (at first use). The specs number their uploads; a number the API gives differently fails.
  */
 export class ScriptAdmin {
-  private readonly topics;
+  private gateway: Promise<AppProcess> | undefined;
 
-  constructor(
-    private readonly records: KafkaRecords,
-    prefix: string,
-    private readonly actor = 'token:e2e',
-  ) {
-    this.topics = topicNames(prefix);
-  }
+  constructor(private readonly cluster: Cluster) {}
 
-  /** Stores version `version` of `name`; resolves once Kafka has it. */
+  /** Uploads `source` as version `version` of `name` (checked by the gateway) and returns the stored record. */
   async putVersion(name: string, version: number, source: string, manifest: ScriptManifest): Promise<ScriptVersionRecord> {
-    const record: ScriptVersionRecord = {
-      name, version, source, manifest,
-      sha256: createHash('sha256').update(source).update('\n').update(JSON.stringify(manifest)).digest('hex'),
-      uploadedAt: new Date().toISOString(),
-      uploadedBy: this.actor,
-    };
-    await this.records.write(this.topics.scripts, [{ key: scriptVersionKey(name, version), value: JSON.stringify(record) }]);
-    return record;
+    const uploaded = await this.call<{ version: number }>('PUT', `/scripts/${name}`, { source, manifest });
+    if (uploaded.version !== version) throw new Error(`upload of ${name} became version ${uploaded.version}, not ${version}`);
+    return this.call<ScriptVersionRecord>('GET', `/scripts/${name}/versions/${version}`);
   }
 
   /**
-   * Makes `stable` the version serving `name` (no canary), and for a route script puts its route
-   * in the catalog. Resolves with the record written and when it was sent (epoch ms), once Kafka has it.
+   * Makes `version` the one serving its script (no canary); for a route script the gateway puts
+   * its route in the catalog. Resolves with the activation and when the call was sent (epoch ms).
    */
-  activate(version: ScriptVersionRecord, reason = 'activate'): Promise<{ record: ScriptActivationRecord; writtenAt: number }> {
-    return this.writeActivation(version, { stable: version.version, reason });
-  }
-
-  /** `stable` serves, `canary` takes the keys whose hash falls below its share. */
-  canary(stable: ScriptVersionRecord, canary: ScriptCanary): Promise<{ record: ScriptActivationRecord; writtenAt: number }> {
-    return this.writeActivation(stable, { stable: stable.version, canary, reason: 'canary' });
-  }
-
-  /** Deletes the script: its activation's tombstone, and its route's. */
-  async remove(name: string, kind: 'route' | 'step'): Promise<void> {
-    await this.records.write(this.topics.scripts, [{ key: scriptActivationKey(name), value: null }]);
-    if (kind === 'route') await this.records.write(this.topics.routes, [{ key: name, value: null }]);
-  }
-
-  private async writeActivation(
-    version: ScriptVersionRecord,
-    { stable, canary, reason }: { stable: number; canary?: ScriptCanary; reason: string },
-  ): Promise<{ record: ScriptActivationRecord; writtenAt: number }> {
-    const { name, manifest } = version;
-    const record: ScriptActivationRecord = {
-      name, kind: manifest.kind, stable, ...(canary ? { canary } : {}),
-      changedAt: new Date().toISOString(), changedBy: this.actor, reason,
-    };
-    // Taken before the write, so a time measured from it is never shorter than from the record's own timestamp.
+  async activate(version: ScriptVersionRecord): Promise<{ record: ScriptActivationRecord; writtenAt: number }> {
     const writtenAt = Date.now();
-    await this.records.write(this.topics.scripts, [{ key: scriptActivationKey(name), value: JSON.stringify(record) }]);
-    if (manifest.kind === 'route') {
-      const entry: CatalogEntry = { job: `script:${name}`, route: { summary: `script ${name}`, ...manifest.route, name } };
-      await this.records.write(this.topics.routes, [{ key: name, value: encodeCatalogEntry(entry) }]);
-    }
+    const record = await this.call<ScriptActivationRecord>('POST', `/scripts/${version.name}/activate`, { version: version.version });
     return { record, writtenAt };
   }
+
+  /** `canary.version` takes the keys whose hash falls below its share; the active version stays stable. */
+  async canary(name: string, canary: ScriptCanary): Promise<ScriptActivationRecord> {
+    return this.call<ScriptActivationRecord>('POST', `/scripts/${name}/canary`, canary);
+  }
+
+  /** Deletes the script: its versions, its activation and (route scripts) its route. */
+  async remove(name: string): Promise<void> {
+    await this.call('DELETE', `/scripts/${name}`);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const gateway = await (this.gateway ??= this.cluster.start('gateway', { FLOWGATE_ADMIN_TOKEN: E2E_ADMIN_TOKEN }));
+    const res = await fetch(`${gateway.adminUrl}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} /admin/v1${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+}
+
+/**
+ * Writes a version record straight to `<prefix>scripts`, bypassing the gateway's checks: what an
+ * older gateway, a restore from backup or a hand-made record could leave there. Only for testing
+ * how processors treat a version that does not pass on them.
+ */
+export async function writeUncheckedVersion(records: KafkaRecords, prefix: string, record: ScriptVersionRecord): Promise<void> {
+  await records.write(topicNames(prefix).scripts, [{ key: scriptVersionKey(record.name, record.version), value: JSON.stringify(record) }]);
 }
 
 /** The version a processor serves for `script` in `role`, from its `flowgate_script_active_version` gauge (undefined: none). */
