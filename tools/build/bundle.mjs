@@ -29,9 +29,10 @@ const swcDecorators = {
 };
 
 const started = Date.now();
-await build({
+const { metafile } = await build({
   entryPoints: [join(root, 'apps', app, 'src/main.ts')],
   outfile: join(root, 'dist/apps', app, 'main.js'),
+  metafile: true,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -46,3 +47,21 @@ await build({
   logLevel: 'warning',
 });
 console.log(`bundled ${app} in ${Date.now() - started} ms -> dist/apps/${app}/main.js`);
+
+// An app that runs scripts (ScriptEngine, libs/scripts) starts their sandboxes in worker threads
+// from script-worker.js beside its main.js: a bundle of its own (no NestJS, no decorators).
+if (Object.keys(metafile.inputs).some((input) => input.endsWith('libs/scripts/src/script-engine.ts'))) {
+  await build({
+    entryPoints: [join(root, 'libs/scripts/src/sandbox-worker.ts')],
+    outfile: join(root, 'dist/apps', app, 'script-worker.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    packages: 'external',
+    alias,
+    logLevel: 'warning',
+  });
+  console.log(`bundled ${app}'s script worker -> dist/apps/${app}/script-worker.js`);
+}

@@ -31,6 +31,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(loaded.map((script) => script.dispose()));
+  await engine.close();
 });
 
 describe('ScriptEngine: calls', () => {
@@ -190,6 +191,7 @@ describe('LoadedScript: pool and unloading', () => {
     const script = await small.load({ name: 'queue', version: 1, source: `let running = 0; export default async () => { running++; const seen = running; await flowgate.kv.get('k'); running--; return seen }`, manifest: { kind: 'step', capabilities: { kv: {} } } });
     await expect(Promise.all([1, 2, 3].map(() => script.call(null, ctx, inMemoryScriptHost())))).resolves.toEqual([1, 1, 1]);
     await script.dispose();
+    await small.close();
   });
 
   it('lets running calls finish on dispose, and refuses calls after it', async () => {
