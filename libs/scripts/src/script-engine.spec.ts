@@ -26,6 +26,15 @@ async function failure(promise: Promise<unknown>): Promise<ScriptCallError> {
   return error;
 }
 
+/** Resolves once `condition` holds (polled), or fails after `ms`. */
+async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 beforeAll(async () => {
   engine = await ScriptEngine.create();
 });
@@ -196,13 +205,13 @@ describe('LoadedScript: pool and unloading', () => {
 
   it('lets running calls finish on dispose, and refuses calls after it', async () => {
     const script = await load(`export default async () => { await flowgate.kv.get('k'); return 'finished' }`, { capabilities: { kv: {} } });
-    let release!: () => void;
+    let release: (() => void) | undefined;
     const host = { ...inMemoryScriptHost(), kv: { get: () => new Promise<string | null>((resolve) => (release = () => resolve(null))), set: async () => undefined, delete: async () => undefined } };
     const running = script.call(null, ctx, host);
-    await new Promise((resolve) => setImmediate(resolve));
+    await until(() => release !== undefined); // the call reached its kv.get (a round trip from its worker)
     const disposed = script.dispose();
     await expect(failure(script.call(null, ctx, host))).resolves.toMatchObject({ reason: 'error', message: expect.stringMatching(/is unloaded/) });
-    release();
+    release!();
     await expect(running).resolves.toBe('finished');
     await disposed;
   });
