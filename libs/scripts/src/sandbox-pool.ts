@@ -24,6 +24,12 @@ export function quickJsModule(): Promise<QuickJSWASMModule> {
   return wasmModule;
 }
 
+/** The size of the module's WebAssembly memory (all its sandboxes'), bytes; it grows and never shrinks. */
+export function wasmHeapBytes(module: QuickJSWASMModule): number {
+  // Emscripten's module object, a protected field of quickjs-emscripten's: read only for this figure.
+  return (module as unknown as { module?: { HEAPU8?: Uint8Array } }).module?.HEAPU8?.byteLength ?? 0;
+}
+
 /**
  * V8 compiles WebAssembly and the glue lazily, on first use: a fresh thread spends 50–200 ms in
  * its first calls through the interpreter, promises and capabilities, and that time would count

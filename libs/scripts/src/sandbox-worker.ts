@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScriptHost } from './script-api';
 import { ScriptCallError, ScriptLoadError } from './script-api';
-import { PooledScript, quickJsModule } from './sandbox-pool';
+import { PooledScript, quickJsModule, wasmHeapBytes } from './sandbox-pool';
 import { ScriptSandbox, watchSlices } from './script-sandbox';
 import type { CallReply, FromWorker, ToWorker } from './worker-protocol';
 
@@ -53,6 +53,7 @@ async function call(message: Extract<ToWorker, { type: 'call' }>): Promise<void>
     reply.value = await script.callJson(message.input, message.ctx, host, callId);
   } catch (error) {
     reply.error = error instanceof ScriptCallError ? { reason: error.reason, message: error.message, code: error.code, status: error.status } : { reason: 'error', message: String(error) };
+    if (reply.error.reason !== 'error') reply.heapBytes = wasmHeapBytes(await ready);
   } finally {
     for (const key of ops.keys()) if (key.startsWith(`${callId}:`)) ops.delete(key);
   }

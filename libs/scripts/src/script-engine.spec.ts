@@ -493,6 +493,24 @@ describe('ScriptEngine: worker threads and their watchdog', () => {
     }
   });
 
+  it('replaces a worker whose WebAssembly memory grew past recycleHeapMb once its calls end; they complete', async () => {
+    const single = await ScriptEngine.create({ workers: 1, recycleHeapMb: 1 });
+    try {
+      const bomb = await single.load({ name: 'bomb', version: 1, source: `export default () => { const a = []; for (;;) a.push('x'.repeat(1e6)) }`, manifest: { kind: 'step', limits: { cpuMs: 50, memoryMb: 16 } } });
+      const patient = await single.load({ name: 'patient', version: 1, source: `export default async (input) => (await flowgate.kv.get('k')) + input`, manifest: { kind: 'step', capabilities: { kv: {} } } });
+      let asked = 0;
+      const slow = { ...inMemoryScriptHost(), kv: { get: async () => (asked++, new Promise<string>((resolve) => setTimeout(() => resolve('v'), 100))), set: async () => undefined, delete: async () => undefined } };
+      const waiting = patient.call('!', ctx, slow);
+      await until(() => asked === 1);
+      await expect(failure(bomb.call(null, ctx, {}))).resolves.toMatchObject({ reason: expect.stringMatching(/^(budget|memory)$/) });
+      await expect(waiting).resolves.toBe('v!');
+      expect(asked).toBe(1); // finished on the retiring worker, not retried
+      await expect(patient.call('?', ctx, slow)).resolves.toBe('v?');
+    } finally {
+      await single.close();
+    }
+  });
+
   it('applies state writes and emits of a successful call in order, none of a failed call, and replays its log lines either way', async () => {
     const script = await load(
       `export default (input, ctx) => {

@@ -21,6 +21,12 @@ export interface ScriptEngineOptions {
    * before the watchdog: no hard stop for a builtin overrun or a memory bomb, for benchmarks.
    */
   readonly workers?: number;
+  /**
+   * A worker whose WebAssembly memory has grown past this many MiB (a bomb near its cap can grow
+   * it far past the cap, and it never shrinks) is replaced once its calls end, which returns the
+   * memory to the system. Default 256.
+   */
+  readonly recycleHeapMb?: number;
 }
 
 /** The watchdog's allowance of wall time inside a call's sandbox slices: generous for a busy machine, far below "stuck". */
@@ -38,6 +44,8 @@ const WATCHDOG_INTERVAL_MS = 10;
  */
 export class ScriptEngine {
   private readonly workers: SandboxWorker[] = [];
+  /** Replaced workers finishing their calls before they are terminated. */
+  private readonly retiring = new Set<SandboxWorker>();
   /** Every version loaded (or loading), by sandbox id: a replacement worker loads them all. */
   private readonly versions = new Map<number, { spec: ScriptSpec; allowanceMs: number }>();
   private nextSid = 1;
@@ -48,7 +56,7 @@ export class ScriptEngine {
   private constructor(private readonly options: Required<ScriptEngineOptions>) {}
 
   static async create(options: ScriptEngineOptions = {}): Promise<ScriptEngine> {
-    const engine = new ScriptEngine({ maxSandboxesPerScript: options.maxSandboxesPerScript ?? 8, workers: options.workers ?? 2 });
+    const engine = new ScriptEngine({ maxSandboxesPerScript: options.maxSandboxesPerScript ?? 8, workers: options.workers ?? 2, recycleHeapMb: options.recycleHeapMb ?? 256 });
     if (engine.options.workers === 0) await quickJsModule();
     else {
       const entry = workerEntry();
@@ -94,7 +102,9 @@ export class ScriptEngine {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.watchdog);
-    await Promise.all(this.workers.splice(0).map((worker) => worker.stop(new ScriptCallError('error', 'the script engine was closed'))));
+    const workers = [...this.workers.splice(0), ...this.retiring];
+    this.retiring.clear();
+    await Promise.all(workers.map((worker) => worker.stop(new ScriptCallError('error', 'the script engine was closed'))));
   }
 
   /** @internal */
@@ -121,24 +131,43 @@ export class ScriptEngine {
 
   /** @internal A worker died or was terminated: replace it, reload the versions, and retry the calls it held that were not at fault. */
   replace(dead: SandboxWorker, calls: PendingCall[], retry = false): void {
-    const index = this.workers.indexOf(dead);
-    if (index < 0 || this.closed) {
+    this.retiring.delete(dead);
+    if (this.closed) {
       for (const call of calls) call.reject(new ScriptCallError('error', `${call.label}: the script engine is closed`));
       return;
     }
-    if (!dead.ready && !retry) {
-      // It never started (a broken entry file?): try again later, not in a tight loop.
-      setTimeout(() => this.replace(dead, calls, true), 1_000).unref();
-      return;
+    if (this.workers.includes(dead)) {
+      if (!dead.ready && !retry) {
+        // It never started (a broken entry file?): try again later, not in a tight loop.
+        setTimeout(() => this.replace(dead, calls, true), 1_000).unref();
+        return;
+      }
+      this.respawn(dead);
     }
-    const fresh = new SandboxWorker(this, dead.entry);
-    this.workers[index] = fresh;
-    fresh.started.catch(() => undefined);
-    for (const [sid, { spec }] of this.versions) void fresh.load(sid, spec, this.options.maxSandboxesPerScript);
     for (const call of calls) {
       if (call.attempts >= 2) call.reject(new ScriptCallError('error', `${call.label}: its sandbox worker was stopped twice while the call ran (by other calls)`));
       else this.dispatch(call);
     }
+  }
+
+  /** @internal A worker's WebAssembly memory grew past recycleHeapMb: a fresh one takes its place, it ends once its calls have. */
+  heapGrown(worker: SandboxWorker, heapBytes: number): void {
+    if (this.closed || heapBytes <= this.options.recycleHeapMb * 1024 * 1024 || !this.workers.includes(worker)) return;
+    this.respawn(worker);
+    this.retiring.add(worker);
+    worker.retire();
+  }
+
+  /** @internal */
+  retired(worker: SandboxWorker): void {
+    this.retiring.delete(worker);
+  }
+
+  private respawn(old: SandboxWorker): void {
+    const fresh = new SandboxWorker(this, old.entry);
+    this.workers[this.workers.indexOf(old)] = fresh;
+    fresh.started.catch(() => undefined);
+    for (const [sid, { spec }] of this.versions) void fresh.load(sid, spec, this.options.maxSandboxesPerScript);
   }
 
   /** @internal */
@@ -149,7 +178,7 @@ export class ScriptEngine {
 
   private watch(): void {
     let busy = false;
-    for (const worker of this.workers) busy = worker.check() || busy;
+    for (const worker of [...this.workers, ...this.retiring]) busy = worker.check() || busy;
     if (!busy) {
       clearInterval(this.watchdog);
       this.watchdog = undefined;
@@ -174,6 +203,8 @@ interface PendingCall {
 class SandboxWorker {
   readonly started: Promise<void>;
   ready = false;
+  /** Replaced (see ScriptEngine.heapGrown): takes no new calls, terminated once its calls end. */
+  private retiring = false;
   private readonly worker: Worker;
   private readonly watch: Float64Array;
   private readonly calls = new Map<number, PendingCall>();
@@ -259,6 +290,8 @@ class SandboxWorker {
         const call = this.calls.get(message.callId);
         this.calls.delete(message.callId);
         call?.resolve(message);
+        if (message.heapBytes !== undefined) this.engine.heapGrown(this, message.heapBytes);
+        if (this.retiring && this.busy === 0) this.end();
         break;
       }
       case 'op': {
@@ -305,6 +338,18 @@ class SandboxWorker {
     for (const [sid, resolve] of this.loads) resolve(tag === -sid ? `script version ${sid} used more than ${SCRIPT_LOAD_CPU_MS} ms of CPU while loading (its worker was ${why})` : undefined);
     this.loads.clear();
     this.engine.replace(this, retried);
+  }
+
+  retire(): void {
+    this.retiring = true;
+    if (this.busy === 0) this.end();
+  }
+
+  /** Terminates a retired worker, its calls all ended: its memory goes back to the system. */
+  private end(): void {
+    this.dead = true;
+    this.engine.retired(this);
+    void this.worker.terminate();
   }
 
   /** A worker with work keeps the process alive; an idle one does not. */

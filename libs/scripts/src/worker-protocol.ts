@@ -36,6 +36,8 @@ export interface CallReply {
   writes: StateWrite[];
   emits: Array<{ topic: string; key: string; value: unknown }>;
   logs: Array<{ level: 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> }>;
+  /** The worker's WebAssembly memory after a budget or memory failure, bytes: it never shrinks. */
+  heapBytes?: number;
 }
 
 export type FromWorker =
