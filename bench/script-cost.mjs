@@ -69,20 +69,17 @@ async function variants(lib) {
   const native = new Function(`${RULE}; const POLYGON = ${JSON.stringify(POLYGON)}; return (input) => decide(input, POLYGON, 'hz-1');`)();
   const nativeKv = new Function(`${RULE}; return async (input, kv) => { const polygon = JSON.parse(await kv.get('fence:hz-1')); return decide(input, polygon, 'hz-1'); };`)();
   const manifest = { kind: 'step', examples: [{ input: POINTS[0], output: native(POINTS[0]) }] };
-  const script = await engine.load({ name: 'geofence', version: 1, source: `${RULE}\nconst POLYGON = ${JSON.stringify(POLYGON)};\nexport default (input) => decide(input, POLYGON, 'hz-1');`, manifest });
-  const scriptKv = await engine.load({
-    name: 'geofence-kv',
-    version: 1,
-    source: `${RULE}\nexport default async (input) => decide(input, JSON.parse(await flowgate.kv.get('fence:hz-1')), 'hz-1');`,
-    manifest: { kind: 'step', capabilities: { kv: {} } },
-  });
-  const scriptW = await workerEngine.load({ name: 'geofence', version: 1, source: `${RULE}\nconst POLYGON = ${JSON.stringify(POLYGON)};\nexport default (input) => decide(input, POLYGON, 'hz-1');`, manifest });
-  const scriptKvW = await workerEngine.load({
-    name: 'geofence-kv',
-    version: 1,
-    source: `${RULE}\nexport default async (input) => decide(input, JSON.parse(await flowgate.kv.get('fence:hz-1')), 'hz-1');`,
-    manifest: { kind: 'step', capabilities: { kv: {} } },
-  });
+  const loadBoth = async (on) => [
+    await on.load({ name: 'geofence', version: 1, source: `${RULE}\nconst POLYGON = ${JSON.stringify(POLYGON)};\nexport default (input) => decide(input, POLYGON, 'hz-1');`, manifest }),
+    await on.load({
+      name: 'geofence-kv',
+      version: 1,
+      source: `${RULE}\nexport default async (input) => decide(input, JSON.parse(await flowgate.kv.get('fence:hz-1')), 'hz-1');`,
+      manifest: { kind: 'step', capabilities: { kv: {} } },
+    }),
+  ];
+  const [script, scriptKv] = await loadBoth(engine);
+  const [scriptW, scriptKvW] = await loadBoth(workerEngine);
   const host = lib.inMemoryScriptHost({ kv: { 'fence:hz-1': JSON.stringify(POLYGON) } });
   const ctx = { id: 'bench', key: 'truck-1', timestamp: 0, deadline: Infinity };
   const list = [
