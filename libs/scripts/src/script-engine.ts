@@ -166,7 +166,6 @@ export class ScriptEngine {
   private respawn(old: SandboxWorker): void {
     const fresh = new SandboxWorker(this, old.entry);
     this.workers[this.workers.indexOf(old)] = fresh;
-    fresh.started.catch(() => undefined);
     for (const [sid, { spec }] of this.versions) void fresh.load(sid, spec, this.options.maxSandboxesPerScript);
   }
 
@@ -232,6 +231,7 @@ class SandboxWorker {
         this.died(undefined, `exited with code ${code}`);
       });
     });
+    this.started.catch(() => undefined); // create() reports it; a worker stopped later is no one's error
   }
 
   get busy(): number {
