@@ -12,9 +12,9 @@ export interface ScriptChecker {
 
 export const SCRIPT_CHECKER = Symbol('SCRIPT_CHECKER');
 
-/** The real checker: one sandbox engine (WASM, loaded once) for the gateway's life. */
+/** The real checker: one sandbox engine (WASM, loaded once) for the gateway's life; uploads are rare, one worker thread checks them. */
 export async function createScriptChecker(): Promise<ScriptChecker> {
-  const engine = await ScriptEngine.create();
+  const engine = await ScriptEngine.create({ workers: 1 });
   return {
     manifestErrors: (manifest, name) => scriptManifestErrors(manifest, name),
     check: (record) => checkScript(engine, record),
