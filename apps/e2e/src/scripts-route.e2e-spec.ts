@@ -157,8 +157,9 @@ describe('route scripts: a request whose route no job serves runs the active scr
     expect(outcome.reduce((sum, o) => sum + now[o] - counted[o], 0)).toBe(bad.length);
     console.log(`echo ms: baseline median ${median(baseline)} max ${Math.max(...baseline)}; during ${bad.length} ${mode} calls median ${median(echoes)} max ${Math.max(...echoes)}; processor event-loop delay: max ${baselineLagMs.toFixed(1)} ms before, ${lagMs.toFixed(1)} ms during`);
     // A bound relative to this run's own baseline: on the processor's thread these calls made the
-    // median 8 times the baseline (15 → 125 ms); what is left is sharing the machine's cores.
-    expect(median(echoes)).toBeLessThan(3 * median(baseline));
+    // median 8 times the baseline (15 → 125 ms). In a worker, what is left is sharing the cores:
+    // an abusive call keeps one of this machine's two busy, and the medians measured 1.2-2.5x.
+    expect(median(echoes)).toBeLessThan(4 * median(baseline));
     // The sandboxes serve again afterwards.
     expect((await post(`${gateway.url}/v1/limits`, { mode: 'fine' })).json).toEqual({ mode: 'fine' });
   };
