@@ -162,6 +162,17 @@ export const processing: Dashboard = {
           queries: [query(gauge('flowgate_script_active_version', 'processor', ['script', 'role', 'instance'], 'max'), '{{script}} {{role}} {{instance}}')],
         },
         {
+          title: 'Mean swap delay by script',
+          description: 'From an activation (written by a gateway) to a processor serving it — read, loaded, examples run, swapped — mean since each processor started.',
+          unit: 's',
+          queries: [
+            query(
+              `max by (script) (flowgate_script_swap_delay_seconds_sum${selector('processor')} / flowgate_script_swap_delay_seconds_count${selector('processor')})`,
+              '{{script}}',
+            ),
+          ],
+        },
+        {
           title: 'Script admin API calls',
           description: 'Calls of the gateways\' script admin API (uploads, activations, canaries, reads) per second, by action and status; 401s are refused tokens.',
           unit: 'ops',

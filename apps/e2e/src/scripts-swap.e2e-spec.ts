@@ -60,18 +60,24 @@ describe('hot swap of a route script on two processors', () => {
     const load = constantLoad(`${gateway.url}/v1/swap`, 24);
     await eventually(() => load.results.length >= 200, 30_000, '200 replies before the swap');
 
-    const { writtenAt } = await admin.activate(v2);
+    // Each processor times its own swap, from the activation's changedAt to serving it.
+    const swapDelay = (processor: AppProcess) =>
+      Promise.all(['sum', 'count'].map((part) => processor.metric(`flowgate_script_swap_delay_seconds_${part}`, { script: 'swap' })));
+    const before = await Promise.all(processors.map(swapDelay));
+    await admin.activate(v2);
     const switchedAfter = await Promise.all(
-      processors.map(async (processor) => {
+      processors.map(async (processor, i) => {
         await eventually(async () => (await activeScriptVersion(processor, 'swap')) === 2, 10_000, `processor ${processor.pid} on v2`);
-        return Date.now() - writtenAt;
+        const [sum, count] = await swapDelay(processor);
+        expect(count - before[i][1]).toBe(1);
+        return Math.round((sum - before[i][0]) * 1000);
       }),
     );
     const swappedAt = load.results.length;
     await eventually(() => load.results.length >= swappedAt + 200, 30_000, '200 replies after the swap');
     await load.stop();
 
-    console.log(`swap: ${load.results.length} requests; processors on v2 ${switchedAfter.join(' ms, ')} ms after the activation record was sent`);
+    console.log(`swap: ${load.results.length} requests; processors on v2 ${switchedAfter.join(' ms, ')} ms after the activation (flowgate_script_swap_delay_seconds)`);
     expect(load.results.filter((r) => r.status !== 200)).toEqual([]);
     expectConsistent(load.results, [1, 2]);
     for (const ms of switchedAfter) expect(ms).toBeLessThan(1_000);

@@ -47,6 +47,7 @@ export class ProcessorMetrics {
   readonly scriptCalls: Counter<'script' | 'version' | 'outcome'>;
   readonly scriptCallDuration: Histogram<'script' | 'version'>;
   readonly scriptActiveVersion: Gauge<'script' | 'role'>;
+  readonly scriptSwapDelay: Histogram<'script'>;
   readonly scriptCanaryDecisions: Counter<'script' | 'decision'>;
   readonly scriptLoadFailures: Counter<'script' | 'version'>;
   private readonly watermarkSources: (() => Iterable<PartitionWatermark>)[] = [];
@@ -165,6 +166,13 @@ export class ProcessorMetrics {
       name: 'flowgate_script_call_duration_seconds',
       help: 'Time one script call took, its capabilities\' I/O included.',
       labelNames: ['script', 'version'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.scriptSwapDelay = new Histogram({
+      name: 'flowgate_script_swap_delay_seconds',
+      help: 'From an activation (its changedAt, set by the gateway) to this processor serving it: read, loaded, examples run, swapped. Activations read at start are not counted.',
+      labelNames: ['script'],
       buckets: LATENCY_BUCKETS,
       registers,
     });

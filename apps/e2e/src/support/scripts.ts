@@ -30,14 +30,9 @@ export class ScriptAdmin {
     return this.call<ScriptVersionRecord>('GET', `/scripts/${name}/versions/${version}`);
   }
 
-  /**
-   * Makes `version` the one serving its script (no canary); for a route script the gateway puts
-   * its route in the catalog. Resolves with the activation and when the call was sent (epoch ms).
-   */
-  async activate(version: ScriptVersionRecord): Promise<{ record: ScriptActivationRecord; writtenAt: number }> {
-    const writtenAt = Date.now();
-    const record = await this.call<ScriptActivationRecord>('POST', `/scripts/${version.name}/activate`, { version: version.version });
-    return { record, writtenAt };
+  /** Makes `version` the one serving its script (no canary); for a route script the gateway puts its route in the catalog. */
+  async activate(version: ScriptVersionRecord): Promise<ScriptActivationRecord> {
+    return this.call<ScriptActivationRecord>('POST', `/scripts/${version.name}/activate`, { version: version.version });
   }
 
   /** `canary.version` takes the keys whose hash falls below its share; the active version stays stable. */

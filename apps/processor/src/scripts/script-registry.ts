@@ -370,7 +370,10 @@ export class ScriptRegistry {
     this.failed.delete(name);
     for (const old of [current?.stable, current?.canary]) if (old && old !== stable && old !== canary) old.retire();
     this.showActive(name, set);
-    if (this.caughtUp) this.logger.log(`script ${name}: now ${describe(target)} (${target.reason}, by ${target.changedBy})`);
+    if (this.caughtUp) {
+      this.metrics.scriptSwapDelay.observe({ script: name }, Math.max(0, Date.now() - Date.parse(target.changedAt)) / 1000);
+      this.logger.log(`script ${name}: now ${describe(target)} (${target.reason}, by ${target.changedBy})`);
+    }
     if (target.kind === 'route' && current?.activation.kind !== 'route') for (const listener of this.routeListeners) listener();
   }
 
