@@ -21,6 +21,7 @@ import { RouteController } from './http/route.controller';
 import { GatewayRegistry } from './registry/gateway-registry.service';
 import { RegisteredDispatch } from './registry/registered-dispatch.service';
 import { ReplySlotService } from './replies/reply-slot.service';
+import { GatewayStatusService } from './status/gateway-status.service';
 
 @Module({})
 export class GatewayModule {
@@ -62,6 +63,7 @@ export class GatewayModule {
         RegisteredDispatch,
         Responder,
         GatewayLifecycle,
+        GatewayStatusService,
       ],
     };
   }

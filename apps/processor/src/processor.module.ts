@@ -6,6 +6,7 @@ import { KafkaModule } from '@flowgate/kafka';
 import { ProcessorMetrics, Registry } from '@flowgate/metrics';
 import type { JobPlacement } from '@flowgate/stream';
 import { JOB_PLACEMENT, PROCESSOR_CONFIG, PROCESSOR_METRICS } from './processor.tokens';
+import { ProcessorStatusService } from './status/processor-status.service';
 import { ProcessorKafka } from './transport/processor-kafka.service';
 import { RequestRecords } from './transport/request-records';
 import { StreamServer } from './transport/stream.server';
@@ -20,7 +21,7 @@ export class ProcessorModule {
       ...kafka,
       imports: [HealthModule.forRoot(registry), ...(kafka.imports ?? [])],
       controllers: [TopologyController],
-      providers: [...(kafka.providers ?? []), { provide: JOB_PLACEMENT, useValue: placement }, RequestRecords, StreamServer],
+      providers: [...(kafka.providers ?? []), { provide: JOB_PLACEMENT, useValue: placement }, RequestRecords, StreamServer, ProcessorStatusService],
     };
   }
 
