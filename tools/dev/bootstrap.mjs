@@ -28,7 +28,7 @@ export function run(command, args, options = {}) {
 }
 
 /** Builds the app bundles under dist/apps and the example job modules under dist/examples (cached by Nx). */
-export function buildApps(apps = ['gateway', 'processor', 'sweeper', 'examples']) {
+export function buildApps(apps = ['gateway', 'processor', 'sweeper', 'console', 'examples']) {
   run('npx', ['nx', 'run-many', '-t', 'build', '-p', ...apps, '--outputStyle=static', '--skipNxCache=false'], {
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
   });

@@ -276,7 +276,11 @@ function renderGateways(gateways: readonly GatewayView[]): void {
           ...g.routes.map((r) =>
             h(
               'tr',
-              { 'data-gateway': g.instance, 'data-route': r.route, 'data-rate': String(Object.values(r.perSec).reduce((a, b) => a + b, 0)) },
+              {
+                'data-gateway': g.instance, 'data-route': r.route,
+                'data-rate': String(Object.values(r.perSec).reduce((a, b) => a + b, 0)),
+                'data-total': String(Object.values(r.totals).reduce((a, b) => a + b, 0)),
+              },
               h('td', {}, r.route),
               h('td', {}, r.path),
               h('td', {}, Object.entries(r.perSec).map(([status, n]) => `${status} ${rate(n)}`).join(' · ')),
