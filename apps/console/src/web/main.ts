@@ -89,7 +89,8 @@ function connect(): void {
 
 function render(next: ConsoleView): void {
   view = next;
-  const paused = next.jobs.reduce((n, j) => n + j.partitions.filter((p) => p.paused).length, 0);
+  // Per consumer, not per job: the stateless jobs share the requests topic's partitions.
+  const paused = next.processors.reduce((n, p) => n + p.lanes.reduce((m, lane) => m + lane.paused.length, 0), 0);
   $('summary').textContent = `${next.processors.length} processor${next.processors.length === 1 ? '' : 's'} · ${next.gateways.length} gateway${next.gateways.length === 1 ? '' : 's'} · ${next.jobs.length} jobs${paused ? ` · ${paused} paused partition${paused === 1 ? '' : 's'}` : ''} · ${new Date(next.at).toLocaleTimeString()}`;
   renderJobs(next);
   renderGateways(next.gateways);
@@ -196,7 +197,7 @@ function drawJob(job: JobView, signature: string): DrawnJob {
 }
 
 function kindLabel(node: DrawnNode): string {
-  return { source: '▶', sink: '■', late: '⏱', dlq: '⚠', script: '✎' }[node.kind] ?? '●';
+  return { source: '▶', sink: '■', late: '▲', dlq: '⚠', script: '◆' }[node.kind] ?? '●';
 }
 
 function clip(text: string, max: number): string {
