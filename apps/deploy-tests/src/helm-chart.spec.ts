@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, YAMLMap } from 'yaml';
-import { GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
+import { CONSOLE_ENV, GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
 import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems, topicsJobProblems } from './support/checks';
 import {
   chartDir,
@@ -80,7 +80,8 @@ describe('helm/flowgate', () => {
 
     it('gives each app an environment its own config reader accepts', () => {
       const configs = appConfigs(objects, EXISTING_SECRETS);
-      expect(Object.keys(configs).sort()).toEqual(['gateway', 'processor', 'sweeper']);
+      const consoleOn = valuesFiles.some((f) => f.endsWith('console-values.yaml'));
+      expect(Object.keys(configs).sort()).toEqual([...(consoleOn ? ['console'] : []), 'gateway', 'processor', 'sweeper']);
     });
 
     it('never runs more gateways than reply partitions', () => {
@@ -350,6 +351,27 @@ describe('helm/flowgate', () => {
       expect(containerEnv(ofKind(objects, 'Job')[0].spec.template.spec.containers[0], objects).FLOWGATE_JOBS).toBe(jobs);
     });
 
+    it('console: off by default; on, a ClusterIP Service, the admin token from a Secret, every variable it reads set', () => {
+      expect(render().some((o) => o.metadata.name === 'flowgate-blue-console')).toBe(false);
+      const objects = render([join(CHART, 'ci/console-values.yaml')]);
+      expect(named(objects, 'Service', 'flowgate-blue-console').spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 9300, targetPort: 'http' }] });
+      expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
+      const env = appEnv(objects, 'console');
+      expect(env).toMatchObject({ FLOWGATE_ADMIN_TOKEN: 'ci-console-token-0123456789', FLOWGATE_CONSOLE_AUTH: 'token', FLOWGATE_CONSOLE_PORT: '9300', FLOWGATE_TOPIC_PREFIX: 'flowgate.blue.' });
+      // The console reads Kafka only; it binds 0.0.0.0, as a pod must.
+      expect(env.REDIS_URL).toBeUndefined();
+      const unset = Object.keys(CONSOLE_ENV).filter((name) => !(name in env) && !['FLOWGATE_CONSOLE_HOST', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'].includes(name));
+      expect(unset).toEqual([]);
+      const existing = render([join(CHART, 'ci/console-values.yaml')], { 'console.adminToken.existingSecret': 'ops-admin', 'console.adminToken.value': '' });
+      const ref = named(existing, 'Deployment', 'flowgate-blue-console').spec.template.spec.containers[0].env.find((e: K8sObject) => e.name === 'FLOWGATE_ADMIN_TOKEN');
+      expect(ref.valueFrom.secretKeyRef).toEqual({ name: 'ops-admin', key: 'admin-token' });
+      const notes = renderNotes('flowgate', { release: 'flowgate-blue', namespace: 'shop', valuesFiles: [join(CHART, 'ci/console-values.yaml')] });
+      expect(notes).toContain('kubectl --namespace shop port-forward service/flowgate-blue-console 9300:9300');
+      const withPolicy = render([join(CHART, 'ci/console-values.yaml'), join(CHART, 'ci/networkpolicy-values.yaml')]);
+      expect(named(withPolicy, 'NetworkPolicy', 'flowgate-blue-console').spec.ingress).toEqual([]);
+      expect(networkProblems(withPolicy)).toEqual([]);
+    });
+
     it('pdb and topics Job can be turned off', () => {
       expect(ofKind(render([join(CHART, 'ci/no-pdb-values.yaml')]), 'PodDisruptionBudget')).toEqual([]);
       expect(ofKind(render([join(CHART, 'ci/no-topics-job-values.yaml')]), 'Job')).toEqual([]);
@@ -370,6 +392,8 @@ describe('helm/flowgate', () => {
       [{ 'processor.jobs': '' }, '/processor/jobs'],
       [{ 'processor.jobs': 'dist/examples/demo.js\\, dist/examples/other.js' }, '/processor/jobs'],
       [{ 'gateway.eventRoute': 'v1/echo' }, '/gateway/eventRoute'],
+      [{ 'console.enabled': true }, 'console.enabled needs console.adminToken.existingSecret'],
+      [{ 'console.enabled': true, 'console.adminToken.value': 'short' }, '/console/adminToken/value'],
     ])('%j', (set, message) => {
       const { status, stderr } = helmTemplateFailure('flowgate', { release: 'flowgate-blue', set });
       expect(status).not.toBe(0);
@@ -442,6 +466,7 @@ describe('helm/flowgate', () => {
       'sweeper.intervalMs': 'FLOWGATE_SWEEP_INTERVAL_MS',
       'sweeper.batch': 'FLOWGATE_SWEEP_BATCH',
       'sweeper.claimMs': 'FLOWGATE_SWEEP_CLAIM_MS',
+      'console.port': 'FLOWGATE_CONSOLE_PORT',
     };
     const bound = (path: string, which: 'minimum' | 'maximum'): number => {
       const node = path.split('.').reduce<Schema | undefined>((n, key) => n?.properties?.[key], schema);
@@ -455,7 +480,7 @@ describe('helm/flowgate', () => {
       // One reply partition leaves no room for a gateway plus its rollout surge.
       if (which === 'minimum') set['gateway.replicas'] = 0;
       // A values file, not --set: numbers from YAML reach the templates as floats (1e+06 trap).
-      const values: Record<string, Record<string, number>> = {};
+      const values: Record<string, Record<string, unknown>> = { console: { enabled: true, adminToken: { value: 'a-console-token-of-16+' } } };
       for (const [path, value] of Object.entries(set)) {
         const [block, key] = path.split('.');
         values[block] = { ...values[block], [key]: value };
@@ -464,7 +489,7 @@ describe('helm/flowgate', () => {
       writeFileSync(file, stringify(values));
       const objects = render([file]);
       const configs = appConfigs(objects);
-      const merged = { ...configs.gateway, ...configs.processor, ...configs.sweeper };
+      const merged = { ...configs.gateway, ...configs.processor, ...configs.sweeper, ...configs.console };
       for (const [path, name] of Object.entries(VALUE_ENV)) expect({ [name]: merged[name] }).toEqual({ [name]: set[path] });
     });
   });

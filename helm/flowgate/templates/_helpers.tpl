@@ -94,7 +94,10 @@ anything to store.
 {{- printf "%s-secrets" (include "flowgate.fullname" .) }}
 {{- end }}
 {{- define "flowgate.ownsSecret" -}}
-{{- if or (not .Values.redis.existingSecret) (and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret)) }}true{{ end }}
+{{- if or (not .Values.redis.existingSecret) (and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret)) (include "flowgate.consoleTokenInSecret" .) }}true{{ end }}
+{{- end }}
+{{- define "flowgate.consoleTokenInSecret" -}}
+{{- if and .Values.console.enabled (not .Values.console.adminToken.existingSecret) }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -245,6 +248,9 @@ Checks across values that the schema cannot express.
 {{- if $missing }}
 {{- fail (printf "gateway.auth.mode=jwt needs %s" (join ", " $missing)) }}
 {{- end }}
+{{- end }}
+{{- if and .Values.console.enabled (not .Values.console.adminToken.existingSecret) (not .Values.console.adminToken.value) }}
+{{- fail "console.enabled needs console.adminToken.existingSecret (preferred) or console.adminToken.value: the console never runs without the admin token" }}
 {{- end }}
 {{- if eq (int .Values.gateway.adminPort) (int .Values.gateway.port) }}
 {{- fail "gateway.adminPort must differ from gateway.port: internal endpoints stay off the public port" }}

@@ -3,8 +3,11 @@ import { ConfigError, EnvValues, int, oneOf, readEnv, str } from './env-reader';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+// The console reads Kafka only: no Redis.
+const { REDIS_URL: _redis, ...KAFKA_ONLY_ENV } = COMMON_ENV;
+
 export const CONSOLE_ENV = {
-  ...COMMON_ENV,
+  ...KAFKA_ONLY_ENV,
   FLOWGATE_CONSOLE_PORT: int({ default: 9300, min: 0, max: 65_535, description: 'Port of the console (page, its API, /healthz, /readyz).' }),
   FLOWGATE_CONSOLE_HOST: str({ default: '0.0.0.0', description: 'Address the console listens on.' }),
   FLOWGATE_ADMIN_TOKEN: str({
