@@ -5,6 +5,7 @@ import { HealthModule } from '@flowgate/http';
 import { KafkaConnection } from '@flowgate/kafka';
 import type { Registry } from '@flowgate/metrics';
 import { ConsoleAuth } from './auth/console-auth';
+import { ScriptActivations } from './board/script-activations.service';
 import { StatusBoard } from './board/status-board.service';
 import { ConsoleLifecycle } from './console.lifecycle';
 import { CONSOLE_CONFIG } from './console.tokens';
@@ -13,8 +14,8 @@ import { ConsoleController } from './http/console.controller';
 import { PageStreams } from './http/page-streams';
 
 /**
- * The live DAG console: follows `<prefix>status` (what every processor and gateway publishes)
- * and the end of `<prefix>dlq`, and serves the page that draws every job with its figures. It
+ * The live DAG console: follows `<prefix>status` (what every processor and gateway publishes),
+ * the activations of `<prefix>scripts` and the end of `<prefix>dlq`, and serves the page that draws every job with its figures. It
  * only reads Kafka, so its connection has no producer work (KafkaModule's producer metrics
  * belong to the apps that write).
  */
@@ -39,6 +40,7 @@ export class ConsoleModule {
         },
         { provide: ConsoleAuth, useValue: new ConsoleAuth(config.FLOWGATE_CONSOLE_AUTH === 'token' ? config.FLOWGATE_ADMIN_TOKEN : undefined) },
         { provide: PageStreams, useValue: new PageStreams() },
+        ScriptActivations,
         StatusBoard,
         DeadLetters,
         ConsoleLifecycle,

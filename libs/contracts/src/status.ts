@@ -81,13 +81,17 @@ export interface StatusJob {
   readonly lateEvents: number;
 }
 
-/** A hot-swapped script as this processor runs it (filled by the scripts feature when present). */
+/**
+ * A hot-swapped script as this processor runs it, from its script metrics (present once the
+ * scripts feature exports them): the versions it serves and its calls by version and outcome.
+ * Which versions are meant to serve, and the canary's share, are in `<prefix>scripts`.
+ */
 export interface StatusScript {
   readonly name: string;
-  readonly kind?: string;
-  readonly stable: number;
-  readonly canary?: { readonly version: number; readonly share: number };
-  readonly [detail: string]: unknown;
+  readonly stable?: number;
+  readonly canary?: number;
+  /** Calls by version, then outcome (ok, rejected, error, budget, memory). */
+  readonly calls: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 interface StatusCommon {

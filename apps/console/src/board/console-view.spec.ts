@@ -74,4 +74,17 @@ describe('buildConsoleView', () => {
     const first = buildConsoleView(1, [{ current: processor('p-1', 9_000, echoJob(200, 0, [200, 200, 200]), []) }]);
     expect(first.jobs[0].figures['echo/source']).toMatchObject({ inPerSec: 0, inTotal: 200 });
   });
+
+  it('shows each script\'s active versions and canary share with what each processor serves and calls per version', () => {
+    const withScripts = (updatedAt: number, ok: number): ProcessorStatus => ({
+      ...processor('p-1', updatedAt, echoJob(0, 0, [0, 0, 0]), []),
+      scripts: [{ name: 'geofence', stable: 3, canary: 4, calls: { 3: { ok }, 4: { ok: ok / 10, error: 1 } } }],
+    });
+    const scripted = buildConsoleView(1, [{ previous: withScripts(1_000, 100), current: withScripts(2_000, 300) }], [
+      { name: 'geofence', kind: 'step', stable: 3, canary: { version: 4, share: 0.1, rollbackMargin: 0.05, minCalls: 20 }, changedAt: 't', changedBy: 'ops', reason: 'canary' },
+    ]);
+    expect(scripted.scripts).toEqual([
+      { name: 'geofence', kind: 'step', stable: 3, canary: { version: 4, share: 0.1 }, changedAt: 't', reason: 'canary', serving: [{ instance: 'p-1', stable: 3, canary: 4 }], callsPerSec: { 3: 200, 4: 20 }, errorsPerSec: { 3: 0, 4: 0 } },
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { GatewayStatus, InstanceStatus, ProcessorStatus, StatusHistogram, StatusJob, StatusNode, StatusScript } from '@flowgate/contracts';
+import type { GatewayStatus, InstanceStatus, ProcessorStatus, ScriptActivationRecord, StatusHistogram, StatusJob, StatusNode } from '@flowgate/contracts';
 import { addHistograms, intervalQuantile, perSecond } from './rates';
 
 /** The two newest records of one instance: rates come from their difference. */
@@ -69,12 +69,26 @@ export interface ProcessorView {
   readonly lanes: readonly { readonly name: string; readonly topic: string; readonly partitions: readonly number[]; readonly paused: readonly number[] }[];
 }
 
+/** A script: the versions meant to serve (`<prefix>scripts`), what each processor serves, calls per version. */
+export interface ScriptView {
+  readonly name: string;
+  readonly kind?: string;
+  readonly stable?: number;
+  readonly canary?: { readonly version: number; readonly share: number };
+  readonly changedAt?: string;
+  readonly reason?: string;
+  readonly serving: readonly { readonly instance: string; readonly stable?: number; readonly canary?: number }[];
+  /** Calls per second by version, and those that failed (error, budget, memory). */
+  readonly callsPerSec: Readonly<Record<string, number>>;
+  readonly errorsPerSec: Readonly<Record<string, number>>;
+}
+
 export interface ConsoleView {
   readonly at: number;
   readonly processors: readonly ProcessorView[];
   readonly gateways: readonly GatewayView[];
   readonly jobs: readonly JobView[];
-  readonly scripts: readonly (StatusScript & { readonly instances: readonly string[] })[];
+  readonly scripts: readonly ScriptView[];
 }
 
 const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : Math.round(seconds * 100_000) / 100);
@@ -96,7 +110,7 @@ interface JobReading {
  * (merged over the processors running it), its figures per node summed over them, its
  * partitions with their owners; each gateway with its routes' rates. Pure.
  */
-export function buildConsoleView(now: number, instances: readonly InstanceReadings[]): ConsoleView {
+export function buildConsoleView(now: number, instances: readonly InstanceReadings[], activations: readonly ScriptActivationRecord[] = []): ConsoleView {
   const processors = instances.filter((i): i is InstanceReadings<ProcessorStatus> => i.current.app === 'processor');
   const gateways = instances.filter((i): i is InstanceReadings<GatewayStatus> => i.current.app === 'gateway');
   const byJob = new Map<string, JobReading[]>();
@@ -106,14 +120,6 @@ export function buildConsoleView(now: number, instances: readonly InstanceReadin
       const readings = byJob.get(job.name) ?? [];
       readings.push({ instance: current.instance, bounds: current.bounds, seconds, current: job, previous: previous?.jobs.find((j) => j.name === job.name) });
       byJob.set(job.name, readings);
-    }
-  }
-  const scripts = new Map<string, StatusScript & { instances: string[] }>();
-  for (const { current } of processors) {
-    for (const script of current.scripts ?? []) {
-      const known = scripts.get(script.name);
-      if (known) known.instances.push(current.instance);
-      else scripts.set(script.name, { ...script, instances: [current.instance] });
     }
   }
   return {
@@ -131,8 +137,42 @@ export function buildConsoleView(now: number, instances: readonly InstanceReadin
     })),
     gateways: gateways.map(gatewayView),
     jobs: [...byJob.values()].map((readings) => jobView(readings, processors)).sort((a, b) => a.name.localeCompare(b.name)),
-    scripts: [...scripts.values()],
+    scripts: scriptViews(processors, activations),
   };
+}
+
+const SCRIPT_FAILURES = ['error', 'budget', 'memory'];
+
+function scriptViews(processors: readonly InstanceReadings<ProcessorStatus>[], activations: readonly ScriptActivationRecord[]): ScriptView[] {
+  const names = new Set([...activations.map((a) => a.name), ...processors.flatMap((p) => (p.current.scripts ?? []).map((s) => s.name))]);
+  return [...names].sort().map((name) => {
+    const active = activations.find((a) => a.name === name);
+    const callsPerSec: Record<string, number> = {};
+    const errorsPerSec: Record<string, number> = {};
+    const serving: ScriptView['serving'][number][] = [];
+    for (const { current, previous } of processors) {
+      const script = current.scripts?.find((s) => s.name === name);
+      if (!script) continue;
+      serving.push({ instance: current.instance, ...(script.stable !== undefined ? { stable: script.stable } : {}), ...(script.canary !== undefined ? { canary: script.canary } : {}) });
+      const before = previous?.scripts?.find((s) => s.name === name);
+      const seconds = previous ? (current.updatedAt - previous.updatedAt) / 1000 : 0;
+      for (const [version, outcomes] of Object.entries(script.calls)) {
+        const count = (o: Readonly<Record<string, number>> | undefined, which?: string[]) => sum(Object.entries(o ?? {}).filter(([k]) => !which || which.includes(k)).map(([, n]) => n));
+        const was = previous ? before?.calls[version] : undefined;
+        callsPerSec[version] = round((callsPerSec[version] ?? 0) + perSecond(previous ? count(was) : undefined, count(outcomes), seconds));
+        errorsPerSec[version] = round((errorsPerSec[version] ?? 0) + perSecond(previous ? count(was, SCRIPT_FAILURES) : undefined, count(outcomes, SCRIPT_FAILURES), seconds));
+      }
+    }
+    return {
+      name,
+      ...(active
+        ? { kind: active.kind, stable: active.stable, changedAt: active.changedAt, reason: active.reason, ...(active.canary ? { canary: { version: active.canary.version, share: active.canary.share } } : {}) }
+        : {}),
+      serving: serving.sort((a, b) => a.instance.localeCompare(b.instance)),
+      callsPerSec,
+      errorsPerSec,
+    };
+  });
 }
 
 function jobView(readings: readonly JobReading[], processors: readonly InstanceReadings<ProcessorStatus>[]): JobView {

@@ -6,6 +6,7 @@ import { type CompactedTopicReader, KafkaConnection } from '@flowgate/kafka';
 import { CONSOLE_CONFIG } from '../console.tokens';
 import { buildConsoleView, ConsoleView, InstanceReadings } from './console-view';
 import { NodeHistory } from './node-history';
+import { ScriptActivations } from './script-activations.service';
 
 type Listener = (view: ConsoleView) => void;
 
@@ -30,6 +31,7 @@ export class StatusBoard {
   constructor(
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
     private readonly kafka: KafkaConnection,
+    private readonly scripts: ScriptActivations,
     readiness: Readiness,
   ) {
     readiness.register('status', () => this.caughtUp);
@@ -47,7 +49,7 @@ export class StatusBoard {
       onRecord: (key, value) => this.apply(key, value),
       onCrash: (error) => this.log.warn(`status reader crashed (started again): ${error.message}`),
     });
-    await this.reader.start();
+    await Promise.all([this.reader.start(), this.scripts.start()]);
     this.timer = setInterval(() => this.tick(), STATUS_INTERVAL_MS);
     this.timer.unref();
     await this.reader.caughtUp;
@@ -59,7 +61,7 @@ export class StatusBoard {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.listeners.clear();
-    await this.reader?.stop();
+    await Promise.all([this.reader?.stop(), this.scripts.stop()]);
   }
 
   /** Calls `listener` with every new view until the returned function is called. */
@@ -90,7 +92,7 @@ export class StatusBoard {
     if (!this.caughtUp) return;
     const now = Date.now();
     for (const [key, { current }] of this.readings) if (now - current.updatedAt > STATUS_MAX_AGE_MS) this.readings.delete(key);
-    this.latest = buildConsoleView(now, [...this.readings.values()]);
+    this.latest = buildConsoleView(now, [...this.readings.values()], this.scripts.all());
     this.history.add(this.latest);
     for (const listener of this.listeners) listener(this.latest);
   }

@@ -213,7 +213,7 @@ function updateJob(d: DrawnJob, job: JobView): void {
     el.line1.textContent = f ? `in ${rate(f.inPerSec)} · out ${rate(f.outPerSec)}${routeNames.length ? ` · http ${rate(gw)}` : ''}` : '';
     const script = node.kind === 'script' ? view?.scripts.find((sc) => sc.name === (node.spec?.script ?? node.title)) : undefined;
     el.line2.textContent = script
-      ? `v${script.stable}${script.canary ? ` · canary v${script.canary.version} ${Math.round(script.canary.share * 100)}%` : ''} · p99 ${millis(f?.p99Ms)}`
+      ? `v${script.stable ?? '?'}${script.canary ? ` · canary v${script.canary.version} ${Math.round(script.canary.share * 100)}%` : ''} · p99 ${millis(f?.p99Ms)}`
       : f ? `err ${rate(f.errorsPerSec)} · p99 ${millis(f.p99Ms)} · ${count(f.inTotal)} total` : '';
     el.g.setAttribute('class', `node ${node.kind}${f && f.inPerSec > 0 ? ' busy' : ''}${f && f.errorsPerSec > 0 && node.kind !== 'dlq' ? ' errors' : ''}${selected?.job === job.name && selected.node === node.id ? ' selected' : ''}`);
     el.g.setAttribute('data-in-rate', String(f?.inPerSec ?? 0));
@@ -317,6 +317,8 @@ function renderProcessors(next: ConsoleView): void {
 }
 
 function renderScripts(next: ConsoleView): void {
+  const versions = (perVersion: Readonly<Record<string, number>>) =>
+    Object.entries(perVersion).map(([v, n]) => `v${v} ${rate(n)}`).join(' · ') || '–';
   $('scripts').replaceChildren(
     ...(next.scripts.length === 0
       ? []
@@ -324,13 +326,22 @@ function renderScripts(next: ConsoleView): void {
           h(
             'article',
             { class: 'card scripts' },
-            h('h2', {}, 'scripts'),
+            h('h2', {}, 'scripts', h('small', {}, 'active versions (<prefix>scripts) and what each processor serves')),
             h(
               'table',
               {},
-              h('tr', {}, h('th', {}, 'script'), h('th', {}, 'stable'), h('th', {}, 'canary'), h('th', {}, 'processors')),
+              h('tr', {}, h('th', {}, 'script'), h('th', {}, 'stable'), h('th', {}, 'canary'), h('th', {}, 'calls'), h('th', {}, 'failures'), h('th', {}, 'processors')),
               ...next.scripts.map((sc) =>
-                h('tr', { 'data-script': sc.name }, h('td', {}, sc.name), h('td', {}, `v${sc.stable}`), h('td', {}, sc.canary ? `v${sc.canary.version} · ${Math.round(sc.canary.share * 100)}%` : '–'), h('td', {}, String(sc.instances.length))),
+                h(
+                  'tr',
+                  { 'data-script': sc.name },
+                  h('td', { title: sc.reason ? `${sc.reason} at ${sc.changedAt}` : '' }, sc.name),
+                  h('td', {}, sc.stable !== undefined ? `v${sc.stable}` : '–'),
+                  h('td', {}, sc.canary ? `v${sc.canary.version} · ${Math.round(sc.canary.share * 100)}%` : '–'),
+                  h('td', {}, versions(sc.callsPerSec)),
+                  h('td', {}, versions(sc.errorsPerSec)),
+                  h('td', {}, sc.serving.map((p) => `${p.instance} v${p.stable ?? '?'}${p.canary !== undefined ? `+v${p.canary}` : ''}`).join(', ') || '–'),
+                ),
               ),
             ),
           ),

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ProcessorConfig } from '@flowgate/config';
-import { encodeStatus, STATUS_INTERVAL_MS, statusKey, type StatusScript, topicNames } from '@flowgate/contracts';
+import { encodeStatus, STATUS_INTERVAL_MS, statusKey, topicNames } from '@flowgate/contracts';
 import { METRICS_REGISTRY } from '@flowgate/http';
 import { KafkaConnection, StatusPublisher } from '@flowgate/kafka';
 import { type Registry, readMetricSamples } from '@flowgate/metrics';
@@ -11,15 +11,14 @@ import { buildProcessorStatus, PlacedTopology, PROCESSOR_STATUS_METRICS } from '
 
 /**
  * Publishes this processor's status (its jobs' graphs, per-operator counters, owned and paused
- * partitions, lag, watermarks, commits) to `<prefix>status` every second, read from its metrics
- * registry, and a tombstone at shutdown; the console follows that topic.
+ * partitions, lag, watermarks, commits, and the scripts it serves) to `<prefix>status` every
+ * second, read from its metrics registry, and a tombstone at shutdown; the console follows that topic.
  */
 @Injectable()
 export class ProcessorStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(ProcessorStatusService.name);
   private readonly publisher: StatusPublisher;
   private readonly placed: PlacedTopology[];
-  private scripts: (() => readonly StatusScript[]) | undefined;
   private lastError = '';
 
   constructor(
@@ -40,30 +39,22 @@ export class ProcessorStatusService implements OnApplicationBootstrap, OnApplica
       key: statusKey('processor', config.FLOWGATE_INSTANCE_ID),
       intervalMs: STATUS_INTERVAL_MS,
       ready: () => connection.isConnected,
-      build: async () => {
-        const scripts = this.scripts?.();
-        return encodeStatus(
+      build: async () =>
+        encodeStatus(
           buildProcessorStatus({
             instance: config.FLOWGATE_INSTANCE_ID,
             startedAt,
             now: Date.now(),
             placed: this.placed,
             samples: await readMetricSamples(registry, PROCESSOR_STATUS_METRICS),
-            ...(scripts ? { scripts } : {}),
           }),
-        );
-      },
+        ),
       onError: (error) => {
         // Kafka being away shows elsewhere; say it once, not every second.
         if (error.message !== this.lastError) this.log.warn(`status not published: ${error.message}`);
         this.lastError = error.message;
       },
     });
-  }
-
-  /** The scripts this processor runs, for its status (the scripts feature registers it). */
-  reportScripts(scripts: () => readonly StatusScript[]): void {
-    this.scripts = scripts;
   }
 
   onApplicationBootstrap(): void {

@@ -73,3 +73,22 @@ describe('buildProcessorStatus', () => {
     expect(bytes.length).toBeLessThan(8_000);
   });
 });
+
+describe('buildProcessorStatus with scripts', () => {
+  it('reports the versions it serves and their calls, from the scripts feature\'s metrics', () => {
+    const samples = new Map([
+      ['flowgate_script_active_version', [
+        { labels: { script: 'geofence', role: 'stable' }, value: 3 },
+        { labels: { script: 'geofence', role: 'canary' }, value: 4 },
+      ]],
+      ['flowgate_script_calls_total', [
+        { labels: { script: 'geofence', version: '3', outcome: 'ok' }, value: 90 },
+        { labels: { script: 'geofence', version: '4', outcome: 'ok' }, value: 9 },
+        { labels: { script: 'geofence', version: '4', outcome: 'error' }, value: 1 },
+      ]],
+    ]);
+    const status = buildProcessorStatus({ instance: 'p', startedAt: 0, now: 1, placed: [], samples });
+    expect(status.scripts).toEqual([{ name: 'geofence', stable: 3, canary: 4, calls: { 3: { ok: 90 }, 4: { ok: 9, error: 1 } } }]);
+    expect(buildProcessorStatus({ instance: 'p', startedAt: 0, now: 1, placed: [], samples: new Map() }).scripts).toBeUndefined();
+  });
+});

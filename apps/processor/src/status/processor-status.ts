@@ -15,6 +15,9 @@ export const PROCESSOR_STATUS_METRICS = [
   'flowgate_processor_partition_paused',
   'flowgate_processor_watermark_lag_seconds',
   'flowgate_processor_dead_letters_total',
+  // The scripts feature's metrics: absent (and then no scripts in the record) where it is not built in.
+  'flowgate_script_active_version',
+  'flowgate_script_calls_total',
 ] as const;
 
 type ProcessorSamples = ReadonlyMap<string, readonly MetricSample[]>;
@@ -38,7 +41,6 @@ export function buildProcessorStatus(input: {
   readonly now: number;
   readonly placed: readonly PlacedTopology[];
   readonly samples: ProcessorSamples;
-  readonly scripts?: readonly StatusScript[];
 }): ProcessorStatus {
   const { samples, placed } = input;
   const metric = (name: (typeof PROCESSOR_STATUS_METRICS)[number]) => samples.get(name);
@@ -78,7 +80,22 @@ export function buildProcessorStatus(input: {
     lanes: [...lanes].map<StatusLane>(([name, topic]) => ({ name, topic, partitions: lanePartitions(samples, name) })),
     jobs,
     deadLetters: sumBy(metric('flowgate_processor_dead_letters_total'), 'reason'),
-    ...(input.scripts ? { scripts: input.scripts } : {}),
+    ...scriptsOf(samples),
+  };
+}
+
+/** The scripts this processor serves (by its flowgate_script_* metrics); nothing when it serves none. */
+function scriptsOf(samples: ProcessorSamples): { scripts?: StatusScript[] } {
+  const active = sumBy2(samples.get('flowgate_script_active_version'), 'script', 'role');
+  const names = Object.keys(active).sort();
+  if (names.length === 0) return {};
+  return {
+    scripts: names.map((name) => ({
+      name,
+      ...(active[name].stable !== undefined ? { stable: active[name].stable } : {}),
+      ...(active[name].canary !== undefined ? { canary: active[name].canary } : {}),
+      calls: sumBy2(samples.get('flowgate_script_calls_total'), 'version', 'outcome', { script: name }),
+    })),
   };
 }
 
