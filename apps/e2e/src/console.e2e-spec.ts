@@ -4,6 +4,7 @@ import { Browser, chromium, Page } from 'playwright-core';
 import { AppProcess } from './support/app-process';
 import { Cluster } from './support/cluster';
 import { eventually, get, post, sleep } from './support/http';
+import { KafkaRecords } from './support/kafka-records';
 
 /** Debian's browser, which `npm test` installs when missing (tools/dev/test.mjs); no browser download by npm. */
 const CHROMIUM = process.env.FLOWGATE_CHROMIUM ?? '/usr/bin/chromium';
@@ -30,6 +31,7 @@ describe('console: the live DAG in a browser', () => {
   let consoleApp: AppProcess;
   let browser: Browser;
   let page: Page;
+  const kafka = new KafkaRecords('console');
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -47,6 +49,7 @@ describe('console: the live DAG in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await kafka.close();
     await cluster.stopAll();
   });
 
@@ -158,6 +161,22 @@ describe('console: the live DAG in a browser', () => {
     // Its tombstone removes it at once; the partitions go back to proc-a.
     await page.waitForSelector('.processor[data-instance="proc-b"]', { state: 'detached', timeout: 10_000 });
     await eventually(async () => JSON.stringify(await owners()) === JSON.stringify(['0@proc-a', '1@proc-a']), 30_000, 'partitions back on proc-a');
+  });
+
+  it('shows a selected node\'s spec, its last minutes and its job\'s recent dead letters', async () => {
+    expect((await post(`${gateway.url}/v1/fail`, { why: 'console' })).status).toBe(500);
+    await page.click('g.node[data-node-id="fail/source"]');
+    await page.waitForSelector('#detail h3:has-text("fail › route fail")');
+    expect(await page.textContent('#detail pre')).toContain('"route": "fail"');
+    await page.waitForSelector('#detail svg.chart polyline.in', { state: 'attached' });
+    await page.waitForSelector('#detail .letters li:has-text("fail")', { timeout: 10_000 });
+  });
+
+  it('shows the active script versions and the canary share from <prefix>scripts', async () => {
+    const activation = { name: 'greeter-rule', kind: 'step', stable: 2, canary: { version: 3, share: 0.25, rollbackMargin: 0.05, minCalls: 20 }, changedAt: new Date().toISOString(), changedBy: 'e2e', reason: 'canary' };
+    await kafka.write(`${cluster.prefix}scripts`, [{ key: 'active/greeter-rule', value: JSON.stringify(activation) }]);
+    await page.waitForSelector('tr[data-script="greeter-rule"]:has-text("v3 · 25%")', { timeout: 10_000 });
+    expect(await page.textContent('tr[data-script="greeter-rule"]')).toContain('v2');
   });
 
   it('logged no errors in the page', () => {
