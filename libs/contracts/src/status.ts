@@ -22,12 +22,18 @@ export type StatusApp = 'processor' | 'gateway';
 
 /**
  * A histogram as Prometheus keeps it: `counts[i]` observations at most `bounds[i]` seconds
- * (cumulative; the record's `bounds`), plus the sum and count of all observations.
+ * (cumulative; the record's `bounds`), plus the sum and count of all observations. `counts` stops
+ * at the first bucket holding every observation: the missing ones equal `count`.
  */
 export interface StatusHistogram {
   readonly counts: readonly number[];
   readonly sum: number;
   readonly count: number;
+}
+
+/** Observations at most `bounds[i]`, whether or not the record spelled that bucket out. */
+export function cumulativeCount(histogram: StatusHistogram, i: number): number {
+  return histogram.counts[i] ?? histogram.count;
 }
 
 /** A step of a job as `GET /topology` describes it (libs/stream `TopologyNode`); kinds may grow (e.g. `script`). */

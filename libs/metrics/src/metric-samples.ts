@@ -47,7 +47,8 @@ export function sumBy2(samples: readonly MetricSample[] | undefined, outer: stri
 
 /**
  * The histograms of a histogram metric by one label, with cumulative counts per bucket bound
- * of `bounds` (the metric's own buckets, in order; `+Inf` is the count).
+ * of `bounds` (the metric's own buckets, in order; `+Inf` is the count), up to the first bucket
+ * that holds them all.
  */
 export function histogramsBy(samples: readonly MetricSample[] | undefined, label: string, bounds: readonly number[], where: Record<string, string> = {}): Record<string, StatusHistogram> {
   const found: Record<string, { counts: number[]; sum: number; count: number }> = {};
@@ -60,6 +61,12 @@ export function histogramsBy(samples: readonly MetricSample[] | undefined, label
       const i = index.get(Number(sample.labels.le));
       if (i !== undefined) h.counts[i] += sample.value;
     }
+  }
+  // The buckets past the first that holds every observation say nothing new: left out (the wire
+  // format reads them as `count`), which keeps a record of fast operators a third of the size.
+  for (const h of Object.values(found)) {
+    const full = h.counts.findIndex((n) => n >= h.count);
+    if (full >= 0) h.counts.length = full + 1;
   }
   return found;
 }

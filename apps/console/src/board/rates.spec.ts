@@ -41,3 +41,12 @@ describe('addHistograms', () => {
     expect(addHistograms([undefined])).toBeUndefined();
   });
 });
+
+describe('histograms cut after their last full bucket', () => {
+  it('read the missing buckets as the count', () => {
+    const bounds = [0.001, 0.01, 0.1, 1];
+    // 10 observations all at most 1 ms, then 10 more at most 10 ms: each record stops where the count is reached.
+    expect(intervalQuantile(bounds, { counts: [10], sum: 0, count: 10 }, { counts: [10, 20], sum: 0, count: 20 }, 0.5)).toBeCloseTo(0.001);
+    expect(addHistograms([{ counts: [2], sum: 0, count: 2 }, { counts: [1, 3], sum: 0, count: 3 }])).toEqual({ counts: [3, 5], sum: 0, count: 5 });
+  });
+});

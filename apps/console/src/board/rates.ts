@@ -1,4 +1,4 @@
-import type { StatusHistogram } from '@flowgate/contracts';
+import { cumulativeCount, type StatusHistogram } from '@flowgate/contracts';
 
 /**
  * Per-second rate of a cumulative counter between two readings `seconds` apart. A counter that
@@ -24,7 +24,7 @@ export function intervalQuantile(bounds: readonly number[], previous: StatusHist
   const rank = q * total;
   let below = 0;
   for (let i = 0; i < bounds.length; i++) {
-    const cumulative = (current.counts[i] ?? 0) - (base?.counts[i] ?? 0);
+    const cumulative = cumulativeCount(current, i) - (base ? cumulativeCount(base, i) : 0);
     if (cumulative >= rank) {
       const lower = i === 0 ? 0 : bounds[i - 1];
       const inBucket = cumulative - below;
@@ -39,8 +39,9 @@ export function intervalQuantile(bounds: readonly number[], previous: StatusHist
 export function addHistograms(histograms: readonly (StatusHistogram | undefined)[]): StatusHistogram | undefined {
   const present = histograms.filter((h): h is StatusHistogram => h !== undefined);
   if (present.length === 0) return undefined;
+  const buckets = Math.max(...present.map((h) => h.counts.length));
   return {
-    counts: present[0].counts.map((_, i) => present.reduce((sum, h) => sum + (h.counts[i] ?? 0), 0)),
+    counts: Array.from({ length: buckets }, (_, i) => present.reduce((sum, h) => sum + cumulativeCount(h, i), 0)),
     sum: present.reduce((sum, h) => sum + h.sum, 0),
     count: present.reduce((sum, h) => sum + h.count, 0),
   };
