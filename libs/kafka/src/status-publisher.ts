@@ -1,55 +1,65 @@
+import { encodeStatus, InstanceStatus, STATUS_INTERVAL_MS, StatusApp, statusKey, topicNames } from '@flowgate/contracts';
 import type { KafkaConnection } from './kafka-connection';
 
 export interface StatusPublisherOptions {
   readonly connection: KafkaConnection;
-  /** A compacted topic (`<prefix>status`). */
-  readonly topic: string;
-  /** This instance's key in it. */
-  readonly key: string;
-  readonly intervalMs: number;
-  /** Rounds are skipped while this is false (e.g. before the producer connected). */
-  readonly ready?: () => boolean;
-  /** The record's value now. */
-  readonly build: () => Promise<Buffer>;
-  /** A round failed (Kafka away, say); the next one is tried at its time. */
-  readonly onError: (error: Error) => void;
+  readonly topicPrefix: string;
+  readonly app: StatusApp;
+  readonly instance: string;
+  /** The instance's status now. */
+  readonly build: () => Promise<InstanceStatus>;
+  /** Said once per distinct failure (Kafka away, say), not every second; the next round is tried at its time. */
+  readonly warn: (message: string) => void;
+  readonly intervalMs?: number;
 }
 
 /**
- * Writes an instance's status to a compacted topic every interval, and a tombstone when it stops,
- * so readers see a clean shutdown at once (a crash shows as records that stop coming). A round
- * still sending when the next is due is not doubled: a slow Kafka gets fewer records, not a queue.
+ * Writes an instance's status record (libs/contracts `status.ts`) to `<prefix>status` every
+ * STATUS_INTERVAL_MS, and a tombstone when it stops, so readers see a clean shutdown at once (a
+ * crash shows as records that stop coming). Rounds wait for the producer to be connected, and a
+ * round still sending when the next is due is not doubled: a slow Kafka gets fewer records, not
+ * a queue of them.
  */
 export class StatusPublisher {
+  private readonly topic: string;
+  private readonly key: string;
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
+  private lastFailure = '';
 
-  constructor(private readonly options: StatusPublisherOptions) {}
+  constructor(private readonly options: StatusPublisherOptions) {
+    this.topic = topicNames(options.topicPrefix).status;
+    this.key = statusKey(options.app, options.instance);
+  }
 
   /** Publishes now and then every interval. */
   start(): void {
     if (this.timer) return;
     this.publish();
-    this.timer = setInterval(() => this.publish(), this.options.intervalMs);
+    this.timer = setInterval(() => this.publish(), this.options.intervalMs ?? STATUS_INTERVAL_MS);
     this.timer.unref();
   }
 
-  /** Stops publishing and writes the tombstone (before the app closes its Kafka connection). */
+  /** Stops publishing and writes the tombstone (call it before the app closes its Kafka connection). */
   async stop(): Promise<void> {
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.round;
-    const { connection, topic, key } = this.options;
-    await connection.send({ topic, key, value: null }).catch((error: Error) => this.options.onError(error));
+    await this.options.connection.send({ topic: this.topic, key: this.key, value: null }).catch((error: Error) => this.failed(error));
   }
 
   private publish(): void {
-    if (this.round || this.options.ready?.() === false) return;
-    const { connection, topic, key, build, onError } = this.options;
+    const { connection, build } = this.options;
+    if (this.round || !connection.isConnected) return;
     this.round = build()
-      .then((value) => connection.send({ topic, key, value }))
-      .catch((error: Error) => onError(error))
+      .then((status) => connection.send({ topic: this.topic, key: this.key, value: encodeStatus(status) }))
+      .catch((error: Error) => this.failed(error))
       .finally(() => (this.round = undefined));
+  }
+
+  private failed(error: Error): void {
+    if (error.message !== this.lastFailure) this.options.warn(`status not published: ${error.message}`);
+    this.lastFailure = error.message;
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
-import { encodeStatus, STATUS_INTERVAL_MS, statusKey, topicNames } from '@flowgate/contracts';
 import { METRICS_REGISTRY } from '@flowgate/http';
 import { KafkaConnection, StatusPublisher } from '@flowgate/kafka';
 import { type Registry, readMetricSamples } from '@flowgate/metrics';
@@ -14,32 +13,19 @@ import { buildGatewayStatus, GATEWAY_STATUS_METRICS } from './gateway-status';
  */
 @Injectable()
 export class GatewayStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly log = new Logger(GatewayStatusService.name);
   private readonly publisher: StatusPublisher;
-  private lastError = '';
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, @Inject(METRICS_REGISTRY) registry: Registry, connection: KafkaConnection) {
     const startedAt = Date.now();
+    const { FLOWGATE_INSTANCE_ID: instance, FLOWGATE_EVENT_ROUTE: eventRoute } = config;
+    const log = new Logger(GatewayStatusService.name);
     this.publisher = new StatusPublisher({
       connection,
-      topic: topicNames(config.FLOWGATE_TOPIC_PREFIX).status,
-      key: statusKey('gateway', config.FLOWGATE_INSTANCE_ID),
-      intervalMs: STATUS_INTERVAL_MS,
-      ready: () => connection.isConnected,
-      build: async () =>
-        encodeStatus(
-          buildGatewayStatus({
-            instance: config.FLOWGATE_INSTANCE_ID,
-            startedAt,
-            now: Date.now(),
-            ...(config.FLOWGATE_EVENT_ROUTE ? { eventRoute: config.FLOWGATE_EVENT_ROUTE } : {}),
-            samples: await readMetricSamples(registry, GATEWAY_STATUS_METRICS),
-          }),
-        ),
-      onError: (error) => {
-        if (error.message !== this.lastError) this.log.warn(`status not published: ${error.message}`);
-        this.lastError = error.message;
-      },
+      topicPrefix: config.FLOWGATE_TOPIC_PREFIX,
+      app: 'gateway',
+      instance,
+      build: async () => buildGatewayStatus({ instance, startedAt, now: Date.now(), ...(eventRoute ? { eventRoute } : {}), samples: await readMetricSamples(registry, GATEWAY_STATUS_METRICS) }),
+      warn: (message) => log.warn(message),
     });
   }
 
@@ -47,6 +33,7 @@ export class GatewayStatusService implements OnApplicationBootstrap, OnApplicati
     this.publisher.start();
   }
 
+  /** After the drain (the app module's hook runs before KafkaModule closes the connection). */
   onApplicationShutdown(): Promise<void> {
     return this.publisher.stop();
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ProcessorConfig } from '@flowgate/config';
-import { encodeStatus, STATUS_INTERVAL_MS, statusKey, topicNames } from '@flowgate/contracts';
+import { topicNames } from '@flowgate/contracts';
 import { METRICS_REGISTRY } from '@flowgate/http';
 import { KafkaConnection, StatusPublisher } from '@flowgate/kafka';
 import { type Registry, readMetricSamples } from '@flowgate/metrics';
@@ -12,14 +12,11 @@ import { buildProcessorStatus, PlacedTopology, PROCESSOR_STATUS_METRICS } from '
 /**
  * Publishes this processor's status (its jobs' graphs, per-operator counters, owned and paused
  * partitions, lag, watermarks, commits, and the scripts it serves) to `<prefix>status` every
- * second, read from its metrics registry, and a tombstone at shutdown; the console follows that topic.
+ * second, read from its metrics registry, and a tombstone at shutdown; the console follows it.
  */
 @Injectable()
 export class ProcessorStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly log = new Logger(ProcessorStatusService.name);
   private readonly publisher: StatusPublisher;
-  private readonly placed: PlacedTopology[];
-  private lastError = '';
 
   constructor(
     @Inject(PROCESSOR_CONFIG) config: ProcessorConfig,
@@ -27,33 +24,21 @@ export class ProcessorStatusService implements OnApplicationBootstrap, OnApplica
     @Inject(METRICS_REGISTRY) registry: Registry,
     connection: KafkaConnection,
   ) {
-    const topics = topicNames(config.FLOWGATE_TOPIC_PREFIX);
-    const startedAt = Date.now();
-    this.placed = [
-      ...[...new Set(placement.sharedRoutes.values())].map((job) => ({ topology: describeJob(job), lane: REQUESTS_LANE, topic: topics.requests })),
+    const requests = topicNames(config.FLOWGATE_TOPIC_PREFIX).requests;
+    const placed: PlacedTopology[] = [
+      ...[...new Set(placement.sharedRoutes.values())].map((job) => ({ topology: describeJob(job), lane: REQUESTS_LANE, topic: requests })),
       ...placement.partitioned.map(({ job, sourceTopic }) => ({ topology: describeJob(job), lane: job.name, topic: sourceTopic })),
     ];
+    const startedAt = Date.now();
+    const instance = config.FLOWGATE_INSTANCE_ID;
+    const log = new Logger(ProcessorStatusService.name);
     this.publisher = new StatusPublisher({
       connection,
-      topic: topics.status,
-      key: statusKey('processor', config.FLOWGATE_INSTANCE_ID),
-      intervalMs: STATUS_INTERVAL_MS,
-      ready: () => connection.isConnected,
-      build: async () =>
-        encodeStatus(
-          buildProcessorStatus({
-            instance: config.FLOWGATE_INSTANCE_ID,
-            startedAt,
-            now: Date.now(),
-            placed: this.placed,
-            samples: await readMetricSamples(registry, PROCESSOR_STATUS_METRICS),
-          }),
-        ),
-      onError: (error) => {
-        // Kafka being away shows elsewhere; say it once, not every second.
-        if (error.message !== this.lastError) this.log.warn(`status not published: ${error.message}`);
-        this.lastError = error.message;
-      },
+      topicPrefix: config.FLOWGATE_TOPIC_PREFIX,
+      app: 'processor',
+      instance,
+      build: async () => buildProcessorStatus({ instance, startedAt, now: Date.now(), placed, samples: await readMetricSamples(registry, PROCESSOR_STATUS_METRICS) }),
+      warn: (message) => log.warn(message),
     });
   }
 
