@@ -64,9 +64,18 @@ describe('console: the live DAG in a browser', () => {
     expect(page.url()).not.toContain(TOKEN); // the fragment is gone from the address bar
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'fg_console')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-    // A string: the page's DOM types are not this file's (it runs in Node).
-    const loadMs = Number(await page.evaluate('performance.getEntriesByType("navigation")[0].loadEventEnd'));
-    process.stdout.write(`console: page loaded in ${Math.round(loadMs)} ms (navigation start to load event, loopback)\n`);
+    // Load times of the signed-in page: the first, and the median of five reloads. A string: the
+    // page's DOM types are not this file's (it runs in Node).
+    const loadMs = async () => Math.round(Number(await page.evaluate('performance.getEntriesByType("navigation")[0].loadEventEnd')));
+    const first = await loadMs();
+    const again: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.reload();
+      await page.waitForSelector('#app:not([hidden])');
+      again.push(await loadMs());
+    }
+    const median = again.sort((a, b) => a - b)[2];
+    process.stdout.write(`console: page loaded in ${first} ms the first time, ${median} ms median of 5 reloads (navigation start to load event, loopback)\n`);
   });
 
   it('draws every job with as many nodes and edges as /topology has', async () => {
