@@ -20,6 +20,11 @@ type Listener = (view: ConsoleView) => void;
 export class StatusBoard {
   private readonly log = new Logger(StatusBoard.name);
   private readonly readings = new Map<string, InstanceReadings>();
+  /**
+   * When the console last heard from each instance, by its own clock, so an instance whose clock
+   * is off is not taken for dead (or alive). Records replayed at start count from their own time.
+   */
+  private readonly heardAt = new Map<string, number>();
   private readonly listeners = new Set<Listener>();
   readonly history = new NodeHistory();
   private reader: CompactedTopicReader | undefined;
@@ -81,17 +86,24 @@ export class StatusBoard {
     }
     if (status === null) {
       this.readings.delete(key);
+      this.heardAt.delete(key);
       return;
     }
     const known = this.readings.get(key);
     if (known && status.updatedAt <= known.current.updatedAt) return;
     this.readings.set(key, { current: status, ...(known ? { previous: known.current } : {}) });
+    this.heardAt.set(key, this.caughtUp ? Date.now() : status.updatedAt);
   }
 
   private tick(): void {
     if (!this.caughtUp) return;
     const now = Date.now();
-    for (const [key, { current }] of this.readings) if (now - current.updatedAt > STATUS_MAX_AGE_MS) this.readings.delete(key);
+    for (const key of this.readings.keys()) {
+      if (now - (this.heardAt.get(key) ?? 0) > STATUS_MAX_AGE_MS) {
+        this.readings.delete(key);
+        this.heardAt.delete(key);
+      }
+    }
     this.latest = buildConsoleView(now, [...this.readings.values()], this.scripts.all());
     this.history.add(this.latest);
     for (const listener of this.listeners) listener(this.latest);
