@@ -172,6 +172,19 @@ describe('console: the live DAG in a browser', () => {
     await eventually(async () => JSON.stringify(await owners()) === JSON.stringify(['0@proc-a', '1@proc-a']), 30_000, 'partitions back on proc-a');
   });
 
+  it('drops a processor that crashed once its records stop (no tombstone), within the age cut-off', async () => {
+    const crashing = await cluster.start('processor', { FLOWGATE_INSTANCE_ID: 'proc-c' });
+    await page.waitForSelector('.processor[data-instance="proc-c"]', { timeout: 15_000 });
+    crashing.kill('SIGKILL');
+    const killedAt = Date.now();
+    // STATUS_MAX_AGE_MS (10 s) after its last record, plus a refresh.
+    await page.waitForSelector('.processor[data-instance="proc-c"]', { state: 'detached', timeout: 15_000 });
+    const goneAfterMs = Date.now() - killedAt;
+    expect(goneAfterMs).toBeGreaterThan(5_000); // not by a tombstone: it wrote none
+    process.stdout.write(`console: a killed processor disappeared after ${goneAfterMs} ms\n`);
+    await eventually(async () => (await page.$$('.partition[data-job="echo"][data-instance="proc-c"]')).length === 0, 30_000, 'no partitions on proc-c');
+  });
+
   it('shows a selected node\'s spec, its last minutes and its job\'s recent dead letters', async () => {
     expect((await post(`${gateway.url}/v1/fail`, { why: 'console' })).status).toBe(500);
     await page.click('g.node[data-node-id="fail/source"]');
