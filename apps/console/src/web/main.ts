@@ -172,7 +172,11 @@ function drawJob(job: JobView, signature: string): DrawnJob {
     const line2 = s('text', { class: 'figures', x: 8, y: 72 });
     const g = s(
       'g',
-      { class: `node ${node.kind}`, transform: `translate(${node.x.toFixed(1)},${node.y.toFixed(1)})`, 'data-job': job.name, 'data-node-id': node.id, 'data-kind': node.kind, 'data-derived': node.derived || undefined },
+      {
+        class: `node ${node.kind}`, transform: `translate(${node.x.toFixed(1)},${node.y.toFixed(1)})`, tabindex: 0, role: 'button',
+        'data-job': job.name, 'data-node-id': node.id, 'data-kind': node.kind, 'data-derived': node.derived || undefined,
+      },
+      s('title', {}, `${node.title} — ${node.detail}`),
       s('rect', { width: node.width, height: node.height, rx: 6 }),
       s('text', { class: 'title', x: 8, y: 17 }, clip(`${kindLabel(node)} ${node.title}`, 30)),
       s('text', { class: 'detail', x: 8, y: 34 }, clip(node.detail, 34)),
@@ -180,6 +184,9 @@ function drawJob(job: JobView, signature: string): DrawnJob {
       line2,
     );
     g.addEventListener('click', () => select(job.name, node.id));
+    g.addEventListener('keydown', (event) => {
+      if ((event as KeyboardEvent).key === 'Enter' || (event as KeyboardEvent).key === ' ') void select(job.name, node.id);
+    });
     svg.append(g);
     nodes.set(node.id, { g, line1, line2 });
   }
@@ -215,7 +222,8 @@ function updateJob(d: DrawnJob, job: JobView): void {
     el.line2.textContent = script
       ? `v${script.stable ?? '?'}${script.canary ? ` · canary v${script.canary.version} ${Math.round(script.canary.share * 100)}%` : ''} · p99 ${millis(f?.p99Ms)}`
       : f ? `err ${rate(f.errorsPerSec)} · p99 ${millis(f.p99Ms)} · ${count(f.inTotal)} total` : '';
-    el.g.setAttribute('class', `node ${node.kind}${f && f.inPerSec > 0 ? ' busy' : ''}${f && f.errorsPerSec > 0 && node.kind !== 'dlq' ? ' errors' : ''}${selected?.job === job.name && selected.node === node.id ? ' selected' : ''}`);
+    const backpressure = node.kind === 'source' && job.partitions.some((p) => p.paused);
+    el.g.setAttribute('class', `node ${node.kind}${f && f.inPerSec > 0 ? ' busy' : ''}${f && f.errorsPerSec > 0 && node.kind !== 'dlq' ? ' errors' : ''}${backpressure ? ' paused' : ''}${selected?.job === job.name && selected.node === node.id ? ' selected' : ''}`);
     el.g.setAttribute('data-in-rate', String(f?.inPerSec ?? 0));
     el.g.setAttribute('data-out-rate', String(f?.outPerSec ?? 0));
     el.g.setAttribute('data-in-total', String(f?.inTotal ?? 0));
@@ -233,7 +241,7 @@ function updateJob(d: DrawnJob, job: JobView): void {
   d.stats.replaceChildren(
     statItem('instances', job.instances.join(', ') || '–'),
     statItem('lag', count(lag)),
-    statItem('paused', String(pausedCount)),
+    statItem('paused', pausedCount ? `${pausedCount} (backpressure)` : '0', pausedCount > 0),
     ...(watermarks.length ? [statItem('watermark lag', `${Math.max(...watermarks).toFixed(1)} s`)] : []),
     ...(job.commits.committed + job.commits.aborted > 0
       ? [statItem('transactions', `${count(job.commits.committed)} committed (${rate(job.commits.committedPerSec)}) · ${count(job.commits.aborted)} aborted`)]
@@ -255,8 +263,8 @@ function updateJob(d: DrawnJob, job: JobView): void {
   );
 }
 
-function statItem(name: string, value: string): HTMLElement {
-  return h('span', {}, `${name} `, h('b', {}, value));
+function statItem(name: string, value: string, alarm = false): HTMLElement {
+  return h('span', alarm ? { class: 'alarm' } : {}, `${name} `, h('b', {}, value));
 }
 
 function renderGateways(gateways: readonly GatewayView[]): void {
