@@ -109,6 +109,20 @@ function gatewayRate(route: string): number {
   return (view?.gateways ?? []).reduce((sum, g) => sum + Object.values(g.routes.find((r) => r.route === route)?.perSec ?? {}).reduce((a, b) => a + b, 0), 0);
 }
 
+/** What the callers of these routes got over the last second, over all gateways: `200 41/s · 504 1/s · p99 12 ms` (p99: the slowest gateway's). */
+function answers(routes: readonly string[]): string {
+  const byStatus: Record<string, number> = {};
+  let p99: number | undefined;
+  for (const g of view?.gateways ?? []) {
+    for (const r of g.routes.filter((r) => routes.includes(r.route))) {
+      for (const [status, n] of Object.entries(r.perSec)) byStatus[status] = (byStatus[status] ?? 0) + n;
+      if (r.p99Ms !== undefined) p99 = Math.max(p99 ?? 0, r.p99Ms);
+    }
+  }
+  const statuses = Object.entries(byStatus).filter(([, n]) => n > 0).map(([status, n]) => `${status} ${rate(n)}`);
+  return `${statuses.join(' · ') || 'no answers'} · p99 ${millis(p99)}`;
+}
+
 function eventRoute(): string | undefined {
   return view?.gateways.flatMap((g) => g.routes).find((r) => r.path.includes('/event'))?.route;
 }
@@ -219,9 +233,13 @@ function updateJob(d: DrawnJob, job: JobView): void {
     const gw = routeNames.reduce((sum, r) => sum + gatewayRate(r), 0);
     el.line1.textContent = f ? `in ${rate(f.inPerSec)} · out ${rate(f.outPerSec)}${routeNames.length ? ` · http ${rate(gw)}` : ''}` : '';
     const script = node.kind === 'script' ? view?.scripts.find((sc) => sc.name === (node.spec?.script ?? node.title)) : undefined;
+    // The caller's side of a reply: what the gateways answered for the job's routes, end to end.
+    const jobRoutes = job.nodes.flatMap((n) => (n.kind === 'source' && typeof n.route === 'string' ? n.route.split(',') : []));
+    const replies = node.kind === 'sink' && node.spec?.topic === undefined && jobRoutes.length > 0;
     el.line2.textContent = script
       ? `v${script.stable ?? '?'}${script.canary ? ` · canary v${script.canary.version} ${Math.round(script.canary.share * 100)}%` : ''} · p99 ${millis(f?.p99Ms)}`
-      : f ? `err ${rate(f.errorsPerSec)} · p99 ${millis(f.p99Ms)} · ${count(f.inTotal)} total` : '';
+      : replies ? clip(`http ${answers(jobRoutes)}`, 38)
+        : f ? `err ${rate(f.errorsPerSec)} · p99 ${millis(f.p99Ms)} · ${count(f.inTotal)} total` : '';
     const backpressure = node.kind === 'source' && job.partitions.some((p) => p.paused);
     el.g.setAttribute('class', `node ${node.kind}${f && f.inPerSec > 0 ? ' busy' : ''}${f && f.errorsPerSec > 0 && node.kind !== 'dlq' ? ' errors' : ''}${backpressure ? ' paused' : ''}${selected?.job === job.name && selected.node === node.id ? ' selected' : ''}`);
     el.g.setAttribute('data-in-rate', String(f?.inPerSec ?? 0));
