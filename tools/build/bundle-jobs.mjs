@@ -1,7 +1,7 @@
 // Bundles job packages of libs/examples into dist/examples/<name>.js, one self-contained module
 // each (the flowgate stream library inside, npm packages left external), the way a user builds
 // theirs: the processor loads them at run time from FLOWGATE_JOBS.
-//   node tools/build/bundle-jobs.mjs demo order-pricing
+//   node tools/build/bundle-jobs.mjs demo order-pricing geofence
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { alias, root } from './workspace.mjs';

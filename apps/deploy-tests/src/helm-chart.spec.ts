@@ -25,10 +25,11 @@ const ciFiles = readdirSync(join(CHART, 'ci')).filter((f) => f.endsWith('-values
 /** Every way the chart is meant to be used: its defaults and one file per feature flag. */
 const variants: [string, string[]][] = [['defaults', []], ...ciFiles.map((f): [string, string[]] => [f, [join(CHART, 'ci', f)]])];
 
-/** Values of the existing Secrets that ci/tls-sasl-values.yaml refers to. */
+/** Values of the existing Secrets that ci/tls-sasl-values.yaml and ci/admin-api-values.yaml refer to. */
 const EXISTING_SECRETS = {
   'flowgate-redis/url': 'rediss://:s3cret@redis.example:6380',
   'flowgate-kafka-credentials/password': 's3cret',
+  'flowgate-admin/admin-token': 'admin-token-from-a-secret',
 };
 
 const render = (valuesFiles: string[] = [], set: Record<string, string | number | boolean> = {}): K8sObject[] =>
@@ -118,8 +119,10 @@ describe('helm/flowgate', () => {
       // FLOWGATE_FAILPOINT: a crash switch for tests, never for a deployment. FLOWGATE_ADMIN_HOST:
       // 0.0.0.0 as well. The API-key and JWT settings: set only in their mode (the gateway refuses
       // the settings of a mode it does not run; ci/auth-*-values.yaml); the chart takes the JWT
-      // keys from a URL, not a file.
+      // keys from a URL, not a file. FLOWGATE_ADMIN_TOKEN: only with gateway.admin (the admin API is
+      // off by default; ci/admin-api-values.yaml).
       const leftToDefaults = new Set([
+        'FLOWGATE_ADMIN_TOKEN',
         'FLOWGATE_FAILPOINT',
         'FLOWGATE_GATEWAY_HOST',
         'FLOWGATE_ADMIN_HOST',
@@ -270,6 +273,20 @@ describe('helm/flowgate', () => {
       expect(helmTemplateFailure('flowgate', { release: 'flowgate-blue', set: { 'gateway.auth.mode': 'api-key' } }).stderr).toMatch(/needs gateway.auth.apiKey.existingSecret/);
     });
 
+    it('admin-api: the admin token reaches the gateway alone, from an existing Secret or the chart\'s; none, the API is off', () => {
+      const objects = render([join(CHART, 'ci/admin-api-values.yaml')]);
+      expect(containerEnv(named(objects, 'Deployment', 'flowgate-blue-gateway').spec.template.spec.containers[0], objects, EXISTING_SECRETS).FLOWGATE_ADMIN_TOKEN)
+        .toBe('admin-token-from-a-secret');
+      expect(appEnv(objects, 'processor')).not.toHaveProperty('FLOWGATE_ADMIN_TOKEN');
+      const stored = render([], { 'gateway.admin.token': 'a-token-the-chart-stores' });
+      expect(appEnv(stored, 'gateway').FLOWGATE_ADMIN_TOKEN).toBe('a-token-the-chart-stores');
+      expect(named(stored, 'ConfigMap', 'flowgate-blue-config').data).not.toHaveProperty('FLOWGATE_ADMIN_TOKEN');
+      expect(appEnv(render(), 'gateway')).not.toHaveProperty('FLOWGATE_ADMIN_TOKEN');
+      expect(helmTemplateFailure('flowgate', { release: 'flowgate-blue', set: { 'gateway.admin.token': 'too-short' } }).stderr).toMatch(/gateway\/admin\/token/);
+      expect(renderNotes('flowgate', { release: 'flowgate-blue', valuesFiles: [join(CHART, 'ci/admin-api-values.yaml')] })).toMatch(/localhost:9100\/admin\/v1\/scripts .*Bearer \$ADMIN_TOKEN/);
+      expect(renderNotes('flowgate', { release: 'flowgate-blue' })).toMatch(/script admin API \(\/admin\/v1\) is off/);
+    });
+
     it('auth-jwt: the issuer\'s settings reach the gateway; missing ones are named', () => {
       const objects = render([join(CHART, 'ci/auth-jwt-values.yaml')]);
       expect(appEnv(objects, 'gateway')).toMatchObject({
@@ -362,9 +379,14 @@ describe('helm/flowgate', () => {
       expect(env.REDIS_URL).toBeUndefined();
       const unset = Object.keys(CONSOLE_ENV).filter((name) => !(name in env) && !['FLOWGATE_CONSOLE_HOST', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'].includes(name));
       expect(unset).toEqual([]);
-      const existing = render([join(CHART, 'ci/console-values.yaml')], { 'console.adminToken.existingSecret': 'ops-admin', 'console.adminToken.value': '' });
-      const ref = named(existing, 'Deployment', 'flowgate-blue-console').spec.template.spec.containers[0].env.find((e: K8sObject) => e.name === 'FLOWGATE_ADMIN_TOKEN');
-      expect(ref.valueFrom.secretKeyRef).toEqual({ name: 'ops-admin', key: 'admin-token' });
+      // The admin surface's one token: the console and the gateway's script admin API read the same Secret key.
+      const tokenRef = (objs: K8sObject[], app: string) =>
+        named(objs, 'Deployment', `flowgate-blue-${app}`).spec.template.spec.containers[0].env.find((e: K8sObject) => e.name === 'FLOWGATE_ADMIN_TOKEN').valueFrom.secretKeyRef;
+      expect(tokenRef(objects, 'console')).toEqual(tokenRef(objects, 'gateway'));
+      const existing = render([join(CHART, 'ci/console-values.yaml')], { 'gateway.admin.existingSecret': 'ops-admin', 'gateway.admin.token': '' });
+      expect(tokenRef(existing, 'console')).toEqual({ name: 'ops-admin', key: 'admin-token' });
+      const consoleOnly = render([join(CHART, 'ci/console-values.yaml')], { 'gateway.enabled': false });
+      expect(appConfigs(consoleOnly).console.FLOWGATE_ADMIN_TOKEN).toBe('ci-console-token-0123456789');
       const notes = renderNotes('flowgate', { release: 'flowgate-blue', namespace: 'shop', valuesFiles: [join(CHART, 'ci/console-values.yaml')] });
       expect(notes).toContain('kubectl --namespace shop port-forward service/flowgate-blue-console 9300:9300');
       const withPolicy = render([join(CHART, 'ci/console-values.yaml'), join(CHART, 'ci/networkpolicy-values.yaml')]);
@@ -392,8 +414,7 @@ describe('helm/flowgate', () => {
       [{ 'processor.jobs': '' }, '/processor/jobs'],
       [{ 'processor.jobs': 'dist/examples/demo.js\\, dist/examples/other.js' }, '/processor/jobs'],
       [{ 'gateway.eventRoute': 'v1/echo' }, '/gateway/eventRoute'],
-      [{ 'console.enabled': true }, 'console.enabled needs console.adminToken.existingSecret'],
-      [{ 'console.enabled': true, 'console.adminToken.value': 'short' }, '/console/adminToken/value'],
+      [{ 'console.enabled': true }, 'console.enabled needs the admin token, gateway.admin.existingSecret'],
     ])('%j', (set, message) => {
       const { status, stderr } = helmTemplateFailure('flowgate', { release: 'flowgate-blue', set });
       expect(status).not.toBe(0);
@@ -480,7 +501,7 @@ describe('helm/flowgate', () => {
       // One reply partition leaves no room for a gateway plus its rollout surge.
       if (which === 'minimum') set['gateway.replicas'] = 0;
       // A values file, not --set: numbers from YAML reach the templates as floats (1e+06 trap).
-      const values: Record<string, Record<string, unknown>> = { console: { enabled: true, adminToken: { value: 'a-console-token-of-16+' } } };
+      const values: Record<string, Record<string, unknown>> = { console: { enabled: true }, gateway: { admin: { token: 'an-admin-token-of-16+' } } };
       for (const [path, value] of Object.entries(set)) {
         const [block, key] = path.split('.');
         values[block] = { ...values[block], [key]: value };

@@ -21,6 +21,9 @@ import { RouteController } from './http/route.controller';
 import { GatewayRegistry } from './registry/gateway-registry.service';
 import { RegisteredDispatch } from './registry/registered-dispatch.service';
 import { ReplySlotService } from './replies/reply-slot.service';
+import { createScriptChecker, SCRIPT_CHECKER } from './scripts/script-checker';
+import { ScriptAdmin } from './scripts/script-admin.service';
+import { ScriptStore } from './scripts/script-store.service';
 import { GatewayStatusService } from './status/gateway-status.service';
 
 @Module({})
@@ -55,6 +58,10 @@ export class GatewayModule {
           }),
         },
         { provide: APP_FILTER, useValue: new ProblemFilter(config.FLOWGATE_MAX_BODY_BYTES) },
+        // The sandbox (WASM) is loaded only where the admin API is on: it checks uploads.
+        { provide: SCRIPT_CHECKER, useFactory: () => (config.FLOWGATE_ADMIN_TOKEN === '' ? null : createScriptChecker()) },
+        ScriptStore,
+        ScriptAdmin,
         GatewayKafka,
         RouteCatalog,
         ReplySlotService,

@@ -10,6 +10,7 @@ import { GatewayLifecycle } from './gateway.lifecycle';
 import { GatewayModule } from './gateway.module';
 import { GATEWAY_METRICS } from './gateway.tokens';
 import { configureFastify } from './http/fastify-setup';
+import { ScriptAdmin } from './scripts/script-admin.service';
 
 async function bootstrap(): Promise<void> {
   const config = configOrExit('gateway', readGatewayConfig);
@@ -33,6 +34,8 @@ async function bootstrap(): Promise<void> {
     serves: (route) => catalog.has(route),
     eventRoute: config.FLOWGATE_EVENT_ROUTE,
   });
+  // The script admin API answers 503 until the lifecycle has read the scripts topic.
+  app.get(ScriptAdmin).mountOn(app.get(AdminServer));
   // Up before the rest, so a gateway that hangs at start-up can still be looked at.
   const adminPort = await app.get(AdminServer).listen(config.FLOWGATE_ADMIN_PORT, config.FLOWGATE_ADMIN_HOST);
   await app.get(GatewayLifecycle).start();

@@ -4,8 +4,10 @@ import { topicNames } from '@flowgate/contracts';
 import { HealthModule } from '@flowgate/http';
 import { KafkaModule } from '@flowgate/kafka';
 import { ProcessorMetrics, Registry } from '@flowgate/metrics';
+import { RedisModule } from '@flowgate/redis';
 import type { JobPlacement } from '@flowgate/stream';
 import { JOB_PLACEMENT, PROCESSOR_CONFIG, PROCESSOR_METRICS } from './processor.tokens';
+import { ScriptRegistry } from './scripts/script-registry';
 import { ProcessorStatusService } from './status/processor-status.service';
 import { ProcessorKafka } from './transport/processor-kafka.service';
 import { RequestRecords } from './transport/request-records';
@@ -19,9 +21,14 @@ export class ProcessorModule {
     const kafka = ProcessorModule.forCommands(config, registry);
     return {
       ...kafka,
-      imports: [HealthModule.forRoot(registry), ...(kafka.imports ?? [])],
+      imports: [
+        HealthModule.forRoot(registry),
+        ...(kafka.imports ?? []),
+        // flowgate.kv of scripts.
+        RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-processor-${config.FLOWGATE_INSTANCE_ID}` }),
+      ],
       controllers: [TopologyController],
-      providers: [...(kafka.providers ?? []), { provide: JOB_PLACEMENT, useValue: placement }, RequestRecords, StreamServer, ProcessorStatusService],
+      providers: [...(kafka.providers ?? []), { provide: JOB_PLACEMENT, useValue: placement }, RequestRecords, ScriptRegistry, StreamServer, ProcessorStatusService],
     };
   }
 

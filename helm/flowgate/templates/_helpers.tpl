@@ -94,10 +94,10 @@ anything to store.
 {{- printf "%s-secrets" (include "flowgate.fullname" .) }}
 {{- end }}
 {{- define "flowgate.ownsSecret" -}}
-{{- if or (not .Values.redis.existingSecret) (and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret)) (include "flowgate.consoleTokenInSecret" .) }}true{{ end }}
+{{- if or (not .Values.redis.existingSecret) (and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret)) (include "flowgate.adminTokenInSecret" .) }}true{{ end }}
 {{- end }}
-{{- define "flowgate.consoleTokenInSecret" -}}
-{{- if and .Values.console.enabled (not .Values.console.adminToken.existingSecret) }}true{{ end }}
+{{- define "flowgate.adminTokenInSecret" -}}
+{{- if and (or .Values.gateway.enabled .Values.console.enabled) .Values.gateway.admin.token (not .Values.gateway.admin.existingSecret) }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -249,11 +249,31 @@ Checks across values that the schema cannot express.
 {{- fail (printf "gateway.auth.mode=jwt needs %s" (join ", " $missing)) }}
 {{- end }}
 {{- end }}
-{{- if and .Values.console.enabled (not .Values.console.adminToken.existingSecret) (not .Values.console.adminToken.value) }}
-{{- fail "console.enabled needs console.adminToken.existingSecret (preferred) or console.adminToken.value: the console never runs without the admin token" }}
+{{- if and .Values.console.enabled (not .Values.gateway.admin.existingSecret) (not .Values.gateway.admin.token) }}
+{{- fail "console.enabled needs the admin token, gateway.admin.existingSecret (preferred) or gateway.admin.token: the console never runs without it" }}
 {{- end }}
 {{- if eq (int .Values.gateway.adminPort) (int .Values.gateway.port) }}
 {{- fail "gateway.adminPort must differ from gateway.port: internal endpoints stay off the public port" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The script admin API's token (gateway.admin) as FLOWGATE_ADMIN_TOKEN, from an existing Secret or
+the chart's; nothing without one (the admin API is then off). Call with the root context.
+*/}}
+{{- define "flowgate.gatewayAdminEnv" -}}
+{{- $admin := .Values.gateway.admin -}}
+{{- if or $admin.existingSecret $admin.token }}
+- name: FLOWGATE_ADMIN_TOKEN
+  valueFrom:
+    secretKeyRef:
+      {{- if $admin.existingSecret }}
+      name: {{ $admin.existingSecret }}
+      key: {{ $admin.existingSecretKey }}
+      {{- else }}
+      name: {{ include "flowgate.secretName" . }}
+      key: FLOWGATE_ADMIN_TOKEN
+      {{- end }}
 {{- end }}
 {{- end }}
 

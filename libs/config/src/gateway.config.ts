@@ -14,6 +14,10 @@ export const GATEWAY_ENV = {
     description: 'Internal port for operators: /metrics, /healthz, /readyz. Never expose it publicly.',
   }),
   FLOWGATE_ADMIN_HOST: str({ default: '0.0.0.0', description: 'Address the internal (admin) port listens on.' }),
+  FLOWGATE_ADMIN_TOKEN: str({
+    default: '',
+    description: 'Bearer token of the script admin API (/admin/v1 on the admin port), at least 16 characters; keep it in a Secret. Unset: the admin API is off (404).',
+  }),
   FLOWGATE_EVENT_ROUTE: str({
     default: '',
     pattern: /^[a-z0-9.-]{0,64}$/,
@@ -62,6 +66,9 @@ export const GATEWAY_ENV = {
   }),
 } as const;
 
+/** Shortest admin token accepted: a guessable token would guard the code every processor runs. */
+export const ADMIN_TOKEN_MIN_LENGTH = 16;
+
 export type GatewayConfig = EnvValues<typeof GATEWAY_ENV>;
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -81,6 +88,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   if (config.FLOWGATE_ADMIN_PORT !== 0 && config.FLOWGATE_ADMIN_PORT === config.FLOWGATE_GATEWAY_PORT) {
     problems.push(`FLOWGATE_ADMIN_PORT=${config.FLOWGATE_ADMIN_PORT} must differ from FLOWGATE_GATEWAY_PORT: internal endpoints stay off the public port`);
+  }
+  // Checked here rather than with a pattern: readEnv quotes a refused value, and this one is a secret.
+  const token = config.FLOWGATE_ADMIN_TOKEN;
+  if (token !== '' && (token.length < ADMIN_TOKEN_MIN_LENGTH || /\s/.test(token))) {
+    problems.push(`FLOWGATE_ADMIN_TOKEN must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters without white space (it has ${token.length}), or unset to switch the admin API off`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -27,6 +27,9 @@ export class CompactedTopicReader {
   private pending: Map<number, bigint> | undefined;
   private resolveCaughtUp!: () => void;
   readonly caughtUp = new Promise<void>((resolve) => (this.resolveCaughtUp = resolve));
+  /** Next offset per partition after the records the reader has applied (control records included). */
+  private readonly positions = new Map<number, bigint>();
+  private readonly endWaiters = new Set<{ ends: Map<number, bigint>; resolve: () => void }>();
 
   constructor(private readonly options: CompactedTopicReaderOptions) {
     this.groupId = `${options.groupPrefix}${randomUUID()}`;
@@ -55,6 +58,18 @@ export class CompactedTopicReader {
     await this.supervisor.stop();
   }
 
+  /**
+   * Resolves once the reader has applied every record the topic holds now: after a write of
+   * one's own, the table then has it and everything written before it (read-your-writes), at the
+   * cost of one offsets request instead of a consumer group of its own.
+   */
+  async readToEnd(): Promise<void> {
+    const offsets = await topicOffsets(this.options.kafka, this.options.topic);
+    const ends = new Map(offsets.filter((o) => BigInt(o.high) > (this.positions.get(o.partition) ?? BigInt(o.low))).map((o) => [o.partition, BigInt(o.high)]));
+    if (ends.size === 0) return;
+    await new Promise<void>((resolve) => this.endWaiters.add({ ends, resolve }));
+  }
+
   /** Where the topic ends now: the reader has caught up when it has read to there. */
   private async snapshotEnds(): Promise<void> {
     const offsets = await topicOffsets(this.options.kafka, this.options.topic);
@@ -63,6 +78,8 @@ export class CompactedTopicReader {
   }
 
   private async run(consumer: Consumer): Promise<void> {
+    // Emitted after each batch is applied, and for batches of control records alone, which never reach eachBatch.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => this.advance(payload.partition, BigInt(payload.lastOffset) + 1n));
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await consumer.run({
@@ -80,6 +97,19 @@ export class CompactedTopicReader {
         }
       },
     });
+  }
+
+  private advance(partition: number, next: bigint): void {
+    if (next <= (this.positions.get(partition) ?? -1n)) return;
+    this.positions.set(partition, next);
+    for (const waiter of this.endWaiters) {
+      const end = waiter.ends.get(partition);
+      if (end !== undefined && next >= end) waiter.ends.delete(partition);
+      if (waiter.ends.size === 0) {
+        this.endWaiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
   }
 
   private checkCaughtUp(): void {

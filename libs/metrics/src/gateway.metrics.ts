@@ -24,6 +24,7 @@ export class GatewayMetrics {
   readonly authRefusals: Counter<'reason'>;
   readonly apiKeys: Gauge;
   readonly apiKeyReloads: Counter<'result'>;
+  readonly adminRequests: Counter<'action' | 'status'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -133,6 +134,13 @@ export class GatewayMetrics {
       name: 'flowgate_gateway_api_key_reloads_total',
       help: 'Changes of the API key file applied (ok) or refused and the previous keys kept (error).',
       labelNames: ['result'],
+      registers,
+    });
+    // Named by the admin API rather than the gateway: the API is a component of its own that happens to live in the gateway.
+    this.adminRequests = new Counter({
+      name: 'flowgate_admin_requests_total',
+      help: 'Calls of the script admin API (/admin/v1 on the admin port), by action (upload, activate, canary, promote, rollback, delete, list, get, version, audit, unknown) and HTTP status.',
+      labelNames: ['action', 'status'],
       registers,
     });
   }

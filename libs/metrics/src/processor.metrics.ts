@@ -44,6 +44,11 @@ export class ProcessorMetrics {
   readonly partitionLag: PartitionGauge;
   readonly partitionPaused: PartitionGauge;
   readonly lateEvents: Counter<'job' | 'partition'>;
+  readonly scriptCalls: Counter<'script' | 'version' | 'outcome'>;
+  readonly scriptCallDuration: Histogram<'script' | 'version'>;
+  readonly scriptActiveVersion: Gauge<'script' | 'role'>;
+  readonly scriptCanaryDecisions: Counter<'script' | 'decision'>;
+  readonly scriptLoadFailures: Counter<'script' | 'version'>;
   private readonly watermarkSources: (() => Iterable<PartitionWatermark>)[] = [];
 
   constructor(registry: Registry) {
@@ -148,6 +153,37 @@ export class ProcessorMetrics {
       name: 'flowgate_processor_late_events_total',
       help: 'Events a window step refused because all their windows were final, by job and partition.',
       labelNames: ['job', 'partition'],
+      registers,
+    });
+    this.scriptCalls = new Counter({
+      name: 'flowgate_script_calls_total',
+      help: 'Script calls by script, version and outcome (ok; rejected: the script threw a RouteError below 500; error; budget: over its CPU time; memory: over its memory cap).',
+      labelNames: ['script', 'version', 'outcome'],
+      registers,
+    });
+    this.scriptCallDuration = new Histogram({
+      name: 'flowgate_script_call_duration_seconds',
+      help: 'Time one script call took, its capabilities\' I/O included.',
+      labelNames: ['script', 'version'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.scriptActiveVersion = new Gauge({
+      name: 'flowgate_script_active_version',
+      help: 'Version of each script this processor serves, by role (stable, canary); absent when none.',
+      labelNames: ['script', 'role'],
+      registers,
+    });
+    this.scriptCanaryDecisions = new Counter({
+      name: 'flowgate_script_canary_decisions_total',
+      help: 'Automatic canary decisions this processor wrote, by script and decision (rollback, promote).',
+      labelNames: ['script', 'decision'],
+      registers,
+    });
+    this.scriptLoadFailures = new Counter({
+      name: 'flowgate_script_load_failures_total',
+      help: 'Activated script versions this processor could not load or whose examples failed here (the previous versions keep serving).',
+      labelNames: ['script', 'version'],
       registers,
     });
     const sources = this.watermarkSources;

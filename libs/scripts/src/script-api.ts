@@ -1,4 +1,5 @@
 import type { ScriptManifest } from '@flowgate/contracts';
+import type { ScriptHttpClient } from './http-capability';
 
 /**
  * The sandbox's contract with its hosts (the gateway checks uploads with it, processors run
@@ -39,6 +40,13 @@ export interface ScriptHost {
   /** Called for each `flowgate.emit`; the topic is already checked against the manifest. */
   readonly emit?: (topic: string, key: string, value: unknown) => void;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  /**
+   * Does `flowgate.http.fetch` after the sandbox checked the URL against the allow-list; absent:
+   * the engine's own client (Node's fetch, bounded). checkScript passes one that refuses.
+   */
+  readonly http?: ScriptHttpClient;
+  /** `flowgate.now()`; absent: the host's clock. */
+  readonly now?: () => number;
 }
 
 /** Why a call failed. `budget`: over its CPU time; `memory`: over its memory cap; `error`: the script threw. */

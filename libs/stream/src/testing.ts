@@ -1,5 +1,5 @@
 import type { OutgoingRecord } from '@flowgate/kafka';
-import type { Job, RecordContext } from './dsl/job';
+import type { Job, RecordContext, ScriptSteps } from './dsl/job';
 import { KeyedStore } from './state/keyed-store';
 import { runOperators } from './operators/run-operators';
 
@@ -11,8 +11,10 @@ import { runOperators } from './operators/run-operators';
  * @example
  * const p = jobPartition(tallyJob);
  * await p.send({ key: 'a' }, { route: 'tally' });   // [{ key: 'a', value: 1 }]
+ *
+ * A job with `.script()` steps needs `scripts` (e.g. a ScriptEngine-backed one, or a fake).
  */
-export function jobPartition(job: Job) {
+export function jobPartition(job: Job, options: { scripts?: ScriptSteps } = {}) {
   const store = new KeyedStore();
   const emitted: OutgoingRecord[] = [];
   let sequence = 0;
@@ -27,6 +29,7 @@ export function jobPartition(job: Job) {
       try {
         const answers = await runOperators(job, value, { id, partition: 0, timestamp: Date.now(), deadline: Infinity, ...ctx }, {
           keyed: { store, emit: (record) => mine.push(record) },
+          scripts: options.scripts,
         });
         store.endRecord(true);
         emitted.push(...mine);

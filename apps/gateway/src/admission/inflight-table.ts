@@ -1,6 +1,7 @@
 /** How a pending request ended. Exactly one per admitted request. */
 export type Outcome =
-  | { readonly kind: 'reply'; readonly status: number; readonly contentType: string; readonly body: Buffer }
+  // scriptVersion: `fg-script-version` of a route script's reply, passed on to the caller.
+  | { readonly kind: 'reply'; readonly status: number; readonly contentType: string; readonly body: Buffer; readonly scriptVersion?: string }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'cancelled' };
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { problem } from '@flowgate/contracts';
+import { HEADERS, problem } from '@flowgate/contracts';
 import { sendProblem } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { GATEWAY_METRICS } from '../gateway.tokens';
@@ -27,6 +27,8 @@ export class Responder {
         sendAccepted(reply, result);
         break;
       case 'reply':
+        // Which script version answered (route scripts): callers and tests see a swap happen.
+        if (result.scriptVersion !== undefined) reply.header(HEADERS.scriptVersion, result.scriptVersion);
         if (style === 'seed' && result.status === 200) {
           // The seed's envelope, built around the processor's bytes without parsing them again.
           reply.code(200).header('content-type', 'application/json');

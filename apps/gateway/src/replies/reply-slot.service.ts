@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
-import { decodeReplyHeaders, groupNames, ProtocolError } from '@flowgate/contracts';
+import { decodeReplyHeaders, groupNames, HEADERS, headerString, ProtocolError } from '@flowgate/contracts';
 import type { PartitionReader, ReadRecord } from '@flowgate/kafka';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
 import { ConsumerMetrics, type GatewayMetrics, type Registry } from '@flowgate/metrics';
@@ -109,10 +109,12 @@ export class ReplySlotService {
       this.logger.warn(`dropping malformed reply at offset ${record.offset}: ${error.message}`);
       return;
     }
+    const scriptVersion = headerString(record.headers, HEADERS.scriptVersion);
     const delivery = this.table.deliver(meta.requestId, {
       status: meta.status,
       contentType: meta.contentType,
       body: record.value ?? Buffer.alloc(0),
+      ...(scriptVersion === undefined ? {} : { scriptVersion }),
     });
     // Nobody here waits for an async reply any more: the sweepers record it in the registry.
     if (delivery !== 'delivered' && meta.replyMode === 'async') return;

@@ -50,21 +50,24 @@ export class ProcessorKafka {
     return partition < this.replyPartitions;
   }
 
-  /** The reply record for the gateway waiting on `meta` (a problem when status >= 400). */
-  replyRecord(meta: RequestMeta, status: number, body: unknown): OutgoingRecord {
+  /** The reply record for the gateway waiting on `meta` (a problem when status >= 400), with `extraHeaders` (e.g. the script version). */
+  replyRecord(meta: RequestMeta, status: number, body: unknown, extraHeaders: Record<string, string> = {}): OutgoingRecord {
     const isProblem = status >= 400;
     return {
       topic: this.topics.replies,
       partition: meta.replyPartition,
       key: meta.requestId,
       value: body === undefined ? '' : JSON.stringify(body),
-      headers: encodeReplyHeaders({
-        requestId: meta.requestId,
-        status,
-        outcome: isProblem ? 'error' : 'result',
-        contentType: isProblem ? PROBLEM_CONTENT_TYPE : 'application/json',
-        replyMode: meta.replyMode,
-      }),
+      headers: {
+        ...encodeReplyHeaders({
+          requestId: meta.requestId,
+          status,
+          outcome: isProblem ? 'error' : 'result',
+          contentType: isProblem ? PROBLEM_CONTENT_TYPE : 'application/json',
+          replyMode: meta.replyMode,
+        }),
+        ...extraHeaders,
+      },
     };
   }
 

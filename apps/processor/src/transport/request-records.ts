@@ -1,12 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeRequestHeaders, problem, ProtocolError, RequestMeta } from '@flowgate/contracts';
+import { decodeRequestHeaders, HEADERS, problem, ProtocolError, RequestMeta } from '@flowgate/contracts';
 import type { ConsumedRecord, OutgoingRecord } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
 import { RecordContext, RouteError, RouteReply } from '@flowgate/stream';
 import { PROCESSOR_METRICS } from '../processor.tokens';
+import { scriptFailureReply } from '../scripts/script-failures';
+import type { RouteScriptOutcome, ScriptRegistry } from '../scripts/script-registry';
 import { ProcessorKafka } from './processor-kafka.service';
 
 export type RunJob = (value: unknown, ctx: RecordContext) => Promise<unknown[]>;
+
+/** Route scripts, for requests whose route no job here serves (the shared requests topic only). */
+export type RouteScripts = Pick<ScriptRegistry, 'runRoute'>;
 
 /** What became of one request record: the records to write, and until when a reply is useful. */
 export interface Handled {
@@ -30,7 +35,7 @@ export class RequestRecords {
     private readonly kafka: ProcessorKafka,
   ) {}
 
-  async handle(record: ConsumedRecord, run: (route: string) => RunJob | undefined): Promise<Handled> {
+  async handle(record: ConsumedRecord, run: (route: string) => RunJob | undefined, scripts?: RouteScripts): Promise<Handled> {
     let meta: RequestMeta;
     try {
       meta = decodeRequestHeaders(record.headers);
@@ -60,6 +65,8 @@ export class RequestRecords {
       };
     }
     const job = run(route);
+    const scripted = job ? undefined : await this.runScript(record, meta, body, scripts);
+    if (scripted) return { outputs: this.scriptOutputs(record, meta, scripted), deadline };
     if (!job) {
       // The gateway's catalog named a route no job here serves: a deployment out of step, not a bug of a job.
       this.metrics.records.inc({ route: 'unknown', result: 'invalid' });
@@ -116,6 +123,42 @@ export class RequestRecords {
     } finally {
       this.metrics.handlerDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  /** Runs the active route script of the request's route, if there is one. */
+  private async runScript(record: ConsumedRecord, meta: RequestMeta, body: unknown, scripts: RouteScripts | undefined): Promise<RouteScriptOutcome | undefined> {
+    if (!scripts) return undefined;
+    const key = record.key?.toString('utf8');
+    const ctx = {
+      id: meta.requestId, route: meta.route, partition: record.partition, timestamp: Number(record.timestamp), deadline: meta.deadline,
+      // Without a key field the gateway keys the record by its request id: no key of the caller's.
+      ...(key === undefined || key === meta.requestId ? {} : { key }),
+      ...(meta.callerId === undefined ? {} : { callerId: meta.callerId }),
+    };
+    const started = process.hrtime.bigint();
+    const outcome = await scripts.runRoute(meta.route, body, ctx, key ?? meta.requestId);
+    if (outcome) this.metrics.handlerDuration.observe({ route: meta.route }, Number(process.hrtime.bigint() - started) / 1e9);
+    return outcome;
+  }
+
+  /** The reply of a route script (carrying its version), the records it emitted, and a dead letter when it failed. */
+  private scriptOutputs(record: ConsumedRecord, meta: RequestMeta, { script, result, error, emits }: RouteScriptOutcome): OutgoingRecord[] {
+    const { route } = meta;
+    const headers = { [HEADERS.scriptVersion]: script.label };
+    if (!error) {
+      this.metrics.records.inc({ route, result: 'processed' });
+      const emitted = emits.map(({ topic, key, value }) => ({ topic, key, value: JSON.stringify(value ?? null) }));
+      return [this.kafka.replyRecord(meta, result === undefined ? 204 : 200, result, headers), ...emitted];
+    }
+    const failure = scriptFailureReply(script, error, meta.requestId);
+    const reply = this.kafka.replyRecord(meta, failure.problem.status, failure.problem, headers);
+    if (!failure.deadLetter) {
+      this.metrics.records.inc({ route, result: 'rejected' });
+      return [reply];
+    }
+    this.metrics.records.inc({ route, result: 'failed' });
+    this.logger.warn(`route ${route} failed for ${meta.requestId}: ${failure.deadLetter}`);
+    return [this.kafka.deadLetterRecord(record, failure.deadLetter, 'handler'), reply];
   }
 
   private problemReply(meta: RequestMeta, kind: Parameters<typeof problem>[0], detail: string): OutgoingRecord {

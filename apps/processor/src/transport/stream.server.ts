@@ -7,6 +7,7 @@ import type { ParallelConsumer, RestartedBy } from '@flowgate/kafka';
 import { ConsumerMetrics, type ProcessorMetrics, type Registry } from '@flowgate/metrics';
 import { Job, JobPlacement, jobRoutes, KeyedJobRunner, OperatorObserver, PartitionedJob, runOperators } from '@flowgate/stream';
 import { JOB_PLACEMENT, PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
+import { ScriptRegistry } from '../scripts/script-registry';
 import { afterOutputBeforeCommit } from './failpoint';
 import { PartitionMetrics } from './partition-metrics';
 import { ProcessorKafka } from './processor-kafka.service';
@@ -18,8 +19,10 @@ import { RequestRecords } from './request-records';
  * ParallelConsumer: bounded concurrency per partition, pause/resume backpressure, commits only of
  * finished work (at-least-once; the gateway drops a duplicate reply). Every other job runs on a
  * KeyedJobRunner over its own topic: partitions in order, state restored before the first record,
- * each batch committed exactly once (FLOWGATE_PROCESSING). Before any of it runs, the routes are
- * published to the route catalog, where gateways learn them.
+ * each batch committed exactly once (FLOWGATE_PROCESSING). Before any of it runs, the active
+ * scripts are loaded and the routes published to the route catalog, where gateways learn them. A
+ * request on the shared topic whose route no job serves goes to the active route script of that
+ * name; a processor without shared routes starts its shared consumer once a route script is active.
  */
 @Injectable()
 export class StreamServer extends Server implements CustomTransportStrategy {
@@ -27,6 +30,8 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   private consumer: ParallelConsumer | undefined;
   private runners: KeyedJobRunner[] = [];
   private joined = false;
+  private closing = false;
+  private parallelStarted: Promise<void> | undefined;
   private partitionMetrics: PartitionMetrics | undefined;
   private readonly consumerMetrics: ConsumerMetrics;
 
@@ -36,6 +41,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     @Inject(PROCESSOR_METRICS) private readonly metrics: ProcessorMetrics,
     private readonly kafka: ProcessorKafka,
     private readonly requests: RequestRecords,
+    private readonly scripts: ScriptRegistry,
     readiness: Readiness,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
@@ -56,8 +62,11 @@ export class StreamServer extends Server implements CustomTransportStrategy {
 
   async close(): Promise<void> {
     this.joined = false;
+    this.closing = true;
+    await this.parallelStarted?.catch(() => undefined);
     // Finish what was fetched, bounded by the longest deadline a request can have.
     await Promise.all([this.consumer?.stop(60_000), ...this.runners.map((runner) => runner.stop()), this.partitionMetrics?.stop()]);
+    await this.scripts.stop();
     // KafkaModule closes the connection afterwards (Nest closes microservices before its shutdown hooks).
   }
 
@@ -71,17 +80,31 @@ export class StreamServer extends Server implements CustomTransportStrategy {
 
   private async start(): Promise<void> {
     await this.kafka.start(this.placement.topics);
+    // Active versions serve from the first request on: a restarted processor answers as the others do.
+    await this.scripts.start();
     // Refuses (and so stops the boot) when another job already serves one of these routes.
     await this.kafka.routes.publish(this.placement.catalog);
     this.partitionMetrics = new PartitionMetrics(this.kafka.connection.consumerOffsets(), this.metrics);
     this.runners = this.placement.partitioned.map((partitioned) => this.keyedRunner(partitioned));
     await Promise.all(this.runners.map((runner) => runner.start()));
-    if (this.placement.sharedRoutes.size > 0) await this.startParallel();
-    else this.joined = true; // nothing to join on the shared topic
+    if (this.placement.sharedRoutes.size > 0 || this.scripts.hasRouteScripts) await this.startParallelOnce();
+    else {
+      this.joined = true; // nothing to join on the shared topic, until a route script is activated
+      this.scripts.onRouteScriptActive(() => {
+        this.startParallelOnce().catch((error: unknown) => this.log.error(`starting the consumer of ${this.kafka.topics.requests} for route scripts failed: ${String(error)}`));
+      });
+    }
     this.partitionMetrics.start();
   }
 
+  private startParallelOnce(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    this.parallelStarted ??= this.startParallel();
+    return this.parallelStarted;
+  }
+
   private async startParallel(): Promise<void> {
+    this.joined = false;
     const { config, metrics } = this;
     const partitionMetrics = this.partitionMetrics!;
     const groupId = groupNames(config.FLOWGATE_TOPIC_PREFIX).processor;
@@ -93,7 +116,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       maxQueue: config.FLOWGATE_PARTITION_QUEUE,
       commitIntervalMs: config.FLOWGATE_COMMIT_INTERVAL_MS,
       handle: async (record) => {
-        const { outputs, deadline } = await this.requests.handle(record, (route) => this.runner(route));
+        const { outputs, deadline } = await this.requests.handle(record, (route) => this.runner(route), this.scripts);
         await this.kafka.send(outputs, deadline);
       },
       observer: {
@@ -136,6 +159,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       prefix,
       sourceTopic,
       observeOperator: this.observeOperator(keyedJob),
+      scripts: this.scripts,
       ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
       handle: async (record, run) => {
         const isRequest = headerString(record.headers, HEADERS.route) !== undefined;
@@ -191,6 +215,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
   private runner(route: string) {
     const routeJob = this.placement.sharedRoutes.get(route);
     if (!routeJob) return undefined;
-    return (value: unknown, ctx: Parameters<typeof runOperators>[2]) => runOperators(routeJob, value, ctx, { observe: this.observeOperator(routeJob) });
+    return (value: unknown, ctx: Parameters<typeof runOperators>[2]) =>
+      runOperators(routeJob, value, ctx, { observe: this.observeOperator(routeJob), scripts: this.scripts });
   }
 }

@@ -16,6 +16,16 @@ export interface WindowOptions<T> {
   readonly lateTo?: string;
 }
 
+/** How a script step runs its script (see `JobBuilder.script`). */
+export interface ScriptStepOptions {
+  /** Stores of the job's keyed state the script reads and writes (needs a keyBy before the step). */
+  readonly stores?: readonly string[];
+  /** Every topic the script may emit to (full names, e.g. `topic('alerts-sms')`): the processor creates them with the job's topics. */
+  readonly emits?: readonly string[];
+  /** The step's name in metrics and the topology; the script's name by default. */
+  readonly name?: string;
+}
+
 /**
  * Checks a route declaration and returns it: a declaration that breaks the rules (the name's
  * alphabet, the limits' ranges...) throws with every problem named.
@@ -138,6 +148,30 @@ export class JobBuilder<T> {
    */
   process<U>(name: string, stores: string[], fn: (value: T, ctx: RecordContext, state: KeyedState) => U): JobBuilder<U> {
     return this.then<U>({ kind: 'process', name, stores, fn: fn as (value: unknown, ctx: RecordContext, state: KeyedState) => unknown });
+  }
+
+  /**
+   * Runs the active version of the script `script` (uploaded through the admin API, swapped without
+   * a restart) on each value. Its result decides what flows on: `null`/`undefined` nothing (a
+   * filter), an array each element (a flatMap), anything else that one value (a map). With
+   * `stores` the script keeps state per key (as `process` does) and the job runs keyed; its
+   * `flowgate.emit` records go out with the batch's commit, to topics named in `emits`.
+   *
+   * @example
+   * job('geofence').fromTopic(topic('vehicle-positions'))
+   *   .keyBy('by vehicle', (p) => String(p.vehicle))
+   *   .script('geofence-rules', { stores: ['inside'] })   // returns the alarms, [] when nothing changed
+   *   .toTopic(topic('alarms'));
+   */
+  script<U = unknown>(script: string, options: ScriptStepOptions = {}): JobBuilder<U> {
+    const stores = [...(options.stores ?? [])];
+    const emits = [...(options.emits ?? [])];
+    const name = options.name ?? script;
+    if (stores.length > 0) this.needsKey(`script step '${name}' with stores`);
+    for (const [what, list] of [['stores', stores], ['emits', emits]] as const) {
+      if (list.some((entry) => typeof entry !== 'string' || entry.length === 0)) throw new Error(`job ${this.name}: script step '${name}': ${what} must be non-empty strings`);
+    }
+    return this.then<U>({ kind: 'script', name, script, stores, emits });
   }
 
   /** Each result answers the caller that sent the request (route sources only). */

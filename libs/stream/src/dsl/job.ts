@@ -47,6 +47,36 @@ export interface KeyedState {
   emit(topic: string, key: string, value: unknown): void;
 }
 
+/**
+ * Runs step scripts (`.script(name)`) for the stream runtime: the processor supplies one backed by
+ * its sandboxes and the active versions, so a job's rule changes without the job restarting.
+ * The result maps like the step's DSL says: `null`/`undefined` drops the value, an array flows on
+ * element by element, anything else flows on as one value. A rejection fails the record.
+ */
+export interface ScriptSteps {
+  /**
+   * Calls the active version of `script` on one value. `state` and `emit` are there when the job
+   * runs with keyed state (every job on a topic of its own does): `state` holds the current key's
+   * entries in the step's stores, `emit` (also `state.emit`) writes into the batch's commit.
+   * Emitted topics are full topic names (with the prefix), one of the step's `emits`; anything
+   * else throws and fails the record.
+   */
+  run(script: string, value: unknown, ctx: RecordContext, state?: KeyedState, emit?: KeyedState['emit']): Promise<unknown>;
+}
+
+/** A `.script(name)` step: a hot-swapped script, run by the processor's ScriptSteps. */
+export interface ScriptOperator {
+  readonly kind: 'script';
+  /** The step's name (metrics, topology); the script's name unless given. */
+  readonly name: string;
+  /** The script it runs: whatever version is active when a record reaches the step. */
+  readonly script: string;
+  /** Stores of the job's keyed state the script may read and write (the key's entries); none: a stateless step. */
+  readonly stores: readonly string[];
+  /** Topics the script may emit to (full names), created with the job's other topics. */
+  readonly emits: readonly string[];
+}
+
 /** A window step and the aggregate it feeds: one operator at run time, since the windows are its state. */
 export interface WindowOperator {
   readonly kind: 'window';
@@ -84,6 +114,7 @@ export type Operator =
       readonly stores: readonly string[];
       readonly fn: (value: unknown, ctx: RecordContext, state: KeyedState) => unknown;
     }
+  | ScriptOperator
   | WindowOperator;
 
 /** A job: one source, a chain of operators, one sink. Built with `job()`, run by the stream runtime. */
@@ -96,7 +127,7 @@ export interface Job {
 
 /** Whether a job keeps keyed state (and so runs partition by partition, restored, committed per batch). */
 export function isKeyed(job: Job): boolean {
-  return job.operators.some((op) => op.kind === 'process' || op.kind === 'window');
+  return job.operators.some((op) => op.kind === 'process' || op.kind === 'window' || (op.kind === 'script' && op.stores.length > 0));
 }
 
 /** The routes a job serves (none for a topic source). */
@@ -105,9 +136,9 @@ export function jobRoutes(job: Job): readonly RouteDeclaration[] {
   return job.source.kind === 'routes' ? job.source.routes : [];
 }
 
-/** Topics a job writes to besides replies: its sink and side outputs (created at boot). */
+/** Topics a job writes to besides replies: its sink, side outputs and what its scripts may emit (created at boot). */
 export function outputTopics(job: Job): string[] {
-  const topics = job.operators.flatMap((op) => (op.kind === 'window' && op.lateTo ? [op.lateTo] : []));
+  const topics = job.operators.flatMap((op) => (op.kind === 'window' && op.lateTo ? [op.lateTo] : op.kind === 'script' ? op.emits : []));
   if (job.sink.kind === 'topic') topics.push(job.sink.topic);
   return [...new Set(topics)];
 }

@@ -5,7 +5,7 @@ export interface TopologyNode {
   readonly id: string;
   readonly kind: 'source' | 'sink' | Operator['kind'];
   readonly name: string;
-  /** State stores a process or window operator reads and writes. */
+  /** State stores a process, window or script operator reads and writes. */
   readonly stores?: readonly string[];
   /** Route or topic of a source or sink. */
   readonly route?: string;
@@ -25,6 +25,9 @@ export interface TopologyNode {
   /** An async operator's bound and ordering. */
   readonly concurrency?: number;
   readonly ordered?: 'key' | 'none';
+  /** The script a script step runs (whichever version is active), and the topics it may emit to. */
+  readonly script?: string;
+  readonly emits?: readonly string[];
 }
 
 export interface Topology {
@@ -56,6 +59,8 @@ function details(op: Operator): Partial<TopologyNode> {
   switch (op.kind) {
     case 'process':
       return { stores: op.stores };
+    case 'script':
+      return { script: op.script, ...(op.stores.length > 0 ? { stores: op.stores } : {}), ...(op.emits.length > 0 ? { emits: op.emits } : {}) };
     case 'mapAsync':
       return { concurrency: op.concurrency, ordered: op.ordered };
     case 'window':

@@ -1,6 +1,7 @@
-import type { Job, Operator, RecordContext } from '../dsl/job';
+import type { Job, Operator, RecordContext, ScriptSteps } from '../dsl/job';
 import { mapEach } from './map-operator';
 import { keyedState } from './process-operator';
+import { runScript } from './script-operator';
 import { Flowing, runWindow, WindowRun } from './window-operator';
 
 /** What keyed jobs run with: the partition's state, where emitted records go, who hears of late events. */
@@ -12,6 +13,8 @@ export type OperatorObserver = (operator: string, counts: { in: number; out: num
 export interface RunOptions {
   readonly keyed?: KeyedRun;
   readonly observe?: OperatorObserver;
+  /** Runs `.script()` steps (the processor's sandboxes); a job with a script step fails its records without it. */
+  readonly scripts?: ScriptSteps;
 }
 
 /**
@@ -26,13 +29,13 @@ export interface RunOptions {
  * await runOperators(echoJob, { hello: 'world' }, ctx); // [{ hello: 'world', result: 'ok', ... }]
  */
 export async function runOperators(job: Job, input: unknown, ctx: RecordContext, options: RunOptions = {}): Promise<unknown[]> {
-  const { keyed, observe } = options;
+  const { keyed, observe, scripts } = options;
   const answers: unknown[] = [];
   let values: Flowing[] = [{ value: input, ctx }];
   for (const op of job.operators) {
     const started = observe ? process.hrtime.bigint() : 0n;
     const answered = answers.length;
-    const step = applyOperator(job, op, values, keyed, answers);
+    const step = op.kind === 'script' ? runScript({ job, op, values, keyed, scripts }) : applyOperator(job, op, values, keyed, answers);
     const next = step instanceof Promise ? await step : step;
     observe?.(op.name, { in: values.length, out: next.length + answers.length - answered }, Number(process.hrtime.bigint() - started) / 1e9);
     values = next;
@@ -43,7 +46,7 @@ export async function runOperators(job: Job, input: unknown, ctx: RecordContext,
   return answers;
 }
 
-function applyOperator(job: Job, op: Operator, values: Flowing[], keyed: KeyedRun | undefined, answers: unknown[]): Flowing[] | Promise<Flowing[]> {
+function applyOperator(job: Job, op: Exclude<Operator, { kind: 'script' }>, values: Flowing[], keyed: KeyedRun | undefined, answers: unknown[]): Flowing[] | Promise<Flowing[]> {
   switch (op.kind) {
     case 'map':
       return mapEach(values, (item) => op.fn(item.value, item.ctx));

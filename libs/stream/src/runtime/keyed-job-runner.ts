@@ -1,6 +1,6 @@
 import { ConsumedRecord, Consumer, ConsumerSupervisor, KafkaConnection, OutgoingRecord, RestartedBy } from '@flowgate/kafka';
 import { changelogTopic } from '../state/changelog';
-import type { Job, RecordContext } from '../dsl/job';
+import type { Job, RecordContext, ScriptSteps } from '../dsl/job';
 import { PartitionKafka, PartitionTask } from './partition-task';
 import { TaskManager } from './task-manager';
 import type { ProcessingMode } from './transactional-commit';
@@ -41,6 +41,8 @@ export interface KeyedJobRunnerOptions {
   readonly handle: RecordHandler;
   readonly observer: KeyedJobObserver;
   readonly observeOperator?: OperatorObserver;
+  /** Runs the job's `.script()` steps (see RunOptions.scripts). */
+  readonly scripts?: ScriptSteps;
   /** See BatchCommitTarget.beforeOffsetCommit (a test-only fail point). */
   readonly beforeOffsetCommit?: () => void;
 }
@@ -121,6 +123,7 @@ export class KeyedJobRunner {
             const results = await runOperators(this.options.job, input, ctx, {
               keyed: { store: task.state, emit: (out) => emitted.push(out), onLate: () => lateInRecord++ },
               observe: this.options.observeOperator,
+              scripts: this.options.scripts,
             });
             failed = false;
             return results;
