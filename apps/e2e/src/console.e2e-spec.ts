@@ -37,7 +37,8 @@ describe('console: the live DAG in a browser', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: run the tests through \`npm test\`, which installs Debian's chromium (or set FLOWGATE_CHROMIUM)`);
     processor = await cluster.start('processor', { FLOWGATE_INSTANCE_ID: 'proc-a' });
-    gateway = await cluster.start('gateway', { FLOWGATE_INSTANCE_ID: 'gw-a' });
+    // The admin surface's one token: the gateway's script admin API and the console take it.
+    gateway = await cluster.start('gateway', { FLOWGATE_INSTANCE_ID: 'gw-a', FLOWGATE_ADMIN_TOKEN: TOKEN });
     consoleApp = await cluster.start('console', { FLOWGATE_ADMIN_TOKEN: TOKEN, FLOWGATE_CONSOLE_HOST: '127.0.0.1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
@@ -105,11 +106,13 @@ describe('console: the live DAG in a browser', () => {
         }
       }),
     );
-    // The processor's count of echo records, sampled while the page is read.
+    // The processor's count of echo records, sampled while the page is read (each sample stamped
+    // when its answer arrived: the count it holds is at least the count at that moment).
     const samples: { at: number; value: number }[] = [];
     const sampling = (async () => {
       while (loading) {
-        samples.push({ at: Date.now(), value: await processor.metric('flowgate_processor_records_total', { route: 'echo' }) });
+        const value = await processor.metric('flowgate_processor_records_total', { route: 'echo' });
+        samples.push({ at: Date.now(), value });
         await sleep(100);
       }
     })();
@@ -119,13 +122,14 @@ describe('console: the live DAG in a browser', () => {
       await eventually(async () => (await node('echo/1', 'data-out-rate')) > 0, 5_000, 'echo map rate above zero');
       await eventually(async () => Number(await page.getAttribute('path.edge[data-from="echo/1"][data-to="echo/sink"]', 'data-rate')) > 0, 5_000, 'echo edge rate above zero');
       await eventually(async () => Number(await page.getAttribute('tr[data-gateway="gw-a"][data-route="echo"]', 'data-rate')) > 0, 5_000, 'gateway echo rate above zero');
-      // Under load: what the page shows now was true of /metrics at most one refresh interval ago.
+      // Under load: what the page shows now lies between /metrics one refresh interval ago and
+      // /metrics right after the page was read (the counter only grows).
       for (let i = 0; i < 5; i++) {
+        const readAt = Date.now();
         const shown = await node('echo/source', 'data-in-total');
-        const at = Date.now();
-        const newest = samples.filter((s) => s.at <= at).at(-1)!.value;
-        const older = samples.filter((s) => s.at <= at - REFRESH_MS).at(-1)?.value ?? 0;
-        expect({ shown, atMost: newest, atLeast: older, ok: shown <= newest && shown >= older }).toMatchObject({ ok: true });
+        const after = await processor.metric('flowgate_processor_records_total', { route: 'echo' });
+        const before = samples.filter((s) => s.at <= readAt - REFRESH_MS).at(-1)?.value ?? 0;
+        expect({ before, shown, after, between: before <= shown && shown <= after }).toEqual({ before, shown, after, between: true });
         await sleep(700);
       }
     } finally {
@@ -194,11 +198,25 @@ describe('console: the live DAG in a browser', () => {
     await page.waitForSelector('#detail .letters li:has-text("fail")', { timeout: 10_000 });
   });
 
-  it('shows the active script versions and the canary share from <prefix>scripts', async () => {
-    const activation = { name: 'greeter-rule', kind: 'step', stable: 2, canary: { version: 3, share: 0.25, rollbackMargin: 0.05, minCalls: 20 }, changedAt: new Date().toISOString(), changedBy: 'e2e', reason: 'canary' };
-    await kafka.write(`${cluster.prefix}scripts`, [{ key: 'active/greeter-rule', value: JSON.stringify(activation) }]);
-    await page.waitForSelector('tr[data-script="greeter-rule"]:has-text("v3 · 25%")', { timeout: 10_000 });
-    expect(await page.textContent('tr[data-script="greeter-rule"]')).toContain('v2');
+  it('shows a script\'s active version, its canary and share, what each processor serves and its calls', async () => {
+    const admin = (path: string, body: unknown, method = 'POST') =>
+      fetch(`${gateway.adminUrl}/admin/v1/scripts/greeter${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const manifest = { kind: 'route', route: { summary: 'Greets the caller' }, examples: [{ input: { name: 'ada' }, output: { greeting: 'hello ada' } }] };
+    for (const source of ['export default (input) => ({ greeting: `hello ${input.name}` });', 'export default (input) => ({ greeting: "hello " + input.name });']) {
+      expect(await admin('', { source, manifest }, 'PUT')).toMatchObject({ status: 201 });
+    }
+    expect(await admin('/activate', { version: 1 })).toMatchObject({ status: 200 });
+    expect(await admin('/canary', { version: 2, share: 0.25 })).toMatchObject({ status: 200 });
+    await eventually(async () => (await post(`${gateway.url}/v1/greeter`, { name: 'ada' })).status === 200, 20_000, 'greeter served');
+    for (let i = 0; i < 40; i++) expect((await post(`${gateway.url}/v1/greeter`, { name: `n${i}` })).status).toBe(200);
+    const row = 'tr[data-script="greeter"]';
+    await page.waitForSelector(`${row}:has-text("v2 · 25%")`, { timeout: 10_000 });
+    await page.waitForSelector(`${row}:has-text("proc-a v1+v2")`, { timeout: 10_000 });
+    expect(await page.textContent(row)).toMatch(/^greeterv1v2 · 25%/);
   });
 
   it('logged no errors in the page', () => {
