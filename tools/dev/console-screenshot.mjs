@@ -2,7 +2,8 @@
 // chromium through playwright-core. Starts its own Kafka and Redis (or uses KAFKA_BROKERS /
 // REDIS_URL), two processors, a gateway and the console on their own ports and topic prefix,
 // puts load on (echo, slow delays that pause a partition, failures for the DLQ, counter and
-// access-log events), selects the echo step, takes the picture, and stops everything it started.
+// access-log events, a route script with a canary), selects the echo step, takes the picture,
+// and stops everything it started.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync } from 'node:fs';
@@ -49,7 +50,8 @@ try {
   start('processor', { FLOWGATE_PROCESSOR_PORT: String(ports.processorA), FLOWGATE_INSTANCE_ID: 'processor-a' });
   await waitForOk(`http://127.0.0.1:${ports.processorA}/readyz`, { timeoutMs: 120_000 });
   start('processor', { FLOWGATE_PROCESSOR_PORT: String(ports.processorB), FLOWGATE_INSTANCE_ID: 'processor-b' });
-  start('gateway', { FLOWGATE_GATEWAY_PORT: String(ports.gateway), FLOWGATE_ADMIN_PORT: String(ports.admin), FLOWGATE_INSTANCE_ID: 'gateway-a' });
+  const token = randomBytes(24).toString('hex');
+  start('gateway', { FLOWGATE_GATEWAY_PORT: String(ports.gateway), FLOWGATE_ADMIN_PORT: String(ports.admin), FLOWGATE_INSTANCE_ID: 'gateway-a', FLOWGATE_ADMIN_TOKEN: token });
   start('console', { FLOWGATE_CONSOLE_PORT: String(ports.console), FLOWGATE_CONSOLE_AUTH: 'loopback' });
   const gateway = `http://127.0.0.1:${ports.gateway}`;
   const consoleUrl = `http://127.0.0.1:${ports.console}`;
@@ -58,6 +60,14 @@ try {
   }
   const post = (path, body, headers = {}) =>
     fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }).then((r) => r.arrayBuffer(), () => undefined);
+  // A route script with a canary, through the admin API, so the scripts table has a row.
+  const admin = (path, body, method = 'POST') =>
+    fetch(`http://127.0.0.1:${ports.admin}/admin/v1/scripts/greeter${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const manifest = { kind: 'route', route: { summary: 'Greets the caller' }, examples: [{ input: { name: 'ada' }, output: { greeting: 'hello ada' } }] };
+  await admin('', { source: 'export default (input) => ({ greeting: `hello ${input.name}` });', manifest }, 'PUT');
+  await admin('', { source: 'export default (input) => ({ greeting: "hello " + input.name });', manifest }, 'PUT');
+  await admin('/activate', { version: 1 });
+  await admin('/canary', { version: 2, share: 0.2 });
   const loop = async (pause, send) => {
     for (let i = 0; loading; i++) {
       await send(i);
@@ -70,6 +80,7 @@ try {
     ...Array.from({ length: 32 }, (_, n) => loop(0, (i) => post('/v1/delay', { ms: 400, n, i }, { 'x-timeout-ms': '60000' }))),
     loop(50, (i) => post('/v1/counter', { key: `k${i % 20}`, by: 1 })),
     loop(400, () => post('/v1/fail', {})),
+    loop(20, (i) => post('/v1/greeter', { name: `n${i}` })),
     loop(200, (i) => post('/v1/ingest/access-log', `{"ts":${Date.now() - 2_000},"ip":"10.0.0.${i % 8}"}\n`, { 'content-type': 'application/x-ndjson' })),
   ];
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
