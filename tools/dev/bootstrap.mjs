@@ -74,6 +74,26 @@ export function startApp(name, env, { onExit } = {}) {
   return child;
 }
 
+/**
+ * SIGTERM to each child still running (the apps drain), SIGKILL after `graceMs`; resolves when
+ * all have exited.
+ */
+export function stopChildren(children, graceMs) {
+  return Promise.all(
+    children.filter((c) => c.exitCode === null && c.signalCode === null).map(
+      (child) =>
+        new Promise((resolve) => {
+          const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
 /** Polls a URL until it answers 200. */
 export async function waitForOk(url, { timeoutMs = 60_000, alive = () => true } = {}) {
   const deadline = Date.now() + timeoutMs;

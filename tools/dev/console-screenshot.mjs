@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, waitForOk } from './bootstrap.mjs';
+import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, stopChildren, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
 const { startStack } = await import('../stack/stack.mjs');
@@ -100,16 +100,6 @@ try {
 } finally {
   loading = false;
   await browser?.close();
-  await Promise.all(
-    children.map((child) => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    })),
-  );
+  await stopChildren(children, 30_000);
   await stack.stop();
 }

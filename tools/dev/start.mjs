@@ -1,6 +1,6 @@
 // `npm start`: Kafka and Redis (or KAFKA_BROKERS / REDIS_URL), topics, then gateway, processor,
 // sweeper and console from their bundles. Ctrl-C stops the apps (they drain), then the servers.
-import { buildApps, ensureNpmPackages, ensureTopics, log, startApp, waitForOk } from './bootstrap.mjs';
+import { buildApps, ensureNpmPackages, ensureTopics, log, startApp, stopChildren, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
 const { startStack } = await import('../stack/stack.mjs');
@@ -13,19 +13,7 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   log('stopping apps (they finish in-flight requests first)…');
-  await Promise.all(
-    [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null).map(
-      (child) =>
-        new Promise((resolve) => {
-          const force = setTimeout(() => child.kill('SIGKILL'), 70_000);
-          child.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await stopChildren([...children.values()], 70_000);
   await stack.stop();
   log('stopped');
   process.exit(code);
