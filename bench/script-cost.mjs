@@ -56,29 +56,39 @@ async function loadLib() {
   mkdirSync(join(root, 'dist/bench'), { recursive: true });
   const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8'));
   const alias = Object.fromEntries(Object.entries(tsconfig.compilerOptions.paths).map(([name, [path]]) => [name, join(root, path)]));
-  await build({ entryPoints: [join(root, 'libs/scripts/src/index.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', alias, logLevel: 'warning' });
+  const options = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', alias, logLevel: 'warning' };
+  await build({ entryPoints: [join(root, 'libs/scripts/src/index.ts')], outfile, ...options });
+  // The sandboxes' worker threads start from script-worker.js beside the bundle (as beside an app's main.js).
+  await build({ entryPoints: [join(root, 'libs/scripts/src/sandbox-worker.ts')], outfile: join(root, 'dist/bench/script-worker.js'), ...options });
   return createRequire(import.meta.url)(outfile);
 }
 
 async function variants(lib) {
-  const engine = await lib.ScriptEngine.create();
+  const engine = await lib.ScriptEngine.create({ workers: 0 });
+  const workerEngine = await lib.ScriptEngine.create();
   const native = new Function(`${RULE}; const POLYGON = ${JSON.stringify(POLYGON)}; return (input) => decide(input, POLYGON, 'hz-1');`)();
   const nativeKv = new Function(`${RULE}; return async (input, kv) => { const polygon = JSON.parse(await kv.get('fence:hz-1')); return decide(input, polygon, 'hz-1'); };`)();
   const manifest = { kind: 'step', examples: [{ input: POINTS[0], output: native(POINTS[0]) }] };
-  const script = await engine.load({ name: 'geofence', version: 1, source: `${RULE}\nconst POLYGON = ${JSON.stringify(POLYGON)};\nexport default (input) => decide(input, POLYGON, 'hz-1');`, manifest });
-  const scriptKv = await engine.load({
-    name: 'geofence-kv',
-    version: 1,
-    source: `${RULE}\nexport default async (input) => decide(input, JSON.parse(await flowgate.kv.get('fence:hz-1')), 'hz-1');`,
-    manifest: { kind: 'step', capabilities: { kv: {} } },
-  });
+  const loadBoth = async (on) => [
+    await on.load({ name: 'geofence', version: 1, source: `${RULE}\nconst POLYGON = ${JSON.stringify(POLYGON)};\nexport default (input) => decide(input, POLYGON, 'hz-1');`, manifest }),
+    await on.load({
+      name: 'geofence-kv',
+      version: 1,
+      source: `${RULE}\nexport default async (input) => decide(input, JSON.parse(await flowgate.kv.get('fence:hz-1')), 'hz-1');`,
+      manifest: { kind: 'step', capabilities: { kv: {} } },
+    }),
+  ];
+  const [script, scriptKv] = await loadBoth(engine);
+  const [scriptW, scriptKvW] = await loadBoth(workerEngine);
   const host = lib.inMemoryScriptHost({ kv: { 'fence:hz-1': JSON.stringify(POLYGON) } });
   const ctx = { id: 'bench', key: 'truck-1', timestamp: 0, deadline: Infinity };
   const list = [
     { key: 'native', label: 'native JS function', call: async (p) => native(p) },
-    { key: 'script', label: 'flowgate script (QuickJS/WASM)', call: (p) => script.call(p, ctx, host) },
+    { key: 'script', label: 'flowgate script (QuickJS/WASM) on the calling thread', call: (p) => script.call(p, ctx, host) },
+    { key: 'scriptWorker', label: 'flowgate script in a worker thread (the default)', call: (p) => scriptW.call(p, ctx, host) },
     { key: 'nativeKv', label: 'native + one kv.get', call: (p) => nativeKv(p, host.kv) },
-    { key: 'scriptKv', label: 'flowgate script + one flowgate.kv.get', call: (p) => scriptKv.call(p, ctx, host) },
+    { key: 'scriptKv', label: 'flowgate script + one flowgate.kv.get, calling thread', call: (p) => scriptKv.call(p, ctx, host) },
+    { key: 'scriptKvWorker', label: 'flowgate script + one flowgate.kv.get, worker thread', call: (p) => scriptKvW.call(p, ctx, host) },
   ];
   const ivm = process.env.BENCH_IVM_DIR ? await isolatedVm(process.env.BENCH_IVM_DIR) : undefined;
   if (ivm) list.push(ivm.variant);
@@ -87,7 +97,7 @@ async function variants(lib) {
     const b = JSON.stringify(native(POINTS[5]));
     if (a !== b) throw new Error(`${v.key} answers ${a}, native ${b}`);
   }
-  return { list, dispose: async () => (await script.dispose(), await scriptKv.dispose(), ivm?.dispose()) };
+  return { list, dispose: async () => (await script.dispose(), await scriptKv.dispose(), await workerEngine.close(), ivm?.dispose()) };
 }
 
 /** The same rule in an isolated-vm isolate (memory limit 32 MiB, per-call timeout 50 ms), JSON in and out. */
@@ -127,7 +137,7 @@ async function sandboxCosts(lib) {
     gc();
     return { held, msEach: ms, mibEach: (process.memoryUsage().rss - rss0) / count / 1024 / 1024 };
   };
-  const engine = await lib.ScriptEngine.create();
+  const engine = await lib.ScriptEngine.create({ workers: 0 });
   const source = `${RULE}\nconst POLYGON = ${JSON.stringify(POLYGON)};\nexport default (input) => decide(input, POLYGON, 'hz-1');`;
   const quick = await measure((i) => engine.load({ name: 'geofence', version: i + 1, source, manifest: { kind: 'step' } }));
   await Promise.all(quick.held.map((s) => s.dispose()));
@@ -168,6 +178,52 @@ async function sandboxCosts(lib) {
   return result;
 }
 
+/**
+ * Abusive calls, on the calling thread and in a worker thread: how long until each is cut, the
+ * calling thread's longest stall meanwhile (gaps between 5 ms timer ticks), and the process's RSS
+ * after it (after a GC) against before. Worker first: on the calling thread the WebAssembly
+ * memory grows and never shrinks, so its figures would carry over.
+ */
+async function abuseCosts(lib) {
+  const gc = globalThis.gc ?? (() => undefined);
+  const ctx = { id: 'abuse', timestamp: 0, deadline: Infinity };
+  const abusers = [
+    { key: 'loop', label: 'infinite loop, 100 ms budget', body: 'for (;;) {}', limits: { cpuMs: 100 } },
+    { key: 'sort', label: 'one sort of 2e6 numbers (one builtin call), 300 ms budget', body: 'const a = new Array(2e6).fill(0.1); a.sort()', limits: { cpuMs: 300, memoryMb: 128 } },
+    { key: 'bomb', label: "string bomb `a.push('x'.repeat(1e6))`, 16 MiB, 100 ms budget", body: "const a = []; for (;;) a.push('x'.repeat(1e6))", limits: { cpuMs: 100, memoryMb: 16 } },
+    { key: 'bombSlow', label: 'the same bomb, 16 MiB, 2000 ms budget (grows the WebAssembly memory by hundreds of MiB)', body: "const a = []; for (;;) a.push('x'.repeat(1e6))", limits: { cpuMs: 2000, memoryMb: 16 } },
+  ];
+  const rows = [];
+  for (const [where, workers] of [['worker thread', 2], ['calling thread', 0]]) {
+    const engine = await lib.ScriptEngine.create({ workers });
+    for (const a of abusers) {
+      const script = await engine.load({ name: a.key, version: 1, source: `export default () => { ${a.body} }`, manifest: { kind: 'step', limits: a.limits } });
+      gc();
+      const rss0 = process.memoryUsage().rss;
+      let last = performance.now();
+      let maxGapMs = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        maxGapMs = Math.max(maxGapMs, now - last);
+        last = now;
+      }, 5);
+      const t0 = performance.now();
+      const outcome = await script.call(null, ctx, {}).then(() => 'finished', (e) => `${e.reason}${/watchdog/.test(e.message) ? ' (watchdog)' : ''}`);
+      const ms = performance.now() - t0;
+      maxGapMs = Math.max(maxGapMs, performance.now() - last);
+      clearInterval(timer);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a terminated worker's memory is freed as it exits
+      gc();
+      const rss1 = process.memoryUsage().rss;
+      await script.dispose();
+      rows.push({ where, key: a.key, label: a.label, outcome, ms, maxGapMs, rssBeforeMiB: rss0 / 2 ** 20, rssAfterMiB: rss1 / 2 ** 20 });
+      console.log(`${where}: ${a.key} ${outcome} after ${ms.toFixed(0)} ms, longest stall ${maxGapMs.toFixed(0)} ms, RSS ${(rss0 / 2 ** 20).toFixed(0)} -> ${(rss1 / 2 ** 20).toFixed(0)} MiB`);
+    }
+    await engine.close();
+  }
+  return rows;
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function compareScripts() {
@@ -182,15 +238,19 @@ export async function compareScripts() {
   }
   await dispose();
   const sandboxes = await sandboxCosts(lib);
+  const abuse = process.env.BENCH_SCRIPT_ABUSE === '0' ? [] : await abuseCosts(lib);
   const us = Object.fromEntries(list.map((v) => [v.key, median(samples[v.key])]));
   return {
     rounds,
     calls,
     rows: list.map((v) => ({ key: v.key, label: v.label, usPerCall: us[v.key], callsPerSecond: 1e6 / us[v.key], samples: samples[v.key] })),
     sandboxes,
+    abuse,
     ratios: {
       script: us.script / us.native,
       scriptKv: us.scriptKv / us.nativeKv,
+      scriptWorker: us.scriptWorker / us.native,
+      scriptKvWorker: us.scriptKvWorker / us.nativeKv,
       ...(us.ivm ? { ivm: us.ivm / us.native, scriptVsIvm: us.script / us.ivm } : {}),
     },
   };
@@ -218,6 +278,8 @@ export function scriptsMarkdown(result, footer) {
     ...result.rows.map((r) => `| ${r.label} | ${r.usPerCall.toFixed(2)} | ${Math.round(r.callsPerSecond).toLocaleString('en')} | ${r.samples.map((s) => s.toFixed(2)).join(', ')} |`),
     '',
     `Script ÷ native: ${result.ratios.script.toFixed(1)}× the time per call (native has ${result.ratios.script.toFixed(1)}× the throughput); with one kv read each, script + kv ÷ native + kv: ${result.ratios.scriptKv.toFixed(1)}×. Added per call: ${(row('script').usPerCall - row('native').usPerCall).toFixed(1)} µs, ${(row('scriptKv').usPerCall - row('nativeKv').usPerCall).toFixed(1)} µs with the kv read.`,
+    '',
+    `In a worker thread (the default: a message each way, plus one round trip per kv call): ${row('scriptWorker').usPerCall.toFixed(1)} µs per call, ${(row('scriptWorker').usPerCall - row('script').usPerCall).toFixed(1)} µs more than on the calling thread; with the kv read ${row('scriptKvWorker').usPerCall.toFixed(1)} µs, ${(row('scriptKvWorker').usPerCall - row('scriptKv').usPerCall).toFixed(1)} µs more. Calls are awaited one by one here: with concurrent calls the workers (2) also run in parallel to the caller.`,
     ...(result.ratios.ivm
       ? ['', `isolated-vm ÷ native: ${result.ratios.ivm.toFixed(1)}×; flowgate script ÷ isolated-vm: ${result.ratios.scriptVsIvm.toFixed(2)}×.`]
       : []),
@@ -232,6 +294,18 @@ export function scriptsMarkdown(result, footer) {
       ([label, r]) => `| ${label} | ${r.msEach.toFixed(1)} | ${r.mibEach.toFixed(2)} | ${r.builtinLoop.outcome} | ${r.builtinLoop.ms.toFixed(0)} |`,
     ),
     '',
+    ...(result.abuse.length > 0
+      ? [
+          '### Abusive calls: on the calling thread vs in a worker thread with the watchdog',
+          '',
+          "How long until the call is cut, the calling thread's longest stall meanwhile (the largest gap between 5 ms timer ticks: what every other request handled by that thread waits), and the process's RSS after a GC before and after the call.",
+          '',
+          '| abuse | where | outcome | cut after ms | longest stall of the calling thread, ms | RSS before → after, MiB |',
+          '|---|---|---|---|---|---|',
+          ...result.abuse.map((r) => `| ${r.label} | ${r.where} | ${r.outcome} | ${r.ms.toFixed(0)} | ${r.maxGapMs.toFixed(0)} | ${r.rssBeforeMiB.toFixed(0)} → ${r.rssAfterMiB.toFixed(0)} |`),
+          '',
+        ]
+      : []),
     ...(result.sandboxes.ivm ? IVM_NOTES : []),
     footer,
     '',

@@ -28,10 +28,7 @@ const swcDecorators = {
   },
 };
 
-const started = Date.now();
-await build({
-  entryPoints: [join(root, 'apps', app, 'src/main.ts')],
-  outfile: join(root, 'dist/apps', app, 'main.js'),
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -40,9 +37,24 @@ await build({
   // npm packages stay in node_modules: NestJS loads optional peers lazily by name.
   packages: 'external',
   alias,
+  logLevel: 'warning',
+};
+
+const started = Date.now();
+const { metafile } = await build({
+  ...common,
+  entryPoints: [join(root, 'apps', app, 'src/main.ts')],
+  outfile: join(root, 'dist/apps', app, 'main.js'),
+  metafile: true,
   plugins: [swcDecorators],
   // Nest logs and resolves providers by class name; keep the names esbuild would mangle.
   keepNames: true,
-  logLevel: 'warning',
 });
 console.log(`bundled ${app} in ${Date.now() - started} ms -> dist/apps/${app}/main.js`);
+
+// An app that runs scripts (ScriptEngine, libs/scripts) starts their sandboxes in worker threads
+// from script-worker.js beside its main.js: a bundle of its own (no NestJS, no decorators).
+if (Object.keys(metafile.inputs).some((input) => input.endsWith('libs/scripts/src/script-engine.ts'))) {
+  await build({ ...common, entryPoints: [join(root, 'libs/scripts/src/sandbox-worker.ts')], outfile: join(root, 'dist/apps', app, 'script-worker.js') });
+  console.log(`bundled ${app}'s script worker -> dist/apps/${app}/script-worker.js`);
+}

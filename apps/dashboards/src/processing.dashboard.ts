@@ -141,6 +141,35 @@ export const processing: Dashboard = {
       ],
     },
     {
+      title: 'Scripts',
+      panels: [
+        {
+          title: 'Script calls by version and outcome',
+          description: 'Calls of hot-swapped scripts per second: ok, rejected (a RouteError below 500), error, budget (over its CPU time), memory (over its cap). A canary shows as a second version.',
+          unit: 'ops',
+          queries: [query(rate('flowgate_script_calls_total', 'processor', ['script', 'version', 'outcome']), '{{script}}@{{version}} {{outcome}}')],
+        },
+        {
+          title: 'Script call p99 by version',
+          description: 'Time one script call took (its kv and http calls included), 99th percentile.',
+          unit: 's',
+          queries: [query(quantile(0.99, 'flowgate_script_call_duration_seconds', 'processor', ['script', 'version']), '{{script}}@{{version}}')],
+        },
+        {
+          title: 'Active script versions',
+          description: 'Version each processor serves, stable and canary: processors of one colour should agree within a second of an activation.',
+          unit: 'short',
+          queries: [query(gauge('flowgate_script_active_version', 'processor', ['script', 'role', 'instance'], 'max'), '{{script}} {{role}} {{instance}}')],
+        },
+        {
+          title: 'Script admin API calls',
+          description: 'Calls of the gateways\' script admin API (uploads, activations, canaries, reads) per second, by action and status; 401s are refused tokens.',
+          unit: 'ops',
+          queries: [query(rate('flowgate_admin_requests_total', 'gateway', ['action', 'status']), '{{action}} {{status}}')],
+        },
+      ],
+    },
+    {
       title: 'Kafka produce',
       panels: [
         {

@@ -212,6 +212,20 @@ describe('helm/flowgate', () => {
       expect(egress).toContainEqual(expect.objectContaining({ to: [{ ipBlock: { cidr: '10.20.0.0/24' } }] }));
     });
 
+    it('networkpolicy: scriptEgress opens the processors (only) to the hosts scripts may call', () => {
+      expect(ofKind(render([join(CHART, 'ci/networkpolicy-values.yaml')]), 'NetworkPolicy').map((p) => p.metadata.name)).not.toContain('flowgate-blue-script-egress');
+      const objects = render([join(CHART, 'ci/networkpolicy-values.yaml')], {
+        'networkPolicy.scriptEgress[0].to[0].ipBlock.cidr': '203.0.113.0/24',
+        'networkPolicy.scriptEgress[0].ports[0].port': 443,
+      });
+      const policy = named(objects, 'NetworkPolicy', 'flowgate-blue-script-egress');
+      expect(policy.spec.podSelector.matchLabels).toEqual(named(objects, 'Deployment', 'flowgate-blue-processor').spec.selector.matchLabels);
+      expect(policy.spec.policyTypes).toEqual(['Egress']);
+      expect(policy.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ port: 443 }] }]);
+      // The one egress beyond DNS, Kafka and Redis is the one asked for, and only for processors.
+      expect(networkProblems(objects)).toEqual(['Deployment/flowgate-blue-processor: flowgate-blue-script-egress allows egress to port 443']);
+    });
+
     it('networkpolicy: gatewayFrom narrows who reaches the gateway and keeps Prometheus scraping', () => {
       const objects = render([join(CHART, 'ci/networkpolicy-values.yaml')], {
         'networkPolicy.gatewayFrom[0].namespaceSelector.matchLabels.ingress': 'true',

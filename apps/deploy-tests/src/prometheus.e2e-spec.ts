@@ -15,6 +15,8 @@ import { ensureTools, INSTALL_TIMEOUT_MS, mustRun, repoRoot } from './support/to
 
 const RELEASE = 'flowgate-blue';
 const NAMESPACE = 'flowgate';
+/** Turns the gateway's script admin API on, for the Scripts row's traffic. */
+const ADMIN_TOKEN = 'prometheus-e2e-admin-token';
 const DASHBOARD_DIR = join(repoRoot, 'helm/flowgate/files/dashboards');
 const panels = readdirSync(DASHBOARD_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -65,7 +67,7 @@ describe('dashboards and alerts on a real Prometheus scraping the running apps',
     stack = await ColourStack.start(uniquePrefix('prom'), {
       // A small in-flight table and one record at a time per partition, so that a burst of slow
       // requests fills the table (503 full), pauses partitions and lets queued records expire.
-      gateway: { FLOWGATE_MAX_INFLIGHT: '16', FLOWGATE_ADMISSION_WAIT_MS: '0' },
+      gateway: { FLOWGATE_MAX_INFLIGHT: '16', FLOWGATE_ADMISSION_WAIT_MS: '0', FLOWGATE_ADMIN_TOKEN: ADMIN_TOKEN },
       processor: { FLOWGATE_PARTITION_CONCURRENCY: '1', FLOWGATE_PARTITION_QUEUE: '2' },
     });
     // A second sweeper (they run as a highly available pair) goes away at the end, for
@@ -173,9 +175,23 @@ async function exercise(stack: ColourStack): Promise<void> {
   const timeout = () => postJson(url('/v1/delay'), { ms: 1500 }, { 'x-timeout-ms': '200' });
   const hangUp = () => postJson(url('/v1/delay'), { ms: 800 }, {}, { abortAfterMs: 100 }).catch(() => undefined);
 
+  // A route script, for the Scripts row: uploaded and activated through the admin API.
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${stack.gateway.adminUrl}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const script = { kind: 'route', route: { summary: 'Greets' }, examples: [{ input: { name: 'ada' }, output: { greeting: 'hi ada' } }] };
+  expect((await admin('PUT', '/scripts/prom-greet', { source: "export default (input) => ({ greeting: 'hi ' + input.name })", manifest: script })).status).toBe(201);
+  expect((await admin('POST', '/scripts/prom-greet/activate', { version: 1 })).status).toBe(200);
+  await eventually(async () => (await postJson(url('/v1/prom-greet'), { name: 'lin' })).status === 200, 'the route script served');
+
   // Twice each, seconds apart: a labelled series appears with its first increment, and rate()
   // sees only the increments after Prometheus first scraped it.
   for (const round of [0, 1]) {
+    for (let i = 0; i < 3; i++) await expect200('/v1/prom-greet', { name: `n${i}` });
+    expect((await admin('GET', '/scripts')).status).toBe(200);
     await expect200('/event', { user: 'u1' });
     for (let i = 0; i < 3; i++) await expect200('/v1/counter', { key: `k${i % 2}`, by: 1 });
     await expect200('/v1/counter-get', { key: 'k0' });

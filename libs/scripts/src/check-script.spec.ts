@@ -7,6 +7,7 @@ let engine: ScriptEngine;
 beforeAll(async () => {
   engine = await ScriptEngine.create();
 });
+afterAll(() => engine.close());
 
 const check = (source: string, manifest: Partial<ScriptManifest>) => checkScript(engine, { name: 'price', version: 3, source, manifest: { kind: 'step', ...manifest } });
 

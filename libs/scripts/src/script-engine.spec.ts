@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inMemoryScriptHost } from './in-memory-host';
 import { ScriptCallError, ScriptLoadError, type LoadedScript } from './script-api';
-import { ScriptEngine } from './script-engine';
+import { ScriptEngine, watchdogAllowanceMs } from './script-engine';
 
 // These run the real sandbox: QuickJS compiled to WebAssembly, as processors run it.
 const ctx = { id: 'req-1', route: 'quote', key: 'c-7', timestamp: 1_700_000_000_000, deadline: Infinity };
@@ -26,11 +26,21 @@ async function failure(promise: Promise<unknown>): Promise<ScriptCallError> {
   return error;
 }
 
+/** Resolves once `condition` holds (polled), or fails after `ms`. */
+async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 beforeAll(async () => {
   engine = await ScriptEngine.create();
 });
 afterAll(async () => {
   await Promise.all(loaded.map((script) => script.dispose()));
+  await engine.close();
 });
 
 describe('ScriptEngine: calls', () => {
@@ -190,17 +200,18 @@ describe('LoadedScript: pool and unloading', () => {
     const script = await small.load({ name: 'queue', version: 1, source: `let running = 0; export default async () => { running++; const seen = running; await flowgate.kv.get('k'); running--; return seen }`, manifest: { kind: 'step', capabilities: { kv: {} } } });
     await expect(Promise.all([1, 2, 3].map(() => script.call(null, ctx, inMemoryScriptHost())))).resolves.toEqual([1, 1, 1]);
     await script.dispose();
+    await small.close();
   });
 
   it('lets running calls finish on dispose, and refuses calls after it', async () => {
     const script = await load(`export default async () => { await flowgate.kv.get('k'); return 'finished' }`, { capabilities: { kv: {} } });
-    let release!: () => void;
+    let release: (() => void) | undefined;
     const host = { ...inMemoryScriptHost(), kv: { get: () => new Promise<string | null>((resolve) => (release = () => resolve(null))), set: async () => undefined, delete: async () => undefined } };
     const running = script.call(null, ctx, host);
-    await new Promise((resolve) => setImmediate(resolve));
+    await until(() => release !== undefined); // the call reached its kv.get (a round trip from its worker)
     const disposed = script.dispose();
     await expect(failure(script.call(null, ctx, host))).resolves.toMatchObject({ reason: 'error', message: expect.stringMatching(/is unloaded/) });
-    release();
+    release!();
     await expect(running).resolves.toBe('finished');
     await disposed;
   });
@@ -402,6 +413,141 @@ describe('ScriptEngine: budgets', () => {
     const recursion = await load(`const f = (n) => f(n + 1) + 1; export default () => f(0)`);
     await expect(failure(recursion.call(null, ctx, {}))).resolves.toMatchObject({ reason: 'memory', message: expect.stringMatching(/stack overflow/) });
     await expect(recursion.call(null, ctx, {}).catch((e: ScriptCallError) => e.reason)).resolves.toBe('memory');
+  });
+});
+
+/** Runs `work` while a 5 ms timer ticks on this thread: the longest gap between ticks says how long the event loop was blocked. */
+async function whileTicking<T>(work: Promise<T>): Promise<{ result: T; maxGapMs: number }> {
+  let last = performance.now();
+  let maxGapMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+  }, 5);
+  try {
+    return { result: await work, maxGapMs: Math.max(maxGapMs, performance.now() - last) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** One builtin call of seconds (QuickJS converts every number to a string to compare it), after a setup of about 100 ms. */
+const OVERRUN = `const a = new Array(2e6).fill(0.1); a.sort(); return a.length`;
+
+describe('ScriptEngine: worker threads and their watchdog', () => {
+  const abusers: Record<string, { source: string; limits: { cpuMs: number; memoryMb?: number }; reasons: string[] }> = {
+    // Cut by the interrupt handler inside the worker, at its budget (which, on the caller's thread, blocked everything for 500 ms).
+    'an infinite loop': { source: `for (;;) {}`, limits: { cpuMs: 500 }, reasons: ['budget'] },
+    // One builtin call of seconds: QuickJS never polls inside it; the watchdog terminates the worker.
+    // (The sort alone runs about 3 s; the budget leaves room for the fill in a fresh worker's WebAssembly memory.)
+    'a builtin overrun (one sort of 2 million numbers)': { source: OVERRUN, limits: { cpuMs: 300, memoryMb: 128 }, reasons: ['budget'] },
+    // Grows the WebAssembly memory by hundreds of MiB for a second (on the caller's thread: a second's stall).
+    'a memory bomb of strings': { source: `const a = []; for (;;) a.push('x'.repeat(1e6))`, limits: { cpuMs: 1_000, memoryMb: 16 }, reasons: ['budget', 'memory'] },
+  };
+
+  it.each(Object.keys(abusers))('cuts %s while this thread stays responsive and a concurrent call completes quickly', async (what) => {
+    const { source, limits, reasons } = abusers[what];
+    const abuser = await load(`export default (input) => { if (input.go) { ${source} } return 'fine' }`, { limits });
+    const ordinary = await load(`export default (input) => input * 2`);
+    await expect(ordinary.call(1, ctx, {})).resolves.toBe(2);
+    const started = performance.now();
+    const { result, maxGapMs } = await whileTicking(
+      Promise.all([
+        failure(abuser.call({ go: true }, ctx, {})).then((error) => ({ error, ms: performance.now() - started })),
+        (async () => {
+          await new Promise((resolve) => setTimeout(resolve, 20)); // the abuser is running by now
+          const t0 = performance.now();
+          const value = await ordinary.call(21, ctx, {});
+          return { value, ms: performance.now() - t0 };
+        })(),
+      ]),
+    );
+    const [cut, concurrent] = result;
+    expect(reasons).toContain(cut.error.reason);
+    if (what.includes('overrun')) expect(cut.error.message).toMatch(/stopped by the watchdog/);
+    expect(cut.ms).toBeLessThan(watchdogAllowanceMs(limits.cpuMs) + 1_000);
+    expect(concurrent.value).toBe(42);
+    // Served by the other worker: it waited neither for the abuser nor for a replacement worker.
+    expect(concurrent.ms).toBeLessThan(200);
+    expect(maxGapMs).toBeLessThan(100);
+    // And the script serves again (on a replaced worker if its own was terminated).
+    await expect(abuser.call({ go: false }, ctx, {})).resolves.toBe('fine');
+  });
+
+  it('retries the other calls a terminated worker held on a fresh worker: they were not at fault', async () => {
+    const single = await ScriptEngine.create({ workers: 1 });
+    try {
+      const bomb = await single.load({ name: 'bomb', version: 1, source: `export default () => { ${OVERRUN} }`, manifest: { kind: 'step', limits: { cpuMs: 300, memoryMb: 128 } } });
+      const patient = await single.load({ name: 'patient', version: 1, source: `export default async (input) => (await flowgate.kv.get('k')) + input`, manifest: { kind: 'step', capabilities: { kv: {} } } });
+      let asked = 0;
+      const slow = { ...inMemoryScriptHost(), kv: { get: async () => (asked++, new Promise<string>((resolve) => setTimeout(() => resolve('v'), 100))), set: async () => undefined, delete: async () => undefined } };
+      const waiting = patient.call('!', ctx, slow);
+      await until(() => asked === 1); // the patient call awaits its kv answer in the worker
+      await expect(failure(bomb.call(null, ctx, {}))).resolves.toMatchObject({ reason: 'budget', message: expect.stringMatching(/watchdog/) });
+      await expect(waiting).resolves.toBe('v!');
+      expect(asked).toBe(2); // it ran again from the start on the fresh worker
+      await expect(patient.call('?', ctx, slow)).resolves.toBe('v?');
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('replaces a worker whose WebAssembly memory grew past recycleHeapMb once its calls end; they complete', async () => {
+    const single = await ScriptEngine.create({ workers: 1, recycleHeapMb: 1 });
+    try {
+      const bomb = await single.load({ name: 'bomb', version: 1, source: `export default () => { const a = []; for (;;) a.push('x'.repeat(1e6)) }`, manifest: { kind: 'step', limits: { cpuMs: 50, memoryMb: 16 } } });
+      const patient = await single.load({ name: 'patient', version: 1, source: `export default async (input) => (await flowgate.kv.get('k')) + input`, manifest: { kind: 'step', capabilities: { kv: {} } } });
+      let asked = 0;
+      const slow = { ...inMemoryScriptHost(), kv: { get: async () => (asked++, new Promise<string>((resolve) => setTimeout(() => resolve('v'), 100))), set: async () => undefined, delete: async () => undefined } };
+      const waiting = patient.call('!', ctx, slow);
+      await until(() => asked === 1);
+      await expect(failure(bomb.call(null, ctx, {}))).resolves.toMatchObject({ reason: expect.stringMatching(/^(budget|memory)$/) });
+      await expect(waiting).resolves.toBe('v!');
+      expect(asked).toBe(1); // finished on the retiring worker, not retried
+      await expect(patient.call('?', ctx, slow)).resolves.toBe('v?');
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('applies state writes and emits of a successful call in order, none of a failed call, and replays its log lines either way', async () => {
+    const script = await load(
+      `export default (input, ctx) => {
+        flowgate.state.put('totals', input.n);
+        flowgate.emit('alerts', ctx.key, { n: input.n });
+        flowgate.state.delete('last');
+        flowgate.state.put('last', flowgate.state.get('totals') + 1);
+        flowgate.log.warn('seen', { n: input.n });
+        if (input.fail) throw new RouteError('refused');
+        return flowgate.state.get('last');
+      }`,
+      { capabilities: { state: { stores: ['totals', 'last'] }, emit: { topics: ['alerts'] }, log: true } },
+    );
+    const host = inMemoryScriptHost({ state: { totals: 1, last: 0 } });
+    await expect(failure(script.call({ n: 5, fail: true }, ctx, host))).resolves.toMatchObject({ code: 'refused' });
+    expect(Object.fromEntries(host.stateEntries)).toEqual({ totals: 1, last: 0 });
+    expect(host.emitted).toEqual([]);
+    expect(host.logged).toEqual([{ level: 'warn', message: 'seen', fields: { n: 5 } }]);
+    await expect(script.call({ n: 7 }, ctx, host)).resolves.toBe(8);
+    expect(Object.fromEntries(host.stateEntries)).toEqual({ totals: 7, last: 8 });
+    expect(host.emitted).toEqual([{ topic: 'alerts', key: 'c-7', value: { n: 7 } }]);
+  });
+
+  it("routes http through the host's client when it has one, after the allow-list check in the worker", async () => {
+    const script = await load(`export default async (input) => (await flowgate.http.fetch(input.url, { method: 'POST', body: 'q' })).body`, { capabilities: { http: { hosts: ['api.example.com'] } } });
+    const requests: unknown[] = [];
+    const host = { http: async (request: unknown) => (requests.push(request), { status: 200, headers: {}, body: 'from the host' }) };
+    await expect(script.call({ url: 'https://api.example.com/x' }, ctx, host)).resolves.toBe('from the host');
+    expect(requests).toEqual([expect.objectContaining({ url: 'https://api.example.com/x', method: 'POST', body: 'q' })]);
+    await expect(failure(script.call({ url: 'https://evil.example.org/' }, ctx, host))).resolves.toMatchObject({ message: expect.stringMatching(/not on this script's allow-list/) });
+    expect(requests).toHaveLength(1);
+  });
+
+  it("sees the host's clock through flowgate.now()", async () => {
+    const script = await load(`export default () => flowgate.now()`);
+    const at = (await script.call(null, ctx, { now: () => 1_000_000 })) as number;
+    expect(Math.abs(at - 1_000_000)).toBeLessThan(1_000);
   });
 });
 

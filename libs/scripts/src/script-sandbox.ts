@@ -23,6 +23,8 @@ export const SCRIPT_KV_MAX_VALUE_BYTES = 1024 * 1024;
 
 /** CPU accounting of one call (or of the load): only the time spent running inside the sandbox counts. */
 interface Meter {
+  /** Whose work this is, for the watchdog of a worker thread (see watchSlices): a call's tag, or 0. */
+  readonly tag: number;
   readonly budgetMs: number;
   usedMs: number;
   /** performance.now() when the current synchronous slice began; 0 between slices. */
@@ -59,13 +61,31 @@ function recentCpuUsage(): NodeJS.CpuUsage {
   return cpuSample.usage;
 }
 
+/**
+ * Where a worker thread publishes the slice it is running, for the main thread's watchdog to read
+ * while this thread may be stuck inside one: [tag, wall-clock start (epoch ms; 0 between slices),
+ * the tag's time used before the slice (ms)].
+ */
+let sliceWatch: Float64Array | undefined;
+
+/** Publishes every slice of this thread's sandboxes into `watch` (a SharedArrayBuffer's view, 3 numbers). */
+export function watchSlices(watch: Float64Array): void {
+  sliceWatch = watch;
+}
+
 function startSlice(meter: Meter): void {
   meter.sliceStart = performance.now();
+  if (sliceWatch && meter.tag !== 0) {
+    sliceWatch[0] = meter.tag;
+    sliceWatch[2] = meter.usedMs;
+    sliceWatch[1] = Date.now();
+  }
 }
 
 function endSlice(meter: Meter): void {
   meter.usedMs += performance.now() - meter.sliceStart;
   meter.sliceStart = 0;
+  if (sliceWatch) sliceWatch[1] = 0;
 }
 
 /**
@@ -79,6 +99,15 @@ function overBudget(meter: Meter): boolean {
   if (wall <= meter.budgetMs) return false;
   const cpu = process.cpuUsage(meter.cpuStart);
   return (cpu.user + cpu.system) / 1000 > meter.budgetMs;
+}
+
+/** The input of a call as the sandbox takes it: JSON text. @throws ScriptCallError when it is not JSON. */
+export function inputJsonOf(label: string, input: unknown): string {
+  try {
+    return JSON.stringify(input) ?? 'null';
+  } catch (error) {
+    throw new ScriptCallError('error', `${label}: the input is not JSON: ${(error as Error).message}`);
+  }
 }
 
 type Outcome = { ok: true; value?: unknown } | { ok: false; route?: boolean; code?: string; message: string; status?: number; name?: string };
@@ -103,8 +132,15 @@ export class ScriptSandbox {
   private call: ActiveCall | undefined;
   private disposed = false;
 
-  /** @throws ScriptLoadError when the source does not compile, throws while loading, or exports no handler. */
-  constructor(module: QuickJSWASMModule, private readonly spec: ScriptSpec) {
+  /**
+   * @param loadTag the watchdog's tag of the load (see watchSlices), 0 for none
+   * @throws ScriptLoadError when the source does not compile, throws while loading, or exports no handler.
+   */
+  constructor(
+    module: QuickJSWASMModule,
+    private readonly spec: ScriptSpec,
+    private readonly loadTag = 0,
+  ) {
     this.limits = scriptLimits(spec.manifest);
     this.label = `script ${spec.name}@${spec.version}`;
     this.runtime = module.newRuntime();
@@ -120,19 +156,15 @@ export class ScriptSandbox {
     }
   }
 
-  /** Runs the handler on one record; rejects with ScriptCallError. */
-  run(input: unknown, callContext: ScriptCallContext, host: ScriptHost): Promise<unknown> {
+  /**
+   * Runs the handler on one record (its input as JSON text, see inputJsonOf); rejects with ScriptCallError.
+   * @param tag the watchdog's tag of the call (see watchSlices), 0 for none
+   */
+  run(inputJson: string, callContext: ScriptCallContext, host: ScriptHost, tag = 0): Promise<unknown> {
     if (this.call || this.disposed) return Promise.reject(new Error(`${this.label}: sandbox busy or disposed (a pool bug)`));
-    let inputJson: string;
-    let contextJson: string;
-    try {
-      inputJson = JSON.stringify(input) ?? 'null';
-      contextJson = JSON.stringify(callContext);
-    } catch (error) {
-      return Promise.reject(new ScriptCallError('error', `${this.label}: the input is not JSON: ${(error as Error).message}`));
-    }
+    const contextJson = JSON.stringify(callContext);
     return new Promise((resolve, reject) => {
-      const call: ActiveCall = { budgetMs: this.limits.cpuMs, usedMs: 0, sliceStart: 0, cpuStart: recentCpuUsage(), interrupted: false, host, ops: new Set(), done: false, resolve, reject };
+      const call: ActiveCall = { tag, budgetMs: this.limits.cpuMs, usedMs: 0, sliceStart: 0, cpuStart: recentCpuUsage(), interrupted: false, host, ops: new Set(), done: false, resolve, reject };
       this.call = call;
       const left = callContext.deadline - Date.now();
       if (Number.isFinite(left)) {
@@ -171,7 +203,7 @@ export class ScriptSandbox {
   }
 
   private load(): [invoke: QuickJSHandle, settle: QuickJSHandle] {
-    const meter: Meter = { budgetMs: SCRIPT_LOAD_CPU_MS, usedMs: 0, sliceStart: 0, cpuStart: process.cpuUsage(), interrupted: false };
+    const meter: Meter = { tag: this.loadTag, budgetMs: SCRIPT_LOAD_CPU_MS, usedMs: 0, sliceStart: 0, cpuStart: process.cpuUsage(), interrupted: false };
     this.meter = meter;
     const ctx = this.context;
     const handles: QuickJSHandle[] = [];
