@@ -4,13 +4,15 @@
 #   docker build --build-arg APP=gateway   -t flowgate-gateway:dev .
 #   docker build --build-arg APP=processor -t flowgate-processor:dev .
 #   docker build --build-arg APP=sweeper   -t flowgate-sweeper:dev .
+#   docker build --build-arg APP=console   -t flowgate-console:dev .
 # Needs BuildKit (the default builder since Docker 23, and podman/buildah build only what the
 # target needs too): it builds just the stages of the chosen app. The legacy builder would build
 # every app stage and fail on the processor's job modules when APP is not processor.
 # The base is pinned to an exact Node LTS release; pin the digest too in your registry mirror
 # (`docker buildx imagetools inspect node:24.21.0-bookworm-slim`) if you need bit-for-bit rebuilds.
 
-# gateway, processor or sweeper. No default: an image is always built for an app someone named.
+# gateway, processor, sweeper or console. No default: an image is always built for an app someone
+# named.
 # The last stage is `FROM app-${APP}`: an empty or unknown APP names no stage (and no image), so
 # the build fails before anything is built.
 ARG APP
@@ -74,5 +76,13 @@ EXPOSE 9102
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.FLOWGATE_SWEEPER_PORT || 9102) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/apps/sweeper/main.js"]
+
+# The console's page assets (dist/apps/console/assets) sit next to its bundle: built by its
+# build target from npm packages, served by the app itself (no CDN).
+FROM runtime AS app-console
+EXPOSE 9300
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.FLOWGATE_CONSOLE_PORT || 9300) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/apps/console/main.js"]
 
 FROM app-${APP}

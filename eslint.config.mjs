@@ -18,6 +18,7 @@ const depConstraints = [
   { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
   { sourceTag: 'scope:processor', onlyDependOnLibsWithTags: ['scope:processor', 'scope:shared'] },
   { sourceTag: 'scope:sweeper', onlyDependOnLibsWithTags: ['scope:sweeper', 'scope:shared'] },
+  { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:console', 'scope:shared'] },
   { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['scope:shared'] },
   // libs/testing (the test projects' app processes) is scope:e2e: no app or lib may use it.
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:e2e'] },

@@ -28,7 +28,7 @@ export function run(command, args, options = {}) {
 }
 
 /** Builds the app bundles under dist/apps and the example job modules under dist/examples (cached by Nx). */
-export function buildApps(apps = ['gateway', 'processor', 'sweeper', 'examples']) {
+export function buildApps(apps = ['gateway', 'processor', 'sweeper', 'console', 'examples']) {
   run('npx', ['nx', 'run-many', '-t', 'build', '-p', ...apps, '--outputStyle=static', '--skipNxCache=false'], {
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
   });
@@ -72,6 +72,26 @@ export function startApp(name, env, { onExit } = {}) {
   }
   child.once('exit', (code, signal) => onExit?.(code, signal));
   return child;
+}
+
+/**
+ * SIGTERM to each child still running (the apps drain), SIGKILL after `graceMs`; resolves when
+ * all have exited.
+ */
+export function stopChildren(children, graceMs) {
+  return Promise.all(
+    children.filter((c) => c.exitCode === null && c.signalCode === null).map(
+      (child) =>
+        new Promise((resolve) => {
+          const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 /** Polls a URL until it answers 200. */

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { buildApps, DEMO_ENV, ensureNpmPackages, root } from './bootstrap.mjs';
 
 const name = process.argv[2];
-if (!['gateway', 'processor', 'sweeper'].includes(name)) {
-  console.error('usage: node tools/dev/start-app.mjs gateway|processor|sweeper');
+if (!['gateway', 'processor', 'sweeper', 'console'].includes(name)) {
+  console.error('usage: node tools/dev/start-app.mjs gateway|processor|sweeper|console');
   process.exit(2);
 }
 ensureNpmPackages();

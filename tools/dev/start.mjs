@@ -1,6 +1,6 @@
-// `npm start`: Kafka and Redis (or KAFKA_BROKERS / REDIS_URL), topics, then gateway, processor
-// and sweeper from their bundles. Ctrl-C stops the apps (they drain), then the servers.
-import { buildApps, ensureNpmPackages, ensureTopics, log, startApp, waitForOk } from './bootstrap.mjs';
+// `npm start`: Kafka and Redis (or KAFKA_BROKERS / REDIS_URL), topics, then gateway, processor,
+// sweeper and console from their bundles. Ctrl-C stops the apps (they drain), then the servers.
+import { buildApps, ensureNpmPackages, ensureTopics, log, startApp, stopChildren, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
 const { startStack } = await import('../stack/stack.mjs');
@@ -13,19 +13,7 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   log('stopping apps (they finish in-flight requests first)…');
-  await Promise.all(
-    [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null).map(
-      (child) =>
-        new Promise((resolve) => {
-          const force = setTimeout(() => child.kill('SIGKILL'), 70_000);
-          child.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await stopChildren([...children.values()], 70_000);
   await stack.stop();
   log('stopped');
   process.exit(code);
@@ -43,8 +31,8 @@ try {
   process.exit(1);
 }
 
-const launch = (name) => {
-  const child = startApp(name, env, {
+const launch = (name, appEnv = {}) => {
+  const child = startApp(name, { ...env, ...appEnv }, {
     onExit: (code, signal) => {
       if (!stopping) log(`${name} exited (${signal ?? code}); the other apps keep running`);
     },
@@ -70,4 +58,15 @@ if (await waitForOk(`${url}/readyz`, { alive: () => gateway.exitCode === null })
   log(`metrics: http://127.0.0.1:${process.env.FLOWGATE_ADMIN_PORT ?? '9100'}/metrics  (the gateway's internal port; not on ${port})`);
 } else {
   log('the gateway did not become ready; see its log lines above');
+}
+
+// The console: with FLOWGATE_ADMIN_TOKEN it asks for that token; without one it runs open, and
+// therefore on 127.0.0.1 only (FLOWGATE_CONSOLE_AUTH=loopback; see docs/console.md).
+const token = process.env.FLOWGATE_ADMIN_TOKEN;
+const consoleApp = launch('console', token ? {} : { FLOWGATE_CONSOLE_AUTH: 'loopback' });
+const consoleUrl = `http://127.0.0.1:${process.env.FLOWGATE_CONSOLE_PORT ?? '9300'}`;
+if (await waitForOk(`${consoleUrl}/readyz`, { alive: () => consoleApp.exitCode === null })) {
+  log(`console: ${consoleUrl}/${token ? '  (sign in with FLOWGATE_ADMIN_TOKEN)' : '  (no token set: open, on 127.0.0.1 only)'}`);
+} else {
+  log('the console did not become ready; see its log lines above');
 }

@@ -10,9 +10,18 @@ ensureNpmPackages();
 const { startStack } = await import('../stack/stack.mjs');
 
 run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+run('npx', ['tsc', '-p', 'apps/console/src/web/tsconfig.json']); // the console's browser code (DOM types)
 // Build first: it leaves Nx's project graph behind, which the module-boundary lint rule reads.
 buildApps();
 run('npx', ['eslint', '--max-warnings=0', '.']);
+
+// The console's browser test drives Debian's chromium (installed here when missing and root;
+// npm downloads no browser: playwright-core only).
+const { ensureDebianTool } = await import('../stack/debian-tools.mjs');
+const browser = await ensureDebianTool('chromium').catch((error) => {
+  log(`no browser, the console's browser test will fail: ${error.message}`);
+  return {};
+});
 
 const stack = await startStack({ name: 'test', kafkaPort: 29092, redisPort: 26379 });
 let code = 1;
@@ -21,7 +30,7 @@ try {
   const jest = spawnSync('npx', ['jest', '--runInBand', '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, KAFKA_BROKERS: stack.brokers, REDIS_URL: stack.redisUrl },
+    env: { ...process.env, KAFKA_BROKERS: stack.brokers, REDIS_URL: stack.redisUrl, ...(browser.chromium ? { FLOWGATE_CHROMIUM: browser.chromium } : {}) },
   });
   code = jest.status ?? 1;
 } finally {

@@ -1,6 +1,6 @@
 // Debian packages the stack and tests need, installed with apt-get when missing: redis-server
-// (the local Redis), prometheus (scraping the local stack in the deployment tests) and nginx (the
-// blue/green entry point of the drill).
+// (the local Redis), prometheus (scraping the local stack in the deployment tests), nginx (the
+// blue/green entry point of the drill) and chromium (the console's browser test and screenshot).
 //   node tools/stack/debian-tools.mjs prometheus nginx     # prints one "name=/path" line per tool
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -16,6 +16,7 @@ export const DEBIAN_TOOLS = {
   redis: { pkg: 'redis-server', binaries: ['redis-server'] },
   prometheus: { pkg: 'prometheus', binaries: ['prometheus', 'promtool'] },
   nginx: { pkg: 'nginx', binaries: ['nginx'] },
+  chromium: { pkg: 'chromium', binaries: ['chromium'] },
 };
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -3,7 +3,7 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
+import { CONSOLE_ENV, GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
 import { copyArgs, execForm, healthcheckArgs, imageStages, Instruction, keyValues, parseDockerfile } from './support/dockerfile';
 import { buildOutputs, builtFile, nxProject } from './support/nx';
 import { mustRun, repoRoot, runCommand } from './support/tools';
@@ -12,6 +12,7 @@ const APPS = [
   { app: 'gateway', portVariable: 'FLOWGATE_GATEWAY_PORT', port: GATEWAY_ENV.FLOWGATE_GATEWAY_PORT.parse(undefined) },
   { app: 'processor', portVariable: 'FLOWGATE_PROCESSOR_PORT', port: PROCESSOR_ENV.FLOWGATE_PROCESSOR_PORT.parse(undefined) },
   { app: 'sweeper', portVariable: 'FLOWGATE_SWEEPER_PORT', port: SWEEPER_ENV.FLOWGATE_SWEEPER_PORT.parse(undefined) },
+  { app: 'console', portVariable: 'FLOWGATE_CONSOLE_PORT', port: CONSOLE_ENV.FLOWGATE_CONSOLE_PORT.parse(undefined) },
 ];
 
 const DOCKERFILE = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');

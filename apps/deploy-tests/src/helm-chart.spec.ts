@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, YAMLMap } from 'yaml';
-import { GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
+import { CONSOLE_ENV, GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
 import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems, topicsJobProblems } from './support/checks';
 import {
   chartDir,
@@ -81,7 +81,8 @@ describe('helm/flowgate', () => {
 
     it('gives each app an environment its own config reader accepts', () => {
       const configs = appConfigs(objects, EXISTING_SECRETS);
-      expect(Object.keys(configs).sort()).toEqual(['gateway', 'processor', 'sweeper']);
+      const consoleOn = valuesFiles.some((f) => f.endsWith('console-values.yaml'));
+      expect(Object.keys(configs).sort()).toEqual([...(consoleOn ? ['console'] : []), 'gateway', 'processor', 'sweeper']);
     });
 
     it('never runs more gateways than reply partitions', () => {
@@ -381,6 +382,32 @@ describe('helm/flowgate', () => {
       expect(containerEnv(ofKind(objects, 'Job')[0].spec.template.spec.containers[0], objects).FLOWGATE_JOBS).toBe(jobs);
     });
 
+    it('console: off by default; on, a ClusterIP Service, the admin token from a Secret, every variable it reads set', () => {
+      expect(render().some((o) => o.metadata.name === 'flowgate-blue-console')).toBe(false);
+      const objects = render([join(CHART, 'ci/console-values.yaml')]);
+      expect(named(objects, 'Service', 'flowgate-blue-console').spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 9300, targetPort: 'http' }] });
+      expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
+      const env = appEnv(objects, 'console');
+      expect(env).toMatchObject({ FLOWGATE_ADMIN_TOKEN: 'ci-console-token-0123456789', FLOWGATE_CONSOLE_AUTH: 'token', FLOWGATE_CONSOLE_PORT: '9300', FLOWGATE_TOPIC_PREFIX: 'flowgate.blue.' });
+      // The console reads Kafka only; it binds 0.0.0.0, as a pod must.
+      expect(env.REDIS_URL).toBeUndefined();
+      const unset = Object.keys(CONSOLE_ENV).filter((name) => !(name in env) && !['FLOWGATE_CONSOLE_HOST', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'].includes(name));
+      expect(unset).toEqual([]);
+      // The admin surface's one token: the console and the gateway's script admin API read the same Secret key.
+      const tokenRef = (objs: K8sObject[], app: string) =>
+        named(objs, 'Deployment', `flowgate-blue-${app}`).spec.template.spec.containers[0].env.find((e: K8sObject) => e.name === 'FLOWGATE_ADMIN_TOKEN').valueFrom.secretKeyRef;
+      expect(tokenRef(objects, 'console')).toEqual(tokenRef(objects, 'gateway'));
+      const existing = render([join(CHART, 'ci/console-values.yaml')], { 'gateway.admin.existingSecret': 'ops-admin', 'gateway.admin.token': '' });
+      expect(tokenRef(existing, 'console')).toEqual({ name: 'ops-admin', key: 'admin-token' });
+      const consoleOnly = render([join(CHART, 'ci/console-values.yaml')], { 'gateway.enabled': false });
+      expect(appConfigs(consoleOnly).console.FLOWGATE_ADMIN_TOKEN).toBe('ci-console-token-0123456789');
+      const notes = renderNotes('flowgate', { release: 'flowgate-blue', namespace: 'shop', valuesFiles: [join(CHART, 'ci/console-values.yaml')] });
+      expect(notes).toContain('kubectl --namespace shop port-forward service/flowgate-blue-console 9300:9300');
+      const withPolicy = render([join(CHART, 'ci/console-values.yaml'), join(CHART, 'ci/networkpolicy-values.yaml')]);
+      expect(named(withPolicy, 'NetworkPolicy', 'flowgate-blue-console').spec.ingress).toEqual([]);
+      expect(networkProblems(withPolicy)).toEqual([]);
+    });
+
     it('pdb and topics Job can be turned off', () => {
       expect(ofKind(render([join(CHART, 'ci/no-pdb-values.yaml')]), 'PodDisruptionBudget')).toEqual([]);
       expect(ofKind(render([join(CHART, 'ci/no-topics-job-values.yaml')]), 'Job')).toEqual([]);
@@ -401,6 +428,7 @@ describe('helm/flowgate', () => {
       [{ 'processor.jobs': '' }, '/processor/jobs'],
       [{ 'processor.jobs': 'dist/examples/demo.js\\, dist/examples/other.js' }, '/processor/jobs'],
       [{ 'gateway.eventRoute': 'v1/echo' }, '/gateway/eventRoute'],
+      [{ 'console.enabled': true }, 'console.enabled needs the admin token, gateway.admin.existingSecret'],
     ])('%j', (set, message) => {
       const { status, stderr } = helmTemplateFailure('flowgate', { release: 'flowgate-blue', set });
       expect(status).not.toBe(0);
@@ -473,6 +501,7 @@ describe('helm/flowgate', () => {
       'sweeper.intervalMs': 'FLOWGATE_SWEEP_INTERVAL_MS',
       'sweeper.batch': 'FLOWGATE_SWEEP_BATCH',
       'sweeper.claimMs': 'FLOWGATE_SWEEP_CLAIM_MS',
+      'console.port': 'FLOWGATE_CONSOLE_PORT',
     };
     const bound = (path: string, which: 'minimum' | 'maximum'): number => {
       const node = path.split('.').reduce<Schema | undefined>((n, key) => n?.properties?.[key], schema);
@@ -486,7 +515,7 @@ describe('helm/flowgate', () => {
       // One reply partition leaves no room for a gateway plus its rollout surge.
       if (which === 'minimum') set['gateway.replicas'] = 0;
       // A values file, not --set: numbers from YAML reach the templates as floats (1e+06 trap).
-      const values: Record<string, Record<string, number>> = {};
+      const values: Record<string, Record<string, unknown>> = { console: { enabled: true }, gateway: { admin: { token: 'an-admin-token-of-16+' } } };
       for (const [path, value] of Object.entries(set)) {
         const [block, key] = path.split('.');
         values[block] = { ...values[block], [key]: value };
@@ -495,7 +524,7 @@ describe('helm/flowgate', () => {
       writeFileSync(file, stringify(values));
       const objects = render([file]);
       const configs = appConfigs(objects);
-      const merged = { ...configs.gateway, ...configs.processor, ...configs.sweeper };
+      const merged = { ...configs.gateway, ...configs.processor, ...configs.sweeper, ...configs.console };
       for (const [path, name] of Object.entries(VALUE_ENV)) expect({ [name]: merged[name] }).toEqual({ [name]: set[path] });
     });
   });

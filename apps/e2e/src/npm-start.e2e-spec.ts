@@ -28,8 +28,8 @@ describe('npm start', () => {
     if (start.exitCode === null) start.kill('SIGKILL');
   });
 
-  it('starts all three apps, survives one dying, and stops everything on Ctrl-C', async () => {
-    const [gatewayPort, adminPort, processorPort, sweeperPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  it('starts all four apps, survives one dying, and stops everything on Ctrl-C', async () => {
+    const [gatewayPort, adminPort, processorPort, sweeperPort, consolePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     start = spawn(process.execPath, ['tools/dev/start.mjs'], {
       cwd: ROOT,
       env: {
@@ -40,6 +40,8 @@ describe('npm start', () => {
         FLOWGATE_ADMIN_PORT: String(adminPort),
         FLOWGATE_PROCESSOR_PORT: String(processorPort),
         FLOWGATE_SWEEPER_PORT: String(sweeperPort),
+        FLOWGATE_CONSOLE_PORT: String(consolePort),
+        FLOWGATE_ADMIN_TOKEN: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -53,9 +55,11 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${sweeperPort}/healthz`)).status).toBe(200);
     expect(output).toContain(`metrics: http://127.0.0.1:${adminPort}/metrics`);
     expect((await fetch(`http://127.0.0.1:${adminPort}/metrics`)).status).toBe(200);
+    await eventually(() => output.includes(`console: http://127.0.0.1:${consolePort}/`), 30_000, 'the console line');
+    expect((await fetch(`http://127.0.0.1:${consolePort}/api/view`)).status).toBe(200); // no token: open, on loopback
 
     const pids = Object.fromEntries(
-      ['gateway', 'processor', 'sweeper'].map((app) => [app, Number(new RegExp(`\\[${app}\\] \\{[^\\n]*?"pid":(\\d+)`).exec(output)?.[1])]),
+      ['gateway', 'processor', 'sweeper', 'console'].map((app) => [app, Number(new RegExp(`\\[${app}\\] \\{[^\\n]*?"pid":(\\d+)`).exec(output)?.[1])]),
     );
     expect(Object.values(pids).every((pid) => pid > 0)).toBe(true);
 

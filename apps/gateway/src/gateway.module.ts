@@ -24,6 +24,7 @@ import { ReplySlotService } from './replies/reply-slot.service';
 import { createScriptChecker, SCRIPT_CHECKER } from './scripts/script-checker';
 import { ScriptAdmin } from './scripts/script-admin.service';
 import { ScriptStore } from './scripts/script-store.service';
+import { GatewayStatusService } from './status/gateway-status.service';
 
 @Module({})
 export class GatewayModule {
@@ -69,6 +70,7 @@ export class GatewayModule {
         RegisteredDispatch,
         Responder,
         GatewayLifecycle,
+        GatewayStatusService,
       ],
     };
   }

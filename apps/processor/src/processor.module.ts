@@ -8,6 +8,7 @@ import { RedisModule } from '@flowgate/redis';
 import type { JobPlacement } from '@flowgate/stream';
 import { JOB_PLACEMENT, PROCESSOR_CONFIG, PROCESSOR_METRICS } from './processor.tokens';
 import { ScriptRegistry } from './scripts/script-registry';
+import { ProcessorStatusService } from './status/processor-status.service';
 import { ProcessorKafka } from './transport/processor-kafka.service';
 import { RequestRecords } from './transport/request-records';
 import { StreamServer } from './transport/stream.server';
@@ -27,7 +28,7 @@ export class ProcessorModule {
         RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-processor-${config.FLOWGATE_INSTANCE_ID}` }),
       ],
       controllers: [TopologyController],
-      providers: [...(kafka.providers ?? []), { provide: JOB_PLACEMENT, useValue: placement }, RequestRecords, ScriptRegistry, StreamServer],
+      providers: [...(kafka.providers ?? []), { provide: JOB_PLACEMENT, useValue: placement }, RequestRecords, ScriptRegistry, StreamServer, ProcessorStatusService],
     };
   }
 

@@ -97,7 +97,7 @@ anything to store.
 {{- if or (not .Values.redis.existingSecret) (and .Values.kafka.sasl.enabled (not .Values.kafka.sasl.existingSecret)) (include "flowgate.adminTokenInSecret" .) }}true{{ end }}
 {{- end }}
 {{- define "flowgate.adminTokenInSecret" -}}
-{{- if and .Values.gateway.enabled .Values.gateway.admin.token (not .Values.gateway.admin.existingSecret) }}true{{ end }}
+{{- if and (or .Values.gateway.enabled .Values.console.enabled) .Values.gateway.admin.token (not .Values.gateway.admin.existingSecret) }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -248,6 +248,9 @@ Checks across values that the schema cannot express.
 {{- if $missing }}
 {{- fail (printf "gateway.auth.mode=jwt needs %s" (join ", " $missing)) }}
 {{- end }}
+{{- end }}
+{{- if and .Values.console.enabled (not .Values.gateway.admin.existingSecret) (not .Values.gateway.admin.token) }}
+{{- fail "console.enabled needs the admin token, gateway.admin.existingSecret (preferred) or gateway.admin.token: the console never runs without it" }}
 {{- end }}
 {{- if eq (int .Values.gateway.adminPort) (int .Values.gateway.port) }}
 {{- fail "gateway.adminPort must differ from gateway.port: internal endpoints stay off the public port" }}

@@ -74,5 +74,13 @@ export function coreTopics(config: { FLOWGATE_TOPIC_PREFIX: string; FLOWGATE_REQ
     { topic: topics.scripts, numPartitions: 1, configs: { 'cleanup.policy': 'compact' } },
     // Audit records are kept for a year.
     { topic: topics.audit, numPartitions: 1, configs: { 'retention.ms': String(365 * 24 * 3600 * 1000) } },
+    // A record per instance per second: compaction keeps each instance's newest, short segments let
+    // it run often, and deletion by age drops what crashed instances left (readers ignore those
+    // after STATUS_MAX_AGE_MS anyway), so a reader starting up reads minutes of records, not days.
+    {
+      topic: topics.status,
+      numPartitions: 1,
+      configs: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(15 * 60_000), 'segment.ms': String(5 * 60_000), 'min.cleanable.dirty.ratio': '0.1' },
+    },
   ];
 }

@@ -1,5 +1,6 @@
 export * from './auth.config';
 export * from './common.config';
+export * from './console.config';
 export * from './env-reader';
 export * from './gateway.config';
 export * from './processor.config';

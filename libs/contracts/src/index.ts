@@ -5,4 +5,5 @@ export * from './protocol-error';
 export * from './request-id';
 export * from './route-catalog';
 export * from './scripts';
+export * from './status';
 export * from './topics';

@@ -22,6 +22,12 @@ export interface TopicNames {
   readonly scripts: string;
   /** One `AuditRecord` per admin action and automatic script decision, keyed by script name. */
   readonly audit: string;
+  /**
+   * Status of every running processor and gateway (compacted, one partition): key
+   * `<app>/<instance>`, value `InstanceStatus` JSON (`status.ts`) about every second, a tombstone
+   * at shutdown. The console follows it.
+   */
+  readonly status: string;
 }
 
 /**
@@ -37,6 +43,7 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
     routes: `${prefix}routes`,
     scripts: `${prefix}scripts`,
     audit: `${prefix}audit`,
+    status: `${prefix}status`,
   };
 }
 

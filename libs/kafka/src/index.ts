@@ -10,6 +10,7 @@ export * from './parallel-consumer';
 export * from './partition-lane';
 export * from './partition-reader';
 export * from './pinned-partition-assigner';
+export * from './status-publisher';
 export * from './topic-admin';
 // The kafkajs types the stream runtime's consumers and transactions are typed on (types only:
 // everything that talks to Kafka is created in this library).

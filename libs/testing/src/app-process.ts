@@ -2,13 +2,14 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
-export type AppName = 'gateway' | 'processor' | 'sweeper';
+export type AppName = 'gateway' | 'processor' | 'sweeper' | 'console';
 
 const ROOT = resolve(__dirname, '../../..');
 const PORT_VARIABLE: Record<AppName, string> = {
   gateway: 'FLOWGATE_GATEWAY_PORT',
   processor: 'FLOWGATE_PROCESSOR_PORT',
   sweeper: 'FLOWGATE_SWEEPER_PORT',
+  console: 'FLOWGATE_CONSOLE_PORT',
 };
 
 /** A free loopback port, as the OS hands it out. */

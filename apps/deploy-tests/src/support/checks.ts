@@ -1,4 +1,4 @@
-import { readGatewayConfig, readProcessorConfig, readSweeperConfig } from '@flowgate/config';
+import { readConsoleConfig, readGatewayConfig, readProcessorConfig, readSweeperConfig } from '@flowgate/config';
 import { containerEnv, K8sObject, kubeStrict, ofKind, podLabels, schemaProblem, selects, workloads } from './manifests';
 import { ENSURE_TOPICS } from './topics-job';
 
@@ -72,10 +72,11 @@ export function podProblems(objects: K8sObject[], external: Record<string, strin
   return problems;
 }
 
-const READERS: Record<'gateway' | 'processor' | 'sweeper', (env: NodeJS.ProcessEnv) => unknown> = {
+const READERS: Record<'gateway' | 'processor' | 'sweeper' | 'console', (env: NodeJS.ProcessEnv) => unknown> = {
   gateway: readGatewayConfig,
   processor: readProcessorConfig,
   sweeper: readSweeperConfig,
+  console: readConsoleConfig,
 };
 
 /**
