@@ -102,4 +102,14 @@ describe('seed 003 examples: geofence alarms and alert routing, rules as scripts
     expect([seen('alerts-sms', 6), seen('alerts-email', 6), seen('alerts-push', 6)]).toEqual([['enter depot'], ['enter depot'], ['enter depot']]);
     expect(processor.running).toBe(true);
   });
+
+  it('a processor with FLOWGATE_ROUTE_SCRIPTS=off stays out of the shared requests group while a route script is active', async () => {
+    // With the route script active, a processor with only topic jobs joins the shared group before
+    // it is ready (and so owns request partitions by then) unless told not to.
+    const off = await cluster.start('processor', { FLOWGATE_ROUTE_SCRIPTS: 'off' });
+    expect(await off.metric('flowgate_processor_assigned_partitions')).toBe(0);
+    expect(await off.metric('flowgate_script_active_version', { script: 'fences' })).toBe(1); // it follows the scripts all the same
+    expect((await post(`${gateway.url}/v1/fences`, { fences: [] })).json).toEqual({ count: 0 });
+    expect(await processor.metric('flowgate_processor_assigned_partitions')).toBe(4);
+  });
 });

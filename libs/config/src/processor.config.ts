@@ -32,6 +32,10 @@ export const PROCESSOR_ENV = {
     default: '',
     description: 'Job modules this processor runs, comma-separated: file paths (relative to the working directory) or package names.',
   }),
+  FLOWGATE_ROUTE_SCRIPTS: oneOf({
+    default: 'on', values: ['on', 'off'] as const,
+    description: 'on: this processor serves route scripts (it joins the shared requests topic\'s group once one is active); off: it never does.',
+  }),
   FLOWGATE_FAILPOINT: oneOf({
     default: '', values: FAILPOINTS,
     description: 'Test only: crash the processor at a named point (after-output-before-commit). Empty: never.',

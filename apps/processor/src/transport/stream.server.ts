@@ -87,10 +87,11 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     this.partitionMetrics = new PartitionMetrics(this.kafka.connection.consumerOffsets(), this.metrics);
     this.runners = this.placement.partitioned.map((partitioned) => this.keyedRunner(partitioned));
     await Promise.all(this.runners.map((runner) => runner.start()));
-    if (this.placement.sharedRoutes.size > 0 || this.scripts.hasRouteScripts) await this.startParallelOnce();
+    const routeScripts = this.config.FLOWGATE_ROUTE_SCRIPTS === 'on';
+    if (this.placement.sharedRoutes.size > 0 || (routeScripts && this.scripts.hasRouteScripts)) await this.startParallelOnce();
     else {
       this.joined = true; // nothing to join on the shared topic, until a route script is activated
-      this.scripts.onRouteScriptActive(() => {
+      if (routeScripts) this.scripts.onRouteScriptActive(() => {
         this.startParallelOnce().catch((error: unknown) => this.log.error(`starting the consumer of ${this.kafka.topics.requests} for route scripts failed: ${String(error)}`));
       });
     }
@@ -107,6 +108,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
     this.joined = false;
     const { config, metrics } = this;
     const partitionMetrics = this.partitionMetrics!;
+    const routeScripts = config.FLOWGATE_ROUTE_SCRIPTS === 'on' ? this.scripts : undefined;
     const groupId = groupNames(config.FLOWGATE_TOPIC_PREFIX).processor;
     partitionMetrics.watchRequests(groupId, this.kafka.topics.requests);
     this.consumer = this.kafka.connection.parallelConsumer({
@@ -116,7 +118,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       maxQueue: config.FLOWGATE_PARTITION_QUEUE,
       commitIntervalMs: config.FLOWGATE_COMMIT_INTERVAL_MS,
       handle: async (record) => {
-        const { outputs, deadline } = await this.requests.handle(record, (route) => this.runner(route), this.scripts);
+        const { outputs, deadline } = await this.requests.handle(record, (route) => this.runner(route), routeScripts);
         await this.kafka.send(outputs, deadline);
       },
       observer: {
