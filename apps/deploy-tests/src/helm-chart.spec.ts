@@ -124,6 +124,7 @@ describe('helm/flowgate', () => {
       const leftToDefaults = new Set([
         'FLOWGATE_ADMIN_TOKEN',
         'FLOWGATE_FAILPOINT',
+        'FLOWGATE_ROUTE_SCRIPTS', // on unless a processor runs other jobs than its group: processor.extraEnv
         'FLOWGATE_GATEWAY_HOST',
         'FLOWGATE_ADMIN_HOST',
         'FLOWGATE_API_KEYS_FILE', 'FLOWGATE_API_KEY_HEADER', 'FLOWGATE_API_KEYS_RELOAD_MS',

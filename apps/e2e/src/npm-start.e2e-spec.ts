@@ -52,7 +52,8 @@ describe('npm start', () => {
     await eventually(() => output.includes(`ready: http://127.0.0.1:${gatewayPort}`), 90_000, 'the ready line');
     const url = `http://127.0.0.1:${gatewayPort}`;
     expect((await post(`${url}/v1/echo`, { via: 'npm start' })).json).toMatchObject({ via: 'npm start', result: 'ok' });
-    expect((await fetch(`http://127.0.0.1:${sweeperPort}/healthz`)).status).toBe(200);
+    // The ready line is the gateway's; the sweeper starts beside it and may answer a moment later.
+    await eventually(async () => (await fetch(`http://127.0.0.1:${sweeperPort}/healthz`).then((r) => r.status, () => 0)) === 200, 30_000, 'the sweeper healthy');
     expect(output).toContain(`metrics: http://127.0.0.1:${adminPort}/metrics`);
     expect((await fetch(`http://127.0.0.1:${adminPort}/metrics`)).status).toBe(200);
     await eventually(() => output.includes(`console: http://127.0.0.1:${consolePort}/`), 30_000, 'the console line');
