@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { freePort } from './support/app-process';
+import { freePorts } from './support/app-process';
 import { eventually, post } from './support/http';
 import { stackEnv, uniquePrefix } from './support/stack';
 
@@ -29,7 +29,7 @@ describe('npm start', () => {
   });
 
   it('starts all four apps, survives one dying, and stops everything on Ctrl-C', async () => {
-    const [gatewayPort, adminPort, processorPort, sweeperPort, consolePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [gatewayPort, adminPort, processorPort, sweeperPort, consolePort] = await freePorts(5);
     start = spawn(process.execPath, ['tools/dev/start.mjs'], {
       cwd: ROOT,
       env: {

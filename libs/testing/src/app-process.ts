@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { AddressInfo, createServer, Server } from 'node:net';
 import { resolve } from 'node:path';
 
 export type AppName = 'gateway' | 'processor' | 'sweeper' | 'console';
@@ -13,15 +13,29 @@ const PORT_VARIABLE: Record<AppName, string> = {
 };
 
 /** A free loopback port, as the OS hands it out. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
+}
+
+/**
+ * `count` distinct free ports: each is held open until all are found, so two calls close together
+ * cannot be handed the same port by the OS (one port closed and at once given out again).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolveListen, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolveListen());
+      });
+    }
+    return servers.map((server) => (server.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolveClose) => server.close(() => resolveClose()))));
+  }
 }
 
 /**
@@ -50,9 +64,10 @@ export class AppProcess {
    * one, and (unless `waitReady: false`) waits for its /readyz.
    */
   static async start(name: AppName, env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<AppProcess> {
-    const port = Number(env[PORT_VARIABLE[name]] ?? (await freePort()));
+    const [freeA, freeB] = await freePorts(2);
+    const port = Number(env[PORT_VARIABLE[name]] ?? freeA);
     // Every gateway gets an internal port of its own, so several run side by side.
-    const adminPort = name === 'gateway' ? Number(env.FLOWGATE_ADMIN_PORT ?? (await freePort())) : port;
+    const adminPort = name === 'gateway' ? Number(env.FLOWGATE_ADMIN_PORT ?? freeB) : port;
     const child = spawn(process.execPath, [resolve(ROOT, 'dist/apps', name, 'main.js')], {
       cwd: ROOT,
       env: {

@@ -1,2 +1,2 @@
 // One implementation for both test projects (apps/deploy-tests runs the same bundles).
-export { AppProcess, freePort, type AppName } from '@flowgate/testing';
+export { AppProcess, freePort, freePorts, type AppName } from '@flowgate/testing';
