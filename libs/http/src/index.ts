@@ -5,3 +5,4 @@ export * from './health.module';
 export * from './problem-reply';
 export * from './readiness.service';
 export * from './body-schema';
+export * from './admin-token';

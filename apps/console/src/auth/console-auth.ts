@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { AdminToken } from '@flowgate/http';
 
 export const SESSION_COOKIE = 'fg_console';
 const SESSION_MS = 8 * 3600_000;
@@ -13,19 +14,19 @@ const MAX_SESSIONS = 1_000;
  * config allows that on 127.0.0.1 only.
  */
 export class ConsoleAuth {
-  private readonly digest: Buffer | undefined;
+  private readonly token: AdminToken | undefined;
   private readonly sessions = new Map<string, number>();
 
   constructor(token: string | undefined) {
-    this.digest = token ? sha256(token) : undefined;
+    this.token = token ? new AdminToken(token) : undefined;
   }
 
   get open(): boolean {
-    return this.digest === undefined;
+    return this.token === undefined;
   }
 
   isToken(candidate: string): boolean {
-    return this.digest !== undefined && timingSafeEqual(sha256(candidate), this.digest);
+    return this.token?.matches(candidate) ?? false;
   }
 
   /** A new session for a caller that presented the token; its id goes in the cookie. */
@@ -66,8 +67,4 @@ export function sessionId(cookieHeader: string | undefined): string | undefined 
     if (name === SESSION_COOKIE) return value.join('=');
   }
   return undefined;
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }

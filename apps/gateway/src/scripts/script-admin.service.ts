@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@flowgate/config';
 import { AuditRecord, CatalogEntry, isValidScriptName, ROUTE_NAME_RULE, sameCatalogEntry, ScriptActivationRecord, ScriptCanary, ScriptVersionRecord } from '@flowgate/contracts';
-import { AdminBodyTooLargeError, AdminRequest, AdminResponse, AdminServer } from '@flowgate/http';
+import { AdminBodyTooLargeError, AdminRequest, AdminResponse, AdminServer, AdminToken } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { RouteCatalog } from '../catalog/route-catalog.service';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
@@ -9,7 +9,6 @@ import { AdminProblem, violations } from './admin-problem';
 import {
   ADMIN_PREFIX, AdminRoute, ChangeAction, matchAdminRoute, NOT_JSON, parseActivate, parseAuditQuery, parseCanary, parseEmpty, parseJsonBody, Parsed, parseRollback, parseUpload,
 } from './admin-requests';
-import { AdminToken } from './admin-token';
 import { SCRIPT_CHECKER, ScriptChecker } from './script-checker';
 import { ScriptStore, VersionTakenError } from './script-store.service';
 

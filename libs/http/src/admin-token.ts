@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * The admin API's bearer token (FLOWGATE_ADMIN_TOKEN). Callers are compared by the SHA-256 of what
+ * The admin surface's bearer token (FLOWGATE_ADMIN_TOKEN): the gateway's script admin API and the console. Callers are compared by the SHA-256 of what
  * they send against the token's, with `timingSafeEqual`: both digests have one length whatever
  * the caller sends, so neither the comparison's time nor an early length check tells an attacker
  * how much of a guess was right.
@@ -21,8 +21,12 @@ export class AdminToken {
   accepts(authorization: string | undefined): boolean {
     const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
     // Compared even without a credential, so a missing header costs the same time as a wrong one.
-    const offered = sha256(match?.[1] ?? '');
-    return timingSafeEqual(offered, this.digest) && match !== null;
+    return this.matches(match?.[1] ?? '') && match !== null;
+  }
+
+  /** Whether `candidate` is the token (e.g. typed into a sign-in form). */
+  matches(candidate: string): boolean {
+    return timingSafeEqual(sha256(candidate), this.digest);
   }
 }
 
