@@ -70,7 +70,8 @@ export class ScriptRegistry {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly routeListeners: (() => void)[] = [];
   private readonly scriptLoggers = new Map<string, Logger>();
-  private engine: ScriptEngine | undefined;
+  /** Created with the first version to load: a processor without scripts starts no sandbox workers. */
+  private engine: Promise<ScriptEngine> | undefined;
   private reader: CompactedTopicReader | undefined;
   private caughtUp = false;
   private ready = false;
@@ -100,7 +101,6 @@ export class ScriptRegistry {
    * then keeps following it. Resolves when this processor serves what the topic holds.
    */
   async start(): Promise<void> {
-    this.engine = await ScriptEngine.create();
     // kv calls fail (that call only) until Redis answers; the client keeps reconnecting.
     this.redis.connect().catch((error: Error) => this.logger.warn(`redis not reachable yet, flowgate.kv of scripts fails until it is: ${error.message}`));
     this.reader = this.kafka.connection.followTable({
@@ -379,7 +379,11 @@ export class ScriptRegistry {
 
   /** Loads a version and runs its examples again here: what passed at upload must pass on this processor too. */
   private async load(record: ScriptVersionRecord): Promise<LoadedVersion> {
-    const engine = this.engine!;
+    this.engine ??= ScriptEngine.create().catch((error: unknown) => {
+      this.engine = undefined; // the next version tries again
+      throw error;
+    });
+    const engine = await this.engine;
     const problems = await checkScript(engine, record);
     if (problems.length > 0) throw new ScriptLoadError(problems.join('; '));
     const topics = record.manifest.capabilities?.emit?.topics ?? [];
