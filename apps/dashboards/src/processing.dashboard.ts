@@ -1,5 +1,5 @@
 import { Dashboard, query } from './panel';
-import { gauge, quantile, rate, selector } from './promql';
+import { gauge, meanSince, quantile, rate } from './promql';
 
 /**
  * Inside the processors: records, jobs and operators, partitions, keyed state, Kafka produce.
@@ -131,12 +131,7 @@ export const processing: Dashboard = {
           title: 'Mean state restore time by job',
           description: 'Mean time to rebuild a partition\'s state from its changelog after an assignment, since each processor started.',
           unit: 's',
-          queries: [
-            query(
-              `max by (exported_job) (flowgate_processor_state_restore_seconds_sum${selector('processor')} / flowgate_processor_state_restore_seconds_count${selector('processor')})`,
-              '{{exported_job}}',
-            ),
-          ],
+          queries: [query(meanSince('flowgate_processor_state_restore_seconds', 'processor', ['exported_job']), '{{exported_job}}')],
         },
       ],
     },
@@ -165,12 +160,7 @@ export const processing: Dashboard = {
           title: 'Mean swap delay by script',
           description: 'From an activation (written by a gateway) to a processor serving it — read, loaded, examples run, swapped — mean since each processor started.',
           unit: 's',
-          queries: [
-            query(
-              `max by (script) (flowgate_script_swap_delay_seconds_sum${selector('processor')} / flowgate_script_swap_delay_seconds_count${selector('processor')})`,
-              '{{script}}',
-            ),
-          ],
+          queries: [query(meanSince('flowgate_script_swap_delay_seconds', 'processor', ['script']), '{{script}}')],
         },
         {
           title: 'Script admin API calls',

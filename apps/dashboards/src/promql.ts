@@ -28,3 +28,8 @@ export function quantile(q: number, histogram: string, component: Component, lab
 export function gauge(metric: string, component: Component, labels: readonly string[], how: 'sum' | 'max' | 'min' = 'sum'): string {
   return `${how}${by(labels)} (${metric}${selector(component)})`;
 }
+
+/** Mean of a histogram (name without a suffix) since each process started, the largest by the given labels. */
+export function meanSince(histogram: string, component: Component, labels: readonly string[]): string {
+  return `max${by(labels)} (${histogram}_sum${selector(component)} / ${histogram}_count${selector(component)})`;
+}
