@@ -162,3 +162,69 @@ describe('fair shares: a caller sending 10× more cannot take a light caller\'s 
     process.stdout.write(`fair shares: light ${light.ok}/${light.sent} admitted with fairness, ${lightPooled.ok}/${lightPooled.sent} in one pool; heavy ${heavy.ok}/${heavy.sent}\n`);
   });
 });
+
+/**
+ * A processor SIGKILLed under steady load: its partitions answer nothing until the group notices
+ * (a 6 s session timeout). The gateway sees its requests to them stall, cuts its limit and sheds
+ * with a Retry-After instead of admitting request after request that would only time out; once
+ * the survivor owns every partition, the limit comes back by itself.
+ */
+describe('a processor killed under load: the gateway sheds, then recovers', () => {
+  const cluster = new Cluster('flow-kill', { FLOWGATE_REQUEST_PARTITIONS: '4' });
+  const MAX = 64;
+  const RATE = 100;
+  const SECONDS = 14;
+  const TIMEOUT_MS = 3_000;
+  let gateway: AppProcess;
+  let doomed: AppProcess;
+
+  beforeAll(async () => {
+    doomed = await cluster.start('processor');
+    await cluster.start('processor');
+    gateway = await cluster.start('gateway', { FLOWGATE_MAX_INFLIGHT: String(MAX) });
+  });
+  afterAll(() => cluster.stopAll());
+
+  it('answers every request with 200, a shed 503 or a 504, lowers the limit while partitions are orphaned, and recovers', async () => {
+    for (let i = 0; i < 20; i++) expect((await post(`${gateway.url}/v1/echo`, { warm: i })).status).toBe(200);
+    const limits: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        limits.push(await gateway.metric('flowgate_gateway_inflight_limit'));
+        await sleep(100);
+      }
+    })();
+    const started = Date.now();
+    const calls: Promise<{ status: number; type: string; retryAfter: string | null } | 'hang'>[] = [];
+    const killer = sleep(3_000).then(() => doomed.kill('SIGKILL'));
+    for (let i = 0; i < RATE * SECONDS; i++) {
+      const due = started + (i * 1000) / RATE;
+      if (due > Date.now()) await sleep(due - Date.now());
+      const guard = AbortSignal.timeout(TIMEOUT_MS + 5_000);
+      calls.push(post(`${gateway.url}/v1/echo`, { i }, { 'x-timeout-ms': String(TIMEOUT_MS) }, guard)
+        .then((res) => ({ status: res.status, type: String(res.json?.type), retryAfter: res.headers.get('retry-after') }))
+        .catch(() => 'hang' as const));
+    }
+    await killer;
+    const results = await Promise.all(calls);
+    sampling = false;
+    await sampler;
+
+    const count = (status: number) => results.filter((r) => r !== 'hang' && r.status === status).length;
+    const odd = results.filter((r) => r === 'hang' || ![200, 503, 504].includes(r.status)
+      || (r.status === 503 && (!['urn:flowgate:problem:overloaded', 'urn:flowgate:problem:deadline-unreachable'].includes(r.type) || !r.retryAfter)));
+    expect(odd).toEqual([]);
+    const [ok, shed, timedOut] = [count(200), count(503), count(504)];
+    process.stdout.write(`processor killed: ${results.length} requests, ${ok} × 200, ${shed} × 503 shed, ${timedOut} × 504; limit went down to ${Math.min(...limits)}\n`);
+    expect(shed).toBeGreaterThan(0);
+    expect(Math.min(...limits)).toBeLessThan(MAX);
+    // What timed out is at most what was in flight when the stall showed, not everything sent to the orphaned partitions.
+    expect(timedOut).toBeLessThanOrEqual(MAX);
+    expect(ok).toBeGreaterThan(results.length / 2);
+
+    await eventually(async () => (await gateway.metric('flowgate_gateway_inflight_limit')) === MAX, 20_000, 'the limit back at its maximum');
+    const after = await Promise.all(Array.from({ length: 30 }, (_, i) => post(`${gateway.url}/v1/echo`, { after: i })));
+    expect(after.map((res) => res.status)).toEqual(after.map(() => 200));
+  });
+});
