@@ -63,7 +63,7 @@ import { join } from 'node:path';
 import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, startApp, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
-buildApps(['gateway', 'processor', 'sweeper']);
+buildApps(['gateway', 'processor', 'sweeper', 'examples']); // examples: the demo jobs (DEMO_ENV) the processor loads
 const { startStack, createTopics } = await import('../stack/stack.mjs');
 const { probeRedis } = await import('../stack/redis.mjs');
 const { client: ipcClient } = await import('../../bench/lib/ipc.mjs');
