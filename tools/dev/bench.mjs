@@ -270,7 +270,14 @@ try {
     : track(name, startApp(name, { ...appEnv, ...extraEnv }));
   const peerEnv = { KAFKA_BROKERS: stack.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   ensureTopics(appEnv);
-  await createTopics({ brokers: stack.brokers, topics: [...nestTopics(), ...floorTopics()] });
+  // A busy machine's fresh broker may answer the creator's metadata request before it hosts the new
+  // topics, which kafkajs does not retry (only LEADER_NOT_AVAILABLE): once more, they exist by then.
+  const peerTopics = { brokers: stack.brokers, topics: [...nestTopics(), ...floorTopics()] };
+  await createTopics(peerTopics).catch(async (error) => {
+    log(`creating the peers' topics: ${error.message}; once more`);
+    await sleep(2_000);
+    await createTopics(peerTopics);
+  });
 
   // The load generator: a child of its own, so sampling here never delays its schedule.
   const loadChild = startNode('load', 'bench/load.mjs', { args: ['--serve'], ipc: true });
