@@ -64,16 +64,26 @@ export const overview: Dashboard = {
         {
           title: 'In flight against the limit',
           description:
-            'Requests waiting for their reply, per gateway, and FLOWGATE_MAX_INFLIGHT. At the limit, new requests wait FLOWGATE_ADMISSION_WAIT_MS, then get 503.',
+            'Requests waiting for their reply, per gateway, and each gateway\'s in-flight limit: adaptive (it falls when requests queue or the gateway\'s event loop lags, and grows back) or FLOWGATE_MAX_INFLIGHT when fixed. At the limit, new requests get 503 overloaded (a caller under its fair share still gets in).',
           unit: 'short',
           queries: [
-            query(gauge('flowgate_gateway_inflight_requests', 'gateway', ['job', 'instance']), '{{job}} {{instance}}'),
-            query(gauge('flowgate_gateway_inflight_limit', 'gateway', [], 'max'), 'limit per gateway'),
+            query(gauge('flowgate_gateway_inflight_requests', 'gateway', ['job', 'instance']), 'in flight {{job}} {{instance}}'),
+            query(gauge('flowgate_gateway_inflight_limit', 'gateway', ['job', 'instance']), 'limit {{job}} {{instance}}'),
+          ],
+        },
+        {
+          title: 'Flow-control signals',
+          description:
+            'What the adaptive limit steers by, per gateway: how long requests wait in Kafka and processors before their handler starts (target FLOWGATE_TARGET_QUEUE_MS; a request whose deadline is shorter is refused with deadline-unreachable) and the gateway\'s event-loop delay (target FLOWGATE_TARGET_LOOP_DELAY_MS).',
+          unit: 's',
+          queries: [
+            query(gauge('flowgate_gateway_queue_delay_seconds', 'gateway', ['job', 'instance'], 'max'), 'queueing {{job}} {{instance}}'),
+            query(gauge('flowgate_gateway_event_loop_delay_seconds', 'gateway', ['job', 'instance'], 'max'), 'event loop {{job}} {{instance}}'),
           ],
         },
         {
           title: 'Rejections by reason',
-          description: 'Requests answered 503 without being sent to Kafka: full, kafka_down, draining, no_reply_partition.',
+          description: 'Requests answered 503 without being sent to Kafka: full (the limit or the caller\'s share taken), deadline (queueing longer than the deadline), kafka_down, draining, no_reply_partition.',
           unit: 'reqps',
           queries: [query(rate('flowgate_gateway_admission_rejections_total', 'gateway', ['reason']), '{{reason}}')],
         },

@@ -6,6 +6,8 @@ import { AdminServer, HealthModule, Readiness } from '@flowgate/http';
 import { KafkaModule } from '@flowgate/kafka';
 import { GatewayMetrics, Registry } from '@flowgate/metrics';
 import { RedisModule } from '@flowgate/redis';
+import { FlowControl, flowLimitOptions } from './admission/flow-control.service';
+import { FlowLimit } from './admission/flow-limit';
 import { InflightTable } from './admission/inflight-table';
 import { RouteCatalog } from './catalog/route-catalog.service';
 import { GatewayKafka } from './dispatch/gateway-kafka.service';
@@ -48,15 +50,18 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_METRICS, useValue: metrics },
         { provide: AdminServer, useFactory: (readiness: Readiness) => new AdminServer({ registry, readiness }), inject: [Readiness] },
+        { provide: FlowLimit, useValue: new FlowLimit(flowLimitOptions(config), Date.now()) },
         {
           provide: InflightTable,
-          useValue: new InflightTable({
-            capacity: config.FLOWGATE_MAX_INFLIGHT,
+          useFactory: (flow: FlowLimit) => new InflightTable({
+            limit: () => flow.limit,
             admissionWaitMs: config.FLOWGATE_ADMISSION_WAIT_MS,
             maxWaiters: config.FLOWGATE_MAX_INFLIGHT,
             recentCapacity: Math.max(10_000, config.FLOWGATE_MAX_INFLIGHT * 4),
           }),
+          inject: [FlowLimit],
         },
+        FlowControl,
         { provide: APP_FILTER, useValue: new ProblemFilter(config.FLOWGATE_MAX_BODY_BYTES) },
         // The sandbox (WASM) is loaded only where the admin API is on: it checks uploads.
         { provide: SCRIPT_CHECKER, useFactory: () => (config.FLOWGATE_ADMIN_TOKEN === '' ? null : createScriptChecker()) },

@@ -4,12 +4,14 @@ import { AdminServer, configOrExit, configOrExitAsync, createFastifyApp, createL
 import { createRegistry, GatewayMetrics } from '@flowgate/metrics';
 import { InflightTable } from './admission/inflight-table';
 import { createAuthenticator, requireCredentials } from './auth/caller-auth';
-import { shedWhenFull } from './admission/load-shedding';
+import { shedAtTheDoor } from './admission/load-shedding';
+import { FlowControl } from './admission/flow-control.service';
 import { RouteCatalog } from './catalog/route-catalog.service';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { GatewayModule } from './gateway.module';
 import { GATEWAY_METRICS } from './gateway.tokens';
 import { configureFastify } from './http/fastify-setup';
+import { timeoutLimits } from './http/route.controller';
 import { ScriptAdmin } from './scripts/script-admin.service';
 
 async function bootstrap(): Promise<void> {
@@ -27,12 +29,14 @@ async function bootstrap(): Promise<void> {
   if (authenticator) requireCredentials(fastify, { authenticator, metrics });
   configureFastify(fastify, { maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES });
   const catalog = app.get(RouteCatalog);
-  shedWhenFull(fastify.server, {
+  shedAtTheDoor(fastify.server, {
     table: app.get(InflightTable),
+    flow: app.get(FlowControl),
     metrics: app.get(GATEWAY_METRICS),
-    maxInflight: config.FLOWGATE_MAX_INFLIGHT,
     serves: (route) => catalog.has(route),
     eventRoute: config.FLOWGATE_EVENT_ROUTE,
+    fairnessHeader: config.FLOWGATE_FAIRNESS_HEADER,
+    timeouts: (route) => timeoutLimits(config, catalog.get(route)?.route),
   });
   // The script admin API answers 503 until the lifecycle has read the scripts topic.
   app.get(ScriptAdmin).mountOn(app.get(AdminServer));

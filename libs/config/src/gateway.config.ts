@@ -1,5 +1,5 @@
 import { COMMON_ENV, kafkaSecurity } from './common.config';
-import { ConfigError, EnvValues, int, optionalInt, readEnv, str } from './env-reader';
+import { ConfigError, EnvValues, int, oneOf, optionalInt, readEnv, str } from './env-reader';
 import { AUTH_ENV, authProblems } from './auth.config';
 import { REGISTRY_ENV } from './registry.config';
 
@@ -32,9 +32,35 @@ export const GATEWAY_ENV = {
     default: 60_000, min: 1, max: 3_600_000,
     description: 'Largest X-Timeout-Ms a caller may ask for.',
   }),
+  FLOWGATE_INFLIGHT_LIMIT: oneOf({
+    default: 'adaptive', values: ['adaptive', 'fixed'] as const,
+    description: 'adaptive: the in-flight limit follows the measured queueing delay and event-loop delay, between FLOWGATE_MIN_INFLIGHT and FLOWGATE_MAX_INFLIGHT. fixed: always FLOWGATE_MAX_INFLIGHT.',
+  }),
   FLOWGATE_MAX_INFLIGHT: int({
     default: 1024, min: 1, max: 1_000_000,
-    description: 'Pending requests one gateway holds at most (the seed\'s 1024-entry map).',
+    description: 'Pending requests one gateway holds at most (the seed\'s 1024-entry map): the adaptive limit\'s upper bound and start, or the fixed limit.',
+  }),
+  FLOWGATE_MIN_INFLIGHT: int({
+    default: 8, min: 1, max: 1_000_000,
+    description: 'The adaptive limit never goes below this (nor above FLOWGATE_MAX_INFLIGHT, which wins when smaller and this is left at its default).',
+  }),
+  FLOWGATE_TARGET_QUEUE_MS: int({
+    default: 20, min: 1, max: 60_000,
+    description: 'Queueing delay (time requests wait in Kafka and processors before their handler starts) the adaptive limit steers to: above it the limit falls, below it the limit grows.',
+  }),
+  FLOWGATE_TARGET_LOOP_DELAY_MS: int({
+    default: 20, min: 1, max: 10_000,
+    description: 'The gateway\'s own event-loop delay (p90 over 250 ms) the adaptive limit steers to.',
+  }),
+  FLOWGATE_FAIRNESS_HEADER: str({
+    default: '',
+    pattern: /^([a-z0-9-]{1,64})?$/,
+    rule: 'a lower-case HTTP header name, or empty',
+    description: 'Header that names the caller for fair sharing of the in-flight limit (e.g. x-api-key): a caller within its share (limit / callers with requests in flight) is admitted even when others fill the limit. Empty: one pool.',
+  }),
+  FLOWGATE_RETRY_AFTER_MAX_S: int({
+    default: 30, min: 1, max: 3_600,
+    description: 'Largest Retry-After a refusal carries; the value is computed from the backlog and the measured reply rate.',
   }),
   FLOWGATE_ADMISSION_WAIT_MS: int({
     default: 0, min: 0, max: 60_000,
@@ -85,6 +111,10 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     if (config[name] > config.FLOWGATE_MAX_TIMEOUT_MS) {
       problems.push(`${name}=${config[name]} is above FLOWGATE_MAX_TIMEOUT_MS=${config.FLOWGATE_MAX_TIMEOUT_MS}`);
     }
+  }
+  // The default minimum yields to a smaller maximum; one set on purpose must fit under it.
+  if (env.FLOWGATE_MIN_INFLIGHT !== undefined && config.FLOWGATE_MIN_INFLIGHT > config.FLOWGATE_MAX_INFLIGHT) {
+    problems.push(`FLOWGATE_MIN_INFLIGHT=${config.FLOWGATE_MIN_INFLIGHT} is above FLOWGATE_MAX_INFLIGHT=${config.FLOWGATE_MAX_INFLIGHT}`);
   }
   if (config.FLOWGATE_ADMIN_PORT !== 0 && config.FLOWGATE_ADMIN_PORT === config.FLOWGATE_GATEWAY_PORT) {
     problems.push(`FLOWGATE_ADMIN_PORT=${config.FLOWGATE_ADMIN_PORT} must differ from FLOWGATE_GATEWAY_PORT: internal endpoints stay off the public port`);

@@ -29,6 +29,13 @@ describe('wire envelope', () => {
     expect(decodeReplyHeaders(asBuffers(encodeReplyHeaders(reply)))).toEqual(reply);
   });
 
+  it('round-trips the timing a processor stamps, rounded to whole ms, and ignores malformed timing', () => {
+    const reply = { requestId: 'req-2', status: 200, outcome: 'result' as const, contentType: 'application/json', replyMode: 'sync' as const };
+    expect(decodeReplyHeaders(asBuffers(encodeReplyHeaders({ ...reply, queueMs: 12.4, handleMs: 0.6 })))).toEqual({ ...reply, queueMs: 12, handleMs: 1 });
+    const headers = { ...encodeReplyHeaders(reply), 'fg-queue-ms': '-3', 'fg-handle-ms': 'soon' };
+    expect(decodeReplyHeaders(asBuffers(headers))).toEqual(reply);
+  });
+
   it('reads a reply without a reply mode as sync (a processor that answers sync requests only)', () => {
     expect(decodeReplyHeaders({ 'fg-request-id': 'a', 'fg-status': '200', 'fg-outcome': 'result' }).replyMode).toBe('sync');
   });

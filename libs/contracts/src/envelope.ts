@@ -30,6 +30,10 @@ export interface ReplyMeta {
   readonly contentType: string;
   /** The request's reply mode, echoed: `async` replies are recorded in the request registry. */
   readonly replyMode: ReplyMode;
+  /** How long the request waited before its handler started, ms (`fg-queue-ms`); absent if not stamped. */
+  readonly queueMs?: number;
+  /** How long its handler ran, ms (`fg-handle-ms`); absent if not stamped. */
+  readonly handleMs?: number;
 }
 
 
@@ -71,13 +75,16 @@ export function decodeRequestHeaders(headers: WireHeaders | undefined): RequestM
 }
 
 export function encodeReplyHeaders(meta: ReplyMeta): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     [HEADERS.requestId]: meta.requestId,
     [HEADERS.status]: String(meta.status),
     [HEADERS.outcome]: meta.outcome,
     [HEADERS.contentType]: meta.contentType,
     [HEADERS.replyMode]: meta.replyMode,
   };
+  if (meta.queueMs !== undefined) headers[HEADERS.queueMs] = String(Math.max(0, Math.round(meta.queueMs)));
+  if (meta.handleMs !== undefined) headers[HEADERS.handleMs] = String(Math.max(0, Math.round(meta.handleMs)));
+  return headers;
 }
 
 /** @throws ProtocolError naming the first missing or malformed header. */
@@ -88,6 +95,8 @@ export function decodeReplyHeaders(headers: WireHeaders | undefined): ReplyMeta 
   if (outcome !== 'result' && outcome !== 'error') {
     throw new ProtocolError(`header ${HEADERS.outcome} must be result or error`);
   }
+  const queueMs = optionalInt(headers, HEADERS.queueMs);
+  const handleMs = optionalInt(headers, HEADERS.handleMs);
   return {
     requestId: required(headers, HEADERS.requestId),
     status,
@@ -95,6 +104,8 @@ export function decodeReplyHeaders(headers: WireHeaders | undefined): ReplyMeta 
     contentType: headerString(headers, HEADERS.contentType) ?? 'application/json',
     // Optional on replies: a processor that does not echo it answers sync requests only.
     replyMode: headerString(headers, HEADERS.replyMode) === 'async' ? 'async' : 'sync',
+    ...(queueMs === undefined ? {} : { queueMs }),
+    ...(handleMs === undefined ? {} : { handleMs }),
   };
 }
 
@@ -118,6 +129,12 @@ function required(headers: WireHeaders | undefined, name: string): string {
   const value = headerString(headers, name);
   if (value === undefined || value === '') throw new ProtocolError(`header ${name} is missing`);
   return value;
+}
+
+/** A timing header: a malformed one is ignored (the reply itself is fine), never an error. */
+function optionalInt(headers: WireHeaders | undefined, name: string): number | undefined {
+  const text = headerString(headers, name);
+  return text !== undefined && /^\d{1,10}$/.test(text) ? Number(text) : undefined;
 }
 
 function requiredInt(headers: WireHeaders | undefined, name: string): number {

@@ -32,6 +32,15 @@ export const HEADERS = {
   outcome: 'fg-outcome',
   /** Reply: media type of the value (`application/json` or `application/problem+json`). */
   contentType: 'content-type',
+  /**
+   * Reply: milliseconds the request record waited before its handler started — in Kafka and in the
+   * processor's queue (the processor's clock minus the record's timestamp, so clock skew between
+   * hosts shows here; the gateway clamps it to its own round trip). Gateways steer their in-flight
+   * limit by it. Optional: a processor that does not stamp it is simply not measured.
+   */
+  queueMs: 'fg-queue-ms',
+  /** Reply: milliseconds the handler ran, from taking the record to its reply. Optional. */
+  handleMs: 'fg-handle-ms',
   /** Reply: `<script>@<version>` of the script version that handled the request (route scripts). */
   scriptVersion: 'fg-script-version',
   /** Dead letter: why the record could not be processed. */

@@ -37,6 +37,7 @@ export const PROBLEMS = {
   idempotencyConflict: { status: 422, title: 'Idempotency key reused with another request' },
   handlerFailed: { status: 500, title: 'Handler failed' },
   overloaded: { status: 503, title: 'Gateway at capacity' },
+  deadlineUnreachable: { status: 503, title: 'Deadline cannot be met' },
   kafkaUnavailable: { status: 503, title: 'Kafka unavailable' },
   shuttingDown: { status: 503, title: 'Gateway shutting down' },
   registryUnavailable: { status: 503, title: 'Request registry unavailable' },

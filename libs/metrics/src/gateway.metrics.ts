@@ -7,6 +7,9 @@ export class GatewayMetrics {
   readonly requestDuration: Histogram<'route'>;
   readonly inflight: Gauge;
   readonly inflightLimit: Gauge;
+  readonly queueDelay: Gauge;
+  readonly eventLoopDelay: Gauge;
+  readonly replyRate: Gauge;
   readonly admissionRejections: Counter<'reason'>;
   readonly timeouts: Counter<'route'>;
   readonly cancelled: Counter<'route'>;
@@ -44,12 +47,27 @@ export class GatewayMetrics {
     this.inflight = new Gauge({ name: 'flowgate_gateway_inflight_requests', help: 'Requests waiting for their reply.', registers });
     this.inflightLimit = new Gauge({
       name: 'flowgate_gateway_inflight_limit',
-      help: 'FLOWGATE_MAX_INFLIGHT: the most requests waiting at once.',
+      help: 'The most requests waiting at once now: adaptive between FLOWGATE_MIN_INFLIGHT and FLOWGATE_MAX_INFLIGHT, or FLOWGATE_MAX_INFLIGHT when fixed.',
+      registers,
+    });
+    this.queueDelay = new Gauge({
+      name: 'flowgate_gateway_queue_delay_seconds',
+      help: 'How long requests wait in Kafka and processors before their handler starts (from the replies\' fg-queue-ms and from requests still waiting), smoothed.',
+      registers,
+    });
+    this.eventLoopDelay = new Gauge({
+      name: 'flowgate_gateway_event_loop_delay_seconds',
+      help: 'The gateway\'s event-loop delay, p90 over the last 250 ms.',
+      registers,
+    });
+    this.replyRate = new Gauge({
+      name: 'flowgate_gateway_reply_rate',
+      help: 'Replies per second this gateway receives, smoothed: the rate its backlog drains at (Retry-After).',
       registers,
     });
     this.admissionRejections = new Counter({
       name: 'flowgate_gateway_admission_rejections_total',
-      help: 'Requests answered 503 without being sent, by reason (full, kafka_down, draining).',
+      help: 'Requests answered 503 without being sent, by reason (full, deadline, kafka_down, no_reply_partition, draining).',
       labelNames: ['reason'],
       registers,
     });

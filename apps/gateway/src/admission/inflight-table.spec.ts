@@ -2,8 +2,11 @@ import { InflightTable, Pending } from './inflight-table';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function table(overrides: Partial<ConstructorParameters<typeof InflightTable>[0]> = {}) {
-  return new InflightTable({ capacity: 2, admissionWaitMs: 50, maxWaiters: 2, recentCapacity: 10, ...overrides });
+type Options = ConstructorParameters<typeof InflightTable>[0];
+
+/** A table with a fixed limit of `capacity` (2 unless given). */
+function table({ capacity = 2, ...overrides }: Partial<Omit<Options, 'limit'>> & { capacity?: number } = {}) {
+  return new InflightTable({ limit: () => capacity, admissionWaitMs: 50, maxWaiters: 2, recentCapacity: 10, ...overrides });
 }
 
 const reply = { status: 200, contentType: 'application/json', body: Buffer.from('{}') };
@@ -100,5 +103,66 @@ describe('InflightTable', () => {
     }
     expect(t.deliver('a', reply)).toBe('orphan');
     expect(t.deliver('c', reply)).toBe('late');
+  });
+
+  describe('fair shares', () => {
+    const admitAll = async (t: InflightTable, caller: string, count: number) => {
+      const outcomes: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const admission = await t.admit(`${caller}-${t.size}-${i}`, Date.now() + 1_000, { caller });
+        outcomes.push(typeof admission === 'string' ? admission : 'admitted');
+      }
+      return outcomes;
+    };
+
+    it('lets a caller under its share in when a heavy caller fills the limit, never beyond twice the limit', async () => {
+      const t = table({ capacity: 10, admissionWaitMs: 0 });
+      expect(await admitAll(t, 'heavy', 12)).toEqual([...Array(10).fill('admitted'), 'full', 'full']);
+      // Two callers now: a share of 5 each. The light one is admitted up to it, the heavy one not at all.
+      expect(t.refusesAtOnce('light')).toBe(false);
+      expect(t.refusesAtOnce('heavy')).toBe(true);
+      expect(await admitAll(t, 'light', 6)).toEqual([...Array(5).fill('admitted'), 'full']);
+      expect(t.size).toBe(15);
+      expect(t.refusesAtOnce('heavy')).toBe(true);
+    });
+
+    it('is one pool when nobody is named, as before', async () => {
+      const t = table({ capacity: 3, admissionWaitMs: 0 });
+      expect(await admitAll(t, '', 4)).toEqual(['admitted', 'admitted', 'admitted', 'full']);
+    });
+
+    it('hands a freed slot only to a waiter that still fits a limit that has fallen', async () => {
+      let limit = 2;
+      const t = new InflightTable({ limit: () => limit, admissionWaitMs: 1_000, maxWaiters: 2, recentCapacity: 10 });
+      await t.admit('a', Date.now() + 1_000);
+      await t.admit('b', Date.now() + 1_000);
+      const waiter = t.admit('c', Date.now() + 1_000);
+      limit = 1;
+      t.deliver('a', reply);
+      await sleep(5);
+      expect(t.waiting).toBe(1); // 1 in flight at a limit of 1: no room yet
+      t.deliver('b', reply);
+      expect(await waiter).toMatchObject({ requestId: 'c' });
+    });
+  });
+
+  it('reports the peak in flight since it was last asked, and how long requests have waited beyond their handling', async () => {
+    const t = table({ capacity: 10 });
+    const now = Date.now();
+    await t.admit('echo-1', now + 5_000, { route: 'echo' });
+    await t.admit('echo-2', now + 5_000, { route: 'echo' });
+    await t.admit('echo-3', now + 5_000, { route: 'echo' });
+    await t.admit('new-1', now + 5_000, { route: 'never-answered' });
+    t.deliver('echo-3', reply);
+    expect(t.takePeak()).toBe(4);
+    expect(t.takePeak()).toBe(3);
+    expect(t.admittedAt('echo-1')).toEqual({ at: expect.any(Number), route: 'echo' });
+    expect(t.admittedAt('echo-3')).toBeUndefined();
+    // Routes without an expected handling time do not count; the rest give the median of age minus it.
+    const expected = (route: string) => (route === 'echo' ? 2 : undefined);
+    expect(t.stalledMs(now + 1_000, expected)).toBeGreaterThanOrEqual(990);
+    expect(t.stalledMs(now + 1_000, expected)).toBeLessThanOrEqual(998);
+    expect(t.stalledMs(now, () => 60_000)).toBe(0);
+    expect(table().stalledMs(now, expected)).toBe(0);
   });
 });

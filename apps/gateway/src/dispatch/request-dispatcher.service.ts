@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { GatewayConfig } from '@flowgate/config';
 import { encodeRequestHeaders, ProblemKind, ReplyMode } from '@flowgate/contracts';
 import { Readiness } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
+import { FlowControl } from '../admission/flow-control.service';
 import { InflightTable, Outcome, Pending } from '../admission/inflight-table';
-import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
+import { deadlineDetail, overloadedDetail } from '../admission/refusal-details';
+import { GATEWAY_METRICS } from '../gateway.tokens';
 import { ReplySlotService } from '../replies/reply-slot.service';
 import { GatewayKafka } from './gateway-kafka.service';
 
@@ -22,6 +23,8 @@ export interface DispatchRequest {
   readonly traceparent?: string;
   /** The authenticated caller, sent as `fg-caller-id`; undefined for anonymous requests. */
   readonly callerId?: string;
+  /** Who shares in-flight slots fairly (the FLOWGATE_FAIRNESS_HEADER value); '' or undefined: one pool. */
+  readonly fairnessKey?: string;
   /** `async`: the reply is also recorded in the registry (default `sync`). */
   readonly replyMode?: ReplyMode;
   /** Called once admitted, so the caller can cancel when its client goes away. */
@@ -45,7 +48,8 @@ export type DispatchResult = Outcome | Rejection;
 /**
  * The request path: admit into the in-flight table, put the request on Kafka, wait for the reply,
  * the deadline or the caller leaving, whichever comes first. Refuses fast (503) when it cannot
- * succeed: table full, Kafka down, no reply partition, or shutting down.
+ * succeed: table full (for this caller's share), deadline out of reach at the current queueing
+ * delay, Kafka down, no reply partition, or shutting down.
  */
 @Injectable()
 export class RequestDispatcher {
@@ -53,29 +57,29 @@ export class RequestDispatcher {
   private draining = false;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
     private readonly table: InflightTable,
+    private readonly flow: FlowControl,
     private readonly kafka: GatewayKafka,
     private readonly replies: ReplySlotService,
     readiness: Readiness,
   ) {
-    metrics.inflightLimit.set(config.FLOWGATE_MAX_INFLIGHT);
     // Not ready while draining, so load balancers stop sending before the listener closes.
     readiness.register('accepting', () => !this.draining);
   }
 
   async dispatch(request: DispatchRequest, options: WaitOptions = {}): Promise<DispatchResult> {
-    const refusal = this.refusal();
+    const refusal = this.refusal() ?? this.deadlineRefusal(request.deadline);
     if (refusal) return refusal;
     const replyPartition = this.replies.partition!;
     const now = Date.now();
     const { deadline } = request;
 
-    const admission = await this.table.admit(request.requestId, Math.min(deadline, options.waitUntil ?? deadline));
-    if (admission === 'full') {
-      return this.reject('overloaded', `${this.config.FLOWGATE_MAX_INFLIGHT} requests in flight`, 'full', 1);
-    }
+    const admission = await this.table.admit(request.requestId, Math.min(deadline, options.waitUntil ?? deadline), {
+      route: request.route,
+      caller: request.fairnessKey ?? '',
+    });
+    if (admission === 'full') return this.reject('overloaded', overloadedDetail(this.table.size), 'full', this.flow.retryAfterSeconds());
     if (admission === 'closed') return this.reject('shuttingDown', 'the gateway is draining', 'draining', 1);
     if (admission === 'duplicate') {
       return { kind: 'rejected', problem: 'duplicateRequestId', detail: `request ${request.requestId} is already in flight` };
@@ -93,7 +97,7 @@ export class RequestDispatcher {
 
   /** Puts the request on Kafka without waiting for its reply (async calls): 'sent' once acknowledged. */
   async send(request: Omit<DispatchRequest, 'onAdmitted'>): Promise<'sent' | Rejection> {
-    const refusal = this.refusal();
+    const refusal = this.refusal() ?? this.deadlineRefusal(request.deadline);
     if (refusal) return refusal;
     return this.produce(request, { deadline: request.deadline, replyPartition: this.replies.partition!, timestamp: Date.now() });
   }
@@ -108,6 +112,13 @@ export class RequestDispatcher {
       return this.reject('kafkaUnavailable', 'this gateway has no reply partition yet', 'no_reply_partition', 1);
     }
     return undefined;
+  }
+
+  /** A refusal when requests now wait in the queue longer than this one's deadline allows; undefined if it can make it. */
+  deadlineRefusal(deadline: number): Rejection | undefined {
+    const timeoutMs = deadline - Date.now();
+    if (!this.flow.deadlineUnreachable(timeoutMs)) return undefined;
+    return this.reject('deadlineUnreachable', deadlineDetail(this.flow.queueDelayMs, timeoutMs), 'deadline', this.flow.retryAfterSeconds());
   }
 
   /** Refuse new requests; resolves when every pending one has its outcome. */
@@ -150,3 +161,4 @@ export class RequestDispatcher {
     return { kind: 'rejected', problem, detail, ...(retryAfterS === undefined ? {} : { retryAfterS }) };
   }
 }
+

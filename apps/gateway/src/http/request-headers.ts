@@ -60,6 +60,12 @@ export function parseCallerHeaders(headers: CallerHeaders, limits: HeaderLimits)
   };
 }
 
+/** The caller's fair-share key: the value of FLOWGATE_FAIRNESS_HEADER (`header`), '' when unset or absent. */
+export function fairnessKey(headers: CallerHeaders, header: string): string {
+  if (header === '') return '';
+  return single(headers[header]) ?? '';
+}
+
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }

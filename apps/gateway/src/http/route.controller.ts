@@ -11,7 +11,7 @@ import { RegisteredDispatch } from '../registry/registered-dispatch.service';
 import type { Pending } from '../admission/inflight-table';
 import type { JsonBody } from './json-body';
 import { RawBody } from './raw-body';
-import { parseCallerHeaders } from './request-headers';
+import { fairnessKey, HeaderLimits, parseCallerHeaders } from './request-headers';
 import { Responder, ResponseStyle } from './responder.service';
 
 /**
@@ -76,6 +76,7 @@ export class RouteController {
       deadline: Date.now() + headers.timeoutMs,
       ...(headers.traceparent ? { traceparent: headers.traceparent } : {}),
       ...(request.callerId === undefined ? {} : { callerId: request.callerId }),
+      fairnessKey: fairnessKey(request.headers, this.config.FLOWGATE_FAIRNESS_HEADER),
       onAdmitted: (pending: Pending) => {
         // 'close' on the response fires when it is finished or the connection drops; cancel is a
         // no-op once the request has settled, so only a real disconnect frees the slot early.
@@ -95,15 +96,19 @@ export class RouteController {
     this.responder.send(reply, result, { route, requestId, style, startedNs });
   }
 
-  /** The route's deadlines where it declares them, never beyond the gateway's maximum. */
   private limits(route: RouteDeclaration | undefined) {
-    const maxTimeoutMs = Math.min(route?.maxTimeoutMs ?? Infinity, this.config.FLOWGATE_MAX_TIMEOUT_MS);
-    return {
-      defaultTimeoutMs: Math.min(route?.defaultTimeoutMs ?? this.config.FLOWGATE_DEFAULT_TIMEOUT_MS, maxTimeoutMs),
-      asyncTimeoutMs: Math.min(this.config.FLOWGATE_ASYNC_TIMEOUT_MS, maxTimeoutMs),
-      maxTimeoutMs,
-    };
+    return timeoutLimits(this.config, route);
   }
+}
+
+/** The route's deadlines where it declares them, never beyond the gateway's maximum. */
+export function timeoutLimits(config: GatewayConfig, route: RouteDeclaration | undefined): HeaderLimits {
+  const maxTimeoutMs = Math.min(route?.maxTimeoutMs ?? Infinity, config.FLOWGATE_MAX_TIMEOUT_MS);
+  return {
+    defaultTimeoutMs: Math.min(route?.defaultTimeoutMs ?? config.FLOWGATE_DEFAULT_TIMEOUT_MS, maxTimeoutMs),
+    asyncTimeoutMs: Math.min(config.FLOWGATE_ASYNC_TIMEOUT_MS, maxTimeoutMs),
+    maxTimeoutMs,
+  };
 }
 
 function isJsonBody(body: unknown): body is JsonBody {

@@ -5,6 +5,7 @@ import type { PartitionReader, ReadRecord } from '@flowgate/kafka';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
 import { ConsumerMetrics, type GatewayMetrics, type Registry } from '@flowgate/metrics';
 import { RedisConnection, SlotLease } from '@flowgate/redis';
+import { FlowControl } from '../admission/flow-control.service';
 import { InflightTable } from '../admission/inflight-table';
 import { GatewayKafka } from '../dispatch/gateway-kafka.service';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
@@ -29,6 +30,7 @@ export class ReplySlotService {
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
     private readonly kafka: GatewayKafka,
     private readonly table: InflightTable,
+    private readonly flow: FlowControl,
     private readonly redis: RedisConnection,
     readiness: Readiness,
     @Inject(METRICS_REGISTRY) registry: Registry,
@@ -110,6 +112,7 @@ export class ReplySlotService {
       return;
     }
     const scriptVersion = headerString(record.headers, HEADERS.scriptVersion);
+    this.flow.observeReply(meta.requestId, meta.queueMs, meta.handleMs);
     const delivery = this.table.deliver(meta.requestId, {
       status: meta.status,
       contentType: meta.contentType,

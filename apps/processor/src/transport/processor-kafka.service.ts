@@ -71,6 +71,15 @@ export class ProcessorKafka {
     };
   }
 
+  /** `record` with the request's timing stamped on it when it is a reply (`fg-queue-ms`, `fg-handle-ms`); other records unchanged. */
+  withTiming(record: OutgoingRecord, timing: { queueMs: number; handleMs: number }): OutgoingRecord {
+    if (record.topic !== this.topics.replies) return record;
+    return {
+      ...record,
+      headers: { ...record.headers, [HEADERS.queueMs]: String(Math.round(timing.queueMs)), [HEADERS.handleMs]: String(Math.round(timing.handleMs)) },
+    };
+  }
+
   /** The DLQ record for a consumed record that could not be processed. */
   deadLetterRecord(record: ConsumedRecord, reason: string, kind: 'protocol' | 'handler'): OutgoingRecord {
     this.metrics.deadLetters.inc({ reason: kind });

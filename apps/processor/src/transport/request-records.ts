@@ -35,7 +35,19 @@ export class RequestRecords {
     private readonly kafka: ProcessorKafka,
   ) {}
 
+  /**
+   * Handles one request record. Its reply carries how long the record waited before this call took
+   * it (`fg-queue-ms`) and how long the handling took (`fg-handle-ms`): the gateways' flow control
+   * reads them.
+   */
   async handle(record: ConsumedRecord, run: (route: string) => RunJob | undefined, scripts?: RouteScripts): Promise<Handled> {
+    const takenAt = Date.now();
+    const handled = await this.handleRequest(record, run, scripts);
+    const timing = { queueMs: Math.max(0, takenAt - Number(record.timestamp)), handleMs: Date.now() - takenAt };
+    return { ...handled, outputs: handled.outputs.map((output) => this.kafka.withTiming(output, timing)) };
+  }
+
+  private async handleRequest(record: ConsumedRecord, run: (route: string) => RunJob | undefined, scripts?: RouteScripts): Promise<Handled> {
     let meta: RequestMeta;
     try {
       meta = decodeRequestHeaders(record.headers);

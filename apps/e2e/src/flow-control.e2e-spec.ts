@@ -1,0 +1,164 @@
+import { AppProcess } from './support/app-process';
+import { Cluster } from './support/cluster';
+import { eventually, HttpResult, post, sleep } from './support/http';
+
+/** Slow work that fills the processor: this many delay requests of this long, two at a time. */
+const SLOW_REQUESTS = 40;
+const SLOW_MS = 500;
+const CONCURRENCY = 2;
+const SHORT_TIMEOUT_MS = 1_000;
+const RETRY_AFTER_MAX_S = 30;
+/** The limit's maximum: the 40 slow requests put more than half of it in play. */
+const MAX_INFLIGHT = 64;
+
+const isRefusal = (res: HttpResult) =>
+  res.status === 503 && ['urn:flowgate:problem:deadline-unreachable', 'urn:flowgate:problem:overloaded'].includes(String(res.json?.type));
+
+/**
+ * Backpressure reaches the door: a processor that falls behind (one partition, two requests at a
+ * time, 20 s of delay work queued in front of everything else) makes the gateway measure the
+ * queueing its requests get, lower its limit, refuse what cannot make its deadline at once with a
+ * computed Retry-After, and recover by itself once the backlog is gone.
+ */
+describe('adaptive flow control: backpressure from a slow processor reaches the door, and goes away', () => {
+  const cluster = new Cluster('flow-control', { FLOWGATE_REQUEST_PARTITIONS: '1' });
+  let gateway: AppProcess;
+
+  beforeAll(async () => {
+    await cluster.start('processor', { FLOWGATE_PARTITION_CONCURRENCY: String(CONCURRENCY) });
+    gateway = await cluster.start('gateway', { FLOWGATE_MAX_INFLIGHT: String(MAX_INFLIGHT) });
+  });
+  afterAll(() => cluster.stopAll());
+
+  const limit = () => gateway.metric('flowgate_gateway_inflight_limit');
+  const queueDelay = () => gateway.metric('flowgate_gateway_queue_delay_seconds');
+  const refused = async () =>
+    (await gateway.metric('flowgate_gateway_admission_rejections_total', { reason: 'deadline' })) +
+    (await gateway.metric('flowgate_gateway_admission_rejections_total', { reason: 'full' }));
+  const echo = (i: number | string, timeoutMs = SHORT_TIMEOUT_MS) =>
+    post(`${gateway.url}/v1/echo`, { i }, { 'x-timeout-ms': String(timeoutMs) });
+
+  it('refuses at the door what cannot make its deadline, answers what it admits in time, then recovers', async () => {
+    // Unloaded: the limit is at its maximum and echo answers (which also teaches the gateway echo's handling time).
+    for (let i = 0; i < 5; i++) expect((await echo(`warm-${i}`)).status).toBe(200);
+    expect(await limit()).toBe(MAX_INFLIGHT);
+
+    // The slowness: 40 × 500 ms two at a time is ~10 s of work in front of everything else.
+    const slow = Array.from({ length: SLOW_REQUESTS }, (_, i) =>
+      post(`${gateway.url}/v1/delay`, { ms: SLOW_MS, i }, { 'x-timeout-ms': '60000' }));
+    await eventually(async () => (await queueDelay()) * 1000 > 2 * SHORT_TIMEOUT_MS, 15_000, 'the gateway sees the queueing');
+    expect(await limit()).toBeLessThan(MAX_INFLIGHT);
+
+    // While it lasts, every plain request is refused fast or admitted and answered within its deadline: no 504.
+    const probes: { res: HttpResult; at: number }[] = [];
+    let admitted: HttpResult | undefined;
+    while (!admitted) {
+      const res = await echo(`probe-${probes.length}`);
+      probes.push({ res, at: Date.now() });
+      if (res.status === 200) admitted = res;
+      else await sleep(250);
+      if (probes.length > 200) throw new Error('never admitted again');
+    }
+    const refusals = probes.filter(({ res }) => res.status !== 200).map(({ res }) => res);
+    expect(refusals.filter((res) => !isRefusal(res)).map((res) => `${res.status} ${res.text}`)).toEqual([]);
+    expect(refusals.length).toBeGreaterThanOrEqual(3);
+    expect(refusals.filter((res) => res.json?.type === 'urn:flowgate:problem:deadline-unreachable').length).toBeGreaterThan(0);
+    for (const res of refusals) expect(res.ms).toBeLessThan(SHORT_TIMEOUT_MS);
+    // Retry-After: whole seconds within bounds, falling as the backlog drains.
+    const retryAfter = refusals.map((res) => Number(res.headers.get('retry-after')));
+    for (const seconds of retryAfter) {
+      expect(Number.isInteger(seconds)).toBe(true);
+      expect(seconds).toBeGreaterThanOrEqual(1);
+      expect(seconds).toBeLessThanOrEqual(RETRY_AFTER_MAX_S);
+    }
+    expect(Math.max(...retryAfter)).toBeGreaterThan(1);
+    expect(retryAfter[retryAfter.length - 1]).toBeLessThan(Math.max(...retryAfter));
+    expect(admitted.ms).toBeLessThan(SHORT_TIMEOUT_MS);
+
+    // The slow requests themselves were admitted before the queue built and all made their 60 s deadline.
+    for (const res of await Promise.all(slow)) expect(res.status).toBe(200);
+
+    // Recovery, with nobody's help: the limit climbs back and a burst goes through without a refusal.
+    await eventually(async () => (await limit()) === MAX_INFLIGHT, 15_000, 'the limit back at its maximum');
+    const refusedBefore = await refused();
+    const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => echo(`after-${i}`)));
+    expect(burst.filter((res) => res.status !== 200).map((res) => `${res.status} ${res.text}`)).toEqual([]);
+    expect(await refused()).toBe(refusedBefore);
+    process.stdout.write(`flow control: ${refusals.length} refusals while slow, Retry-After ${retryAfter.join(',')} s\n`);
+  });
+
+  it('lets a client that honours Retry-After in', async () => {
+    const slow = Array.from({ length: SLOW_REQUESTS / 2 }, (_, i) =>
+      post(`${gateway.url}/v1/delay`, { ms: SLOW_MS, i }, { 'x-timeout-ms': '60000' }));
+    await eventually(async () => (await queueDelay()) * 1000 > 2 * SHORT_TIMEOUT_MS, 15_000, 'the gateway sees the queueing');
+    const waits: number[] = [];
+    let res = await echo('polite-0');
+    while (res.status === 503 && waits.length < 10) {
+      expect(isRefusal(res)).toBe(true);
+      const seconds = Number(res.headers.get('retry-after'));
+      waits.push(seconds);
+      await sleep(seconds * 1000);
+      res = await echo(`polite-${waits.length}`);
+    }
+    expect(waits.length).toBeGreaterThan(0);
+    expect(res.status).toBe(200);
+    // It was told a wait long enough to get in within a few tries, not a constant 1 s to hammer with.
+    expect(waits.length).toBeLessThanOrEqual(4);
+    for (const r of await Promise.all(slow)) expect(r.status).toBe(200);
+  });
+});
+
+/**
+ * Fair shares under overload: a heavy caller (40 callers' worth of connections) and a light one
+ * (4) send the same slow requests in closed loops, retrying 20 ms after a refusal, at a gateway
+ * whose limit (10) both together exceed. With FLOWGATE_FAIRNESS_HEADER the light caller stays
+ * within its share (5) and gets in every time; without it, it competes for every freed slot with
+ * ten times its traffic and is mostly refused.
+ */
+describe('fair shares: a caller sending 10× more cannot take a light caller\'s share', () => {
+  const cluster = new Cluster('flow-fair');
+  let fair: AppProcess;
+  let pooled: AppProcess;
+  const LIMIT = { FLOWGATE_INFLIGHT_LIMIT: 'fixed', FLOWGATE_MAX_INFLIGHT: '10' };
+
+  beforeAll(async () => {
+    await cluster.start('processor');
+    [fair, pooled] = await Promise.all([
+      cluster.start('gateway', { ...LIMIT, FLOWGATE_FAIRNESS_HEADER: 'x-api-key' }),
+      cluster.start('gateway', LIMIT),
+    ]);
+  });
+  afterAll(() => cluster.stopAll());
+
+  /** `workers` closed loops of 150 ms delay requests for `ms`; counts answers by status. */
+  async function caller(gateway: AppProcess, key: string, workers: number, ms: number) {
+    const counts = { sent: 0, ok: 0, refused: 0, other: 0 };
+    const until = Date.now() + ms;
+    await Promise.all(Array.from({ length: workers }, async () => {
+      while (Date.now() < until) {
+        counts.sent++;
+        const res = await post(`${gateway.url}/v1/delay`, { ms: 150 }, { 'x-api-key': key });
+        if (res.status === 200) counts.ok++;
+        else if (res.status === 503 && res.json?.type === 'urn:flowgate:problem:overloaded') {
+          counts.refused++;
+          await sleep(20);
+        } else counts.other++;
+      }
+    }));
+    return counts;
+  }
+
+  it('admits the light caller at the rate it sends, up to its share', async () => {
+    const [heavy, light] = await Promise.all([caller(fair, 'heavy-key', 40, 4_000), caller(fair, 'light-key', 4, 4_000)]);
+    // Overload, really: the heavy caller was refused most of the time.
+    expect(heavy.refused).toBeGreaterThan(heavy.ok);
+    expect(heavy.other + light.other).toBe(0);
+    expect(light.ok / light.sent).toBeGreaterThanOrEqual(0.95);
+
+    // The same load on one pool: the light caller is crowded out.
+    const [heavyPooled, lightPooled] = await Promise.all([caller(pooled, 'heavy-key', 40, 4_000), caller(pooled, 'light-key', 4, 4_000)]);
+    expect(heavyPooled.other + lightPooled.other).toBe(0);
+    expect(lightPooled.ok / lightPooled.sent).toBeLessThan(0.8);
+    process.stdout.write(`fair shares: light ${light.ok}/${light.sent} admitted with fairness, ${lightPooled.ok}/${lightPooled.sent} in one pool; heavy ${heavy.ok}/${heavy.sent}\n`);
+  });
+});
