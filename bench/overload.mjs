@@ -397,8 +397,8 @@ export function overloadMarkdown(overload, { budgetMs, flowgateEnv = {} }) {
   }
   const notOverloaded = rows.filter((row) => row.sustainedRate !== undefined && row.rate <= row.sustainedRate);
   if (notOverloaded.length > 0) {
-    lines.push('', `**Note:** not an overload for ${notOverloaded.map((row) => `${row.label} (${row.rate}/s; it sustained ${row.sustainedRate}/s in the steps)`).join('; ')}: ` +
-      `the p99 capacity from the step search came out below what it sustains (a noisy step?). BENCH_OVERLOAD_RATE sets flowgate's rate.`);
+    lines.push('', `**Note:** not above what the steps sustained (at a p99 over the budget), so not an overload, for ${notOverloaded.map((row) => `${row.label} (${row.rate}/s; sustained ${row.sustainedRate}/s)`).join('; ')}: ` +
+      `their figures are latency under heavy load, not shedding. BENCH_OVERLOAD_RATE sets flowgate's rate.`);
   }
   const behind = rows.filter((row) => !generatorKeptUp(row.result));
   if (behind.length > 0) {
