@@ -158,7 +158,7 @@ export async function compareOverload({
     }
   }
   const median = Object.fromEntries(order.map((key) => [key, medianRun(runs.filter((r) => r.key === key))]).filter(([, row]) => row));
-  return { seconds, rounds, connections, objectiveMs: budgetMs, maxInflight, probeMaxSeconds, search, runs, median };
+  return { seconds, rounds, connections, objectiveMs: budgetMs, maxInflight, flowgateRate, probeMaxSeconds, search, runs, median };
 }
 
 /** The run with the median goodput at the objective (with an even count, the lower middle one). */
@@ -290,7 +290,7 @@ export function overloadTargets(overload, budgetMs) {
     ? {
       name: `overload: adaptive goodput at the objective ÷ the NestJS peer's`,
       value: nest.goodputAtObjective > 0 ? `${(adaptive.goodputAtObjective / nest.goodputAtObjective).toFixed(2)}×` : '∞ (the peer: none)',
-      detail: `${num(adaptive.goodputAtObjective)} vs ${num(nest.goodputAtObjective)} ok/s, each at 3 × its own p99 capacity (${adaptive.rate} / ${nest.rate}/s)`,
+      detail: `${num(adaptive.goodputAtObjective)} vs ${num(nest.goodputAtObjective)} ok/s at ${adaptive.rate} / ${nest.rate}/s (${overload.flowgateRate ? 'flowgate\'s rate set by BENCH_OVERLOAD_RATE' : 'each 3 × its own p99 capacity'})`,
       target: `≥ ${PEER_FACTOR}`,
       met: adaptive.goodputAtObjective >= PEER_FACTOR * nest.goodputAtObjective,
     }
@@ -327,7 +327,7 @@ export function overloadMarkdown(overload, { budgetMs, flowgateEnv = {} }) {
   const rows = ['adaptive', 'fixed', 'nest'].map((key) => overload.median[key]).filter(Boolean);
   const lines = [];
   const settings = Object.entries(flowgateEnv).filter(([k]) => !/BROKERS|URL|PORT|PREFIX|LOG_LEVEL|INFLIGHT/.test(k));
-  lines.push('', `## Overload: each system at 3 × its own p99 capacity for ${overload.seconds} s` +
+  lines.push('', `## Overload: each system at 3 × its own p99 capacity${overload.flowgateRate ? ` (flowgate at ${overload.flowgateRate}/s, set by BENCH_OVERLOAD_RATE)` : ''} for ${overload.seconds} s` +
     `${overload.rounds > 1 ? ` (the median of ${overload.rounds} rounds by goodput at the objective)` : ''}`, '');
   lines.push(`Goodput at the objective = 200s answered within ${budgetMs} ms of when they were due, per second of the overload. ` +
     `${overload.connections} client connections, all opened before each overload; flowgate's gateway restarted for each of its runs` +
