@@ -128,18 +128,28 @@ export async function offerLoad(options) {
  * server's admission limit), and the moment that schedule ends starts a probe load at
  * `probeRate`, cut in `windowMs` windows by due time. Recovered = the first window whose p50 is
  * within `2 x baselineP50` (failed probe requests count as infinitely slow). The probe stops at
- * recovery or after `probeMaxSeconds`.
+ * recovery or after `probeMaxSeconds`; `probeRate` 0: no probe (a short trial of a setting).
+ * `objectiveMs`: the overload's goodput also counted at that objective (lib/open-loop.mjs).
+ * `startedAt` (epoch ms) is when the overload's schedule began, after the connections opened,
+ * so the caller can line its own samples (CPU, metrics) up with it.
  */
 export async function runOverload({
   url, path, body, rate, seconds, connections = 4096, timeoutMs = 10_000,
-  probeRate, probeMaxSeconds, baselineP50, windowMs = 500,
+  probeRate, probeMaxSeconds, baselineP50, windowMs = 500, objectiveMs,
 }) {
+  const probing = probeRate > 0;
   // Connections opened before the schedule starts (see openPool), the probe's too.
-  const [{ pool, open }, { pool: probePool }] = await Promise.all([
-    openPool(url, { connections, timeoutMs }), openPool(url, { connections: 64, timeoutMs })]);
+  const [{ pool, open }, probePool] = await Promise.all([
+    openPool(url, { connections, timeoutMs }),
+    probing ? openPool(url, { connections: 64, timeoutMs }).then((p) => p.pool) : undefined,
+  ]);
+  const startedAt = Date.now();
   // No body parsing here (no legs): the generator's CPU goes into offering the load.
   const overload = startHttpLoad({ url, path, body, rate, seconds, connections, timeoutMs, legs: false, pool });
   await overload.scheduled;
+  if (!probing) {
+    return { openedConnections: open, startedAt, overload: summarize(await overload.done, { timelineBucketS: 1, objectiveMs }) };
+  }
 
   const thresholdMs = 2 * baselineP50;
   const probeInterval = 1000 / probeRate;
@@ -180,7 +190,8 @@ export async function runOverload({
   check();
   return {
     openedConnections: open,
-    overload: summarize(overloadRaw, { timelineBucketS: 1 }),
+    startedAt,
+    overload: summarize(overloadRaw, { timelineBucketS: 1, objectiveMs }),
     probe: summarize(probeRaw),
     thresholdMs,
     recoverySeconds: recoveredAtS ?? null,

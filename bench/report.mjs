@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { processingMarkdown } from './processing.mjs';
 import { authMarkdown } from './auth-cost.mjs';
 import { registryMarkdown } from './registry-cost.mjs';
+import { overloadMarkdown, overloadTargets } from './overload.mjs';
 
 const ms = (v) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const num = (v, digits = 0) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -15,15 +16,6 @@ const statusText = (row) =>
     .filter(([code]) => code !== '200')
     .map(([code, n]) => `${n}×${code}`)
     .join(' ') || '0';
-
-/**
- * Whether the generator offered the overload as scheduled: its schedule lag within the 5 ms the
- * rejections are allowed (a lag above it would be counted in their latency), and requests hardly
- * ever waiting in the client for a connection.
- */
-export function generatorKeptUp(result) {
-  return (result.sendLag?.p99 ?? 0) <= 5 && (result.clientQueue?.meanWaiting ?? 0) <= 10;
-}
 
 /** The target ratios of the issue, from one run's results. */
 export function targets(results) {
@@ -59,42 +51,7 @@ export function targets(results) {
     out.push({ name: 'flowgate p50 at 1000/s vs 1.5 × floor p50 + 1 ms', value: 'n/a (1000/s not measured for both)', target: '≤', met: false });
   }
 
-  if (overload) {
-    const goodputRatio = overload.goodput / overload.peak;
-    out.push({
-      name: 'overload goodput ÷ peak',
-      value: `${goodputRatio.toFixed(2)}`,
-      detail: `${num(overload.goodput)} ok/s during ${overload.seconds} s at ${overload.rate}/s vs peak ${num(overload.peak)} ok/s`,
-      target: '≥ 0.9',
-      met: goodputRatio >= 0.9,
-    });
-    const p99_503 = overload.result.byStatus['503']?.p99;
-    const fromSend = overload.result.byStatusFromSend?.['503']?.p99;
-    const r = overload.result;
-    out.push({
-      name: 'overload 503 latency p99',
-      value: p99_503 === undefined ? 'n/a (no 503s)' : `${ms(p99_503)} ms`,
-      detail: `${overload.result.statuses['503'] ?? 0} × 503 (${(overload.share503 * 100).toFixed(1)}% of offered); ${ms(fromSend)} ms from the actual send; ` +
-        `generator ${generatorKeptUp(r) ? 'kept' : 'did NOT keep'} the schedule (lag p99 ${ms(r.sendLag?.p99)} ms, mean ${num(r.clientQueue?.meanWaiting, 1)} waiting for a connection)`,
-      target: '≤ 5 ms',
-      met: p99_503 !== undefined && p99_503 <= 5,
-    });
-    const rss = overload.gatewayRss;
-    out.push({
-      name: 'gateway RSS start → end of overload run',
-      value: `${num(rss.start)} → ${num(rss.end)} MiB (peak ${num(rss.peak)})`,
-      detail: `end − start = ${num(rss.end - rss.start, 1)} MiB`,
-      target: 'end ≈ start',
-      met: rss.end <= rss.start * 1.25 + 10,
-    });
-    out.push({
-      name: 'recovery after overload',
-      value: overload.recoverySeconds === null ? `not within ${overload.probeMaxSeconds} s` : `${overload.recoverySeconds.toFixed(1)} s`,
-      detail: `probe ${overload.probeRate}/s until a ${overload.windowMs} ms window has p50 ≤ ${ms(overload.thresholdMs)} ms (2 × pre-overload ${ms(overload.baselineP50)} ms)`,
-      target: 'report',
-      met: overload.recoverySeconds !== null,
-    });
-  }
+  out.push(...overloadTargets(overload, budgetMs));
   return out;
 }
 
@@ -179,57 +136,7 @@ export function markdown(results) {
       .map((r) => `${r.system} @ ${r.rate}/s (p99 ${ms(r.p99)} ms, ${statusText(r)} non-200)`).join('; ')}.`);
   }
 
-  if (overload) {
-    const r = overload.result;
-    const settings = Object.entries({
-      ...results.flowgateEnv,
-      ...(overload.inflightLimit ? { FLOWGATE_MAX_INFLIGHT: `${overload.inflightLimit} (gateway restarted with it for the overload)` } : {}),
-    }).filter(([k]) => !/BROKERS|URL|PORT|PREFIX|LOG_LEVEL/.test(k));
-    lines.push('', `## Overload: flowgate at ${overload.rate}/s for ${overload.seconds} s (${(overload.rate / overload.capacity).toFixed(1)} × its p99 capacity, ` +
-      `${(overload.rate / overload.peak).toFixed(1)} × its peak ok/s; ${overload.connections} connections` +
-      `${settings.length ? `; ${settings.map(([k, v]) => `${k}=${v}`).join(', ')}` : '; default limits'})`, '');
-    lines.push(`| measure | value |`, `|---|---:|`);
-    lines.push(`| capacity (p99 ≤ ${budgetMs} ms) / highest rate sustained in the steps | ${overload.capacity}/s / ${overload.sustainedRate ?? '–'}/s |`);
-    lines.push(`| peak ok/s in any step before | ${num(overload.peak)} |`);
-    lines.push(`| goodput (200s/s while offered) | ${num(overload.goodput)} (${(overload.goodput / overload.peak).toFixed(2)} × peak) |`);
-    lines.push(`| answers | ${Object.entries(r.statuses).map(([c, n]) => `${n}×${c}`).join(', ')} of ${r.sent} |`);
-    lines.push(`| share of 503 | ${(overload.share503 * 100).toFixed(1)}% |`);
-    for (const [code, s] of Object.entries(r.byStatus)) {
-      lines.push(`| latency of ${code} (p50 / p99 / p99.9 / max ms) | ${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.p999)} / ${ms(s.max)} |`);
-    }
-    for (const [code, s] of Object.entries(r.byStatusFromSend ?? {})) {
-      lines.push(`| latency of ${code} from the actual send, generator lag taken out (p50 / p99 / p99.9 / max ms) | ${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.p999)} / ${ms(s.max)} |`);
-    }
-    lines.push(`| gateway RSS start / peak / end MiB | ${num(overload.gatewayRss.start)} / ${num(overload.gatewayRss.peak)} / ${num(overload.gatewayRss.end)} |`);
-    lines.push(`| processor RSS start / peak / end MiB | ${num(overload.processorRss.start)} / ${num(overload.processorRss.peak)} / ${num(overload.processorRss.end)} |`);
-    lines.push(`| CPU s / 1k ok (gateway + processor) | ${num(overload.cpuPer1k, 3)} |`);
-    if (overload.cpuPctDuring) {
-      lines.push(`| CPU % of a core during overload and probe | ${Object.entries(overload.cpuPctDuring).filter(([, v]) => v !== undefined).map(([n, v]) => `${n} ${num(v)}`).join(', ')} |`);
-    }
-    if (overload.gatewayLoop) {
-      lines.push(`| gateway event-loop thread: % of the time on a CPU / ready but waiting for a CPU (/proc schedstat) | ${num(overload.gatewayLoop.onCpuPct)} / ${num(overload.gatewayLoop.waitingPct)} |`);
-    }
-    lines.push(`| gateway in flight, most seen in the once-a-second scrapes (limit FLOWGATE_MAX_INFLIGHT${overload.inflightLimit ? ` = ${overload.inflightLimit}` : ''}) | ${overload.maxInflight} |`);
-    const unreachable = overload.gatewayView.filter((v) => v.unreachable).length;
-    if (unreachable) lines.push(`| gateway /metrics unanswered within 2 s | ${unreachable} of ${overload.gatewayView.length} scrapes |`);
-    lines.push(`| load generator: CPU % of a core / schedule lag p99 / max ms | ${num(overload.loadGeneratorCpuPct)} / ${ms(r.sendLag?.p99)} / ${ms(r.sendLag?.max)} |`);
-    if (r.clientQueue) lines.push(`| requests waiting in the client for a connection: most / mean (${r.clientQueue.connections} connections${overload.openedConnections === undefined ? '' : `, ${overload.openedConnections} opened before the schedule began`}) | ${r.clientQueue.maxWaiting} / ${num(r.clientQueue.meanWaiting)} |`);
-    if (r.errorKinds) lines.push(`| client-side errors by kind | ${Object.entries(r.errorKinds).map(([k, n]) => `${n}×${k}`).join(', ')} |`);
-    lines.push(`| probe before (${overload.probeRate}/s): p50 / p99 ms | ${ms(overload.baselineP50)} / ${ms(overload.baselineP99)} |`);
-    lines.push(`| back to normal (probe p50 ≤ ${ms(overload.thresholdMs)} ms) | ${overload.recoverySeconds === null ? `not within ${overload.probeMaxSeconds} s` : `${overload.recoverySeconds.toFixed(1)} s after the overload ended`} |`);
-    if (overload.sustainedRate && overload.rate <= overload.sustainedRate) {
-      lines.push('', `**Note:** ${overload.rate}/s is not more than flowgate sustained in the steps (${overload.sustainedRate}/s): ` +
-        `this was not an overload. Set BENCH_OVERLOAD_RATE above it.`);
-    }
-    if (!generatorKeptUp(r)) {
-      lines.push('', `**Caution:** the load generator did not offer this load as scheduled (schedule lag p99 ${ms(r.sendLag?.p99)} ms, over the 5 ms ` +
-        `a rejection may take, or a mean of ${num(r.clientQueue?.meanWaiting, 1)} and up to ${r.clientQueue?.maxWaiting ?? 0} requests waiting in the client for a connection): ` +
-        `these overload figures measure the machine as much as flowgate. ` +
-        `On a 2-core machine shared with Kafka, the apps and the generator, set BENCH_OVERLOAD_RATE to a rate the generator can offer.`);
-    }
-    const perSecond = r.timeline.map((b) => `${b.ok}/${b.s503}${b.other + b.errors ? `/${b.other + b.errors}` : ''}`).join(' ');
-    lines.push('', `200s/503s(/other) completed per second: ${perSecond}`);
-  }
+  lines.push(...overloadMarkdown(overload, { budgetMs, flowgateEnv: results.flowgateEnv }));
 
   if (results.registry) lines.push('', registryMarkdown(results.registry));
   if (results.auth) lines.push('', authMarkdown(results.auth));

@@ -139,9 +139,11 @@ function stats(values) {
 /**
  * Turns a raw result into the numbers the report uses: overall latency quantiles (every request,
  * whatever its outcome), quantiles per status code ('error' for failures without a status), and
- * optionally a per-bucket timeline by completion time (goodput per second).
+ * optionally a per-bucket timeline by completion time (goodput per second). With `objectiveMs`,
+ * also the goodput at that objective: 200s answered within `objectiveMs` of when they were due,
+ * per second of offered load (and per bucket, `okInObjective`).
  */
-export function summarize(raw, { timelineBucketS } = {}) {
+export function summarize(raw, { timelineBucketS, objectiveMs } = {}) {
   const { latencies, status, sent, elapsedS, intervalMs } = raw;
   const overall = stats(latencies);
   const groups = new Map();
@@ -209,9 +211,10 @@ export function summarize(raw, { timelineBucketS } = {}) {
     for (let i = 0; i < sent; i++) {
       const doneAtS = (i * intervalMs + latencies[i]) / 1000;
       const b = Math.floor(doneAtS / timelineBucketS);
-      while (buckets.length <= b) buckets.push({ t: buckets.length * timelineBucketS, ok: 0, s503: 0, other: 0, errors: 0 });
+      while (buckets.length <= b) buckets.push({ t: buckets.length * timelineBucketS, ok: 0, s503: 0, other: 0, errors: 0, ...(objectiveMs ? { okInObjective: 0 } : {}) });
       const code = status[i];
       if (code === 200) buckets[b].ok++;
+      if (code === 200 && objectiveMs && latencies[i] <= objectiveMs) buckets[b].okInObjective++;
       else if (code === 503) buckets[b].s503++;
       else if (code === ERROR) buckets[b].errors++;
       else buckets[b].other++;
@@ -223,6 +226,14 @@ export function summarize(raw, { timelineBucketS } = {}) {
       if (status[i] === 200 && i * intervalMs + latencies[i] <= raw.seconds * 1000) okDuring++;
     }
     result.goodputDuring = okDuring / raw.seconds;
+  }
+  if (objectiveMs) {
+    // Every request counted was due within the schedule, so one answered within the objective
+    // was answered at most `objectiveMs` after the schedule ended.
+    let okInObjective = 0;
+    for (let i = 0; i < sent; i++) if (status[i] === 200 && latencies[i] <= objectiveMs) okInObjective++;
+    result.objectiveMs = objectiveMs;
+    result.goodputAtObjective = okInObjective / raw.seconds;
   }
   return result;
 }

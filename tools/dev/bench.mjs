@@ -7,23 +7,33 @@
 //                       @platformatic/kafka with BENCH_SYSTEMS=...,floorPlatformatic (bench/floor/kafka/)
 //   fastify (no kafka)  the ceiling: a plain Fastify echo (bench/peers/fastify-echo.mjs)
 // at fixed rates, then a step search for the highest rate each keeps p99 within budget, CPU
-// seconds per 1000 requests and peak RSS per process; then flowgate alone at 3 x its capacity
-// (goodput, 503s, memory, recovery). Writes bench/results/latest.{md,json} and latency.png.
+// seconds per 1000 requests and peak RSS per process; then the overload (bench/overload.mjs):
+// flowgate with its adaptive in-flight limit, flowgate with the best fixed limit for this machine
+// and the NestJS peer, each at 3 x its own p99 capacity (goodput at the p99 budget, latency per
+// status, CPU, memory, recovery). Writes bench/results/latest.{md,json} and latency.png.
 //
 // Environment (defaults; BENCH_QUICK=1 gives a ~2 minute run):
 //   BENCH_RATES=500,1000,2000         fixed offered loads (quick: 1000)
 //   BENCH_LADDER=250,...,4000         step search rates (quick: 500,1000,2000,3000)
 //   BENCH_SECONDS=5                   seconds per step (quick: 3)
-//   BENCH_OVERLOAD_SECONDS=30         overload duration, 0 skips the overload (quick: 10)
-//   BENCH_OVERLOAD_RATE=<n>           overload rate instead of 3 x flowgate's p99 capacity
-//   BENCH_OVERLOAD_MAX_INFLIGHT=32    restart the gateway with FLOWGATE_MAX_INFLIGHT=<n> for the
-//                                     overload (the steps keep the run's own limit); 0: no restart.
-//                                     32 ≈ flowgate's ~2000 ok/s × ~15 ms on the 2-core dev machine
-//   BENCH_OVERLOAD_CONNECTIONS=1024   client connections during the overload, all opened before it
-//                                     begins (> FLOWGATE_MAX_INFLIGHT)
+//   BENCH_OVERLOAD_SECONDS=30         length of each full overload run, 0 skips the overload (quick: 10)
+//   BENCH_OVERLOAD_RATE=<n>           flowgate's overload rate instead of 3 x its p99 capacity (the
+//                                     NestJS peer stays at 3 x its own)
+//   BENCH_OVERLOAD_FIXED_LIMITS=16,32,64,128   candidate FLOWGATE_MAX_INFLIGHT values for the
+//                                     fixed-limit run: each tried at flowgate's overload rate, the
+//                                     highest goodput within BENCH_P99_BUDGET_MS is run in full;
+//                                     one value: no trials; 0: no fixed-limit run
+//   BENCH_OVERLOAD_TRIAL_SECONDS=5    length of each of those trials
+//   BENCH_OVERLOAD_ROUNDS=1           full runs of adaptive, fixed and the peer, interleaved; the
+//                                     report gives each one's median round
+//   BENCH_OVERLOAD_CONNECTIONS=<n>    client connections during the overload, all opened before it
+//                                     begins (default FLOWGATE_MAX_INFLIGHT + 256: more than the
+//                                     adaptive limit's upper bound)
+//   (the adaptive run: the gateway restarted with FLOWGATE_INFLIGHT_LIMIT=adaptive and the run's
+//                                     FLOWGATE_MAX_INFLIGHT, default 1024, as its upper bound)
 //   BENCH_WARM_SECONDS=3              seconds of each warm-up rate (300/s, then 1000/s) per system
 //                                     (15 when one system runs alone; quick: 2)
-//   BENCH_P99_BUDGET_MS=50            the p99 bound of the step search
+//   BENCH_P99_BUDGET_MS=50            the p99 bound of the step search, and the overload's objective
 //   BENCH_SYSTEMS=flowgate,nest,floor,fastify,processing   (also floorPlatformatic; processing: the counter route under
 //                                     exactly_once vs at_least_once, bench/processing.mjs)
 //   BENCH_PROCESSING_RATES=250,...    counter rates of that comparison (quick: 250,500,1000)
@@ -53,14 +63,15 @@ import { join } from 'node:path';
 import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, startApp, waitForOk } from './bootstrap.mjs';
 
 ensureNpmPackages();
-buildApps(['gateway', 'processor', 'sweeper']);
+buildApps(['gateway', 'processor', 'sweeper', 'examples']); // examples: the demo jobs (DEMO_ENV) the processor loads
 const { startStack, createTopics } = await import('../stack/stack.mjs');
 const { probeRedis } = await import('../stack/redis.mjs');
 const { client: ipcClient } = await import('../../bench/lib/ipc.mjs');
-const { cpuSeconds, findPid, mainThreadSched, RssSampler, totalCpu } = await import('../../bench/lib/procstat.mjs');
+const { cpuSeconds, findPid, RssSampler, totalCpu } = await import('../../bench/lib/procstat.mjs');
 const { nestTopics } = await import('../../bench/peers/nest-kafka/kafka-options.mjs');
 const { floorTopics } = await import('../../bench/floor/topics.mjs');
 const { markdown, targets } = await import('../../bench/report.mjs');
+const { compareOverload } = await import('../../bench/overload.mjs');
 const { compareProcessing, processingMarkdown } = await import('../../bench/processing.mjs');
 const { compareRegistry, registryMarkdown } = await import('../../bench/registry-cost.mjs');
 const { compareValidation, validationMarkdown } = await import('../../bench/validation-cost.mjs');
@@ -259,7 +270,14 @@ try {
     : track(name, startApp(name, { ...appEnv, ...extraEnv }));
   const peerEnv = { KAFKA_BROKERS: stack.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   ensureTopics(appEnv);
-  await createTopics({ brokers: stack.brokers, topics: [...nestTopics(), ...floorTopics()] });
+  // A busy machine's fresh broker may answer the creator's metadata request before it hosts the new
+  // topics, which kafkajs does not retry (only LEADER_NOT_AVAILABLE): once more, they exist by then.
+  const peerTopics = { brokers: stack.brokers, topics: [...nestTopics(), ...floorTopics()] };
+  await createTopics(peerTopics).catch(async (error) => {
+    log(`creating the peers' topics: ${error.message}; once more`);
+    await sleep(2_000);
+    await createTopics(peerTopics);
+  });
 
   // The load generator: a child of its own, so sampling here never delays its schedule.
   const loadChild = startNode('load', 'bench/load.mjs', { args: ['--serve'], ipc: true });
@@ -505,108 +523,47 @@ try {
   // Peak RSS of the steps; the overload's own memory figures are reported with it.
   results.peakRss = Object.fromEntries(sampler.peaks);
 
-  // Overload: flowgate alone at 3 x its capacity, then a probe at capacity / 4 until it is back.
+  // Overload (bench/overload.mjs): flowgate with its adaptive in-flight limit, flowgate with the
+  // best fixed limit for this machine, and the NestJS peer, each at 3 x its own p99 capacity.
   const flowgate = systems.find((s) => s.key === 'flowgate' && Object.values(s.procs).every(alive));
-  if (flowgate && overloadSeconds > 0) {
-    // Capacity = the p99 capacity of the step search; peak = the most 200s per second flowgate
-    // delivered in any step (whatever the latency), the yardstick for goodput under overload.
-    const cap = results.capacity.flowgate;
-    const peak = Math.max(...results.steps.filter((r) => r.key === 'flowgate').map((r) => r.throughput));
-    const capacity = cap.passed ? cap.rate : cap.lowestTried;
-    const rate = Number(process.env.BENCH_OVERLOAD_RATE ?? 3 * capacity);
-    const probeRate = Math.max(10, Math.round(capacity / 4));
-    // A limit of its own for the overload: the steps measure flowgate as configured, the overload
-    // how a gateway sized for this machine sheds load (a limit far above throughput × the p99
-    // budget admits a queue, not a refusal).
-    const overloadInflight = Number(process.env.BENCH_OVERLOAD_MAX_INFLIGHT ?? 32) > 0 ? String(Number(process.env.BENCH_OVERLOAD_MAX_INFLIGHT ?? 32)) : undefined;
-    /** Stops the gateway and starts it again with `extraEnv` over the run's own, ready and warm. */
-    const restartGateway = async (extraEnv) => {
-      const old = flowgate.procs.gateway;
-      retired.add(old);
-      const exited = new Promise((resolve) => old.once('exit', resolve));
-      old.kill('SIGTERM');
-      await Promise.race([exited, sleep(20_000).then(() => old.kill('SIGKILL'))]);
-      await exited;
-      flowgate.procs.gateway = launchApp('gateway', extraEnv);
-      sampler.track('gateway', flowgate.procs.gateway.pid);
-      await flowgate.ready();
-      await flowgate.offer(300, warmSeconds);
-      await flowgate.offer(1000, warmSeconds);
-    };
-    if (overloadInflight) {
-      log(`overload: restarting the gateway with FLOWGATE_MAX_INFLIGHT=${overloadInflight}`);
-      await restartGateway({ FLOWGATE_MAX_INFLIGHT: overloadInflight });
-    }
-    log(`overload: probe at ${probeRate}/s, then ${rate}/s for ${overloadSeconds} s`);
-    const baseline = await flowgate.offer(probeRate, stepSeconds);
-    await settle(flowgate);
-    const names = ['gateway', 'processor'];
-    const cpu0 = totalCpu(flowgate.pids());
-    const loadCpu0 = cpuSeconds(loadChild.pid) ?? 0;
-    // Who had the CPU while overloaded (on a small machine, Kafka starving is a possible cause).
-    const watched = { gateway: flowgate.procs.gateway.pid, processor: flowgate.procs.processor.pid, kafka: kafkaPid, 'load generator': loadChild.pid };
-    const watched0 = Object.fromEntries(Object.entries(watched).map(([n, pid]) => [n, pid ? cpuSeconds(pid) ?? 0 : 0]));
-    const loopSched0 = mainThreadSched(watched.gateway);
-    const wall0 = performance.now();
-    const endRecording = sampler.record(names);
-    const connections = Number(process.env.BENCH_OVERLOAD_CONNECTIONS ?? 1024);
-    // The gateway's own view, once a second: requests in flight and refusals by reason.
-    const gatewayView = [];
-    const viewStarted = performance.now();
-    let viewing = true;
-    const watch = (async () => {
-      while (viewing) {
-        const t = (performance.now() - viewStarted) / 1000;
-        try {
-          const text = await (await fetch(`http://127.0.0.1:${ports.gatewayAdmin}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-          const inflight = Number(/^flowgate_gateway_inflight_requests(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
-          const refused = [...text.matchAll(/^flowgate_gateway_admission_rejections_total\{[^}]*reason="([^"]+)"[^}]*\} (\S+)$/gm)]
-            .reduce((acc, [, reason, n]) => ({ ...acc, [reason]: Number(n) }), {});
-          gatewayView.push({ t, inflight, refused });
-        } catch {
-          gatewayView.push({ t, unreachable: true });
-        }
-        await sleep(1_000);
-      }
-    })();
-    // 15 s client timeout: longer than the gateway's 10 s deadline, so its 504s show.
-    const out = await load.call('overload', {
-      url: flowgate.url, path: '/v1/echo', body, rate, seconds: overloadSeconds, connections, timeoutMs: 15_000,
-      probeRate, probeMaxSeconds, baselineP50: baseline.p50,
+  const nest = systems.find((s) => s.key === 'nest' && Object.values(s.procs).every(alive));
+  /** Stops the gateway and starts it again with `extraEnv` over the run's own, ready and warm. */
+  const restartGateway = async (extraEnv) => {
+    const old = flowgate.procs.gateway;
+    retired.add(old);
+    const exited = new Promise((resolve) => old.once('exit', resolve));
+    old.kill('SIGTERM');
+    await Promise.race([exited, sleep(20_000).then(() => old.kill('SIGKILL'))]);
+    await exited;
+    flowgate.procs.gateway = launchApp('gateway', extraEnv);
+    sampler.track('gateway', flowgate.procs.gateway.pid);
+    await flowgate.ready();
+    await flowgate.offer(300, warmSeconds);
+    await flowgate.offer(1000, warmSeconds);
+  };
+  if ((flowgate || nest) && overloadSeconds > 0) {
+    const maxInflight = Number(process.env.FLOWGATE_MAX_INFLIGHT ?? 1024);
+    results.overload = await compareOverload({
+      flowgate, nest, capacity: results.capacity, budgetMs, seconds: overloadSeconds, stepSeconds, probeMaxSeconds, maxInflight,
+      rounds: Number(process.env.BENCH_OVERLOAD_ROUNDS ?? 1),
+      fixedLimits: list(process.env.BENCH_OVERLOAD_FIXED_LIMITS ?? '16,32,64,128'),
+      trialSeconds: Number(process.env.BENCH_OVERLOAD_TRIAL_SECONDS ?? 5),
+      flowgateRate: process.env.BENCH_OVERLOAD_RATE ? Number(process.env.BENCH_OVERLOAD_RATE) : undefined,
+      // More connections than the adaptive limit's upper bound: the gateway, not the client, decides who waits.
+      connections: Number(process.env.BENCH_OVERLOAD_CONNECTIONS ?? maxInflight + 256),
+      deps: {
+        restartGateway,
+        overload: (url, args) => load.call('overload', { url, path: '/v1/echo', body, ...args }),
+        settle,
+        record: (names) => sampler.record(names),
+        metrics: async () => (await fetch(`http://127.0.0.1:${ports.gatewayAdmin}/metrics`, { signal: AbortSignal.timeout(2_000) })).text(),
+        others: () => ({ kafka: kafkaPid, 'load generator': loadChild.pid }),
+        log,
+      },
     });
-    const overloadWall = (performance.now() - wall0) / 1000;
-    const cpuPctDuring = Object.fromEntries(Object.entries(watched).map(([n, pid]) =>
-      [n, pid ? (((cpuSeconds(pid) ?? 0) - watched0[n]) / overloadWall) * 100 : undefined]));
-    // The gateway's event-loop thread: share of the time it ran, and share it was ready but waited for a CPU.
-    const loopSched1 = mainThreadSched(watched.gateway);
-    const gatewayLoop = loopSched0 && loopSched1
-      ? { onCpuPct: ((loopSched1.onCpu - loopSched0.onCpu) / overloadWall) * 100, waitingPct: ((loopSched1.waiting - loopSched0.waiting) / overloadWall) * 100 }
-      : undefined;
-    viewing = false;
-    await watch;
-    const cpu = totalCpu(flowgate.pids()) - cpu0;
-    const loadGeneratorCpuPct = (((cpuSeconds(loadChild.pid) ?? 0) - loadCpu0) / ((performance.now() - wall0) / 1000)) * 100;
-    await settle(flowgate, 10_000);
-    const rss = endRecording();
-    const series = (name) => {
-      const values = rss.map((r) => r[name]).filter((v) => v !== undefined);
-      return { start: values[0], peak: Math.max(...values), end: values[values.length - 1] };
-    };
-    results.overload = {
-      capacity, sustainedRate: cap.sustainedRate, peak, rate, seconds: overloadSeconds, connections, inflightLimit: overloadInflight ? Number(overloadInflight) : undefined, openedConnections: out.openedConnections, probeRate, probeMaxSeconds, windowMs: 500,
-      baselineP50: baseline.p50, baselineP99: baseline.p99, thresholdMs: out.thresholdMs,
-      result: out.overload, probe: out.probe, recoverySeconds: out.recoverySeconds, windows: out.windows,
-      goodput: out.overload.goodputDuring, share503: (out.overload.statuses['503'] ?? 0) / out.overload.sent,
-      cpuPer1k: (cpu / Math.max(1, out.overload.ok + out.probe.ok)) * 1000, loadGeneratorCpuPct,
-      gatewayRss: series('gateway'), processorRss: series('processor'), rssTimeline: rss.filter((_, i) => i % 5 === 0),
-      cpuPctDuring, gatewayLoop, gatewayView, maxInflight: Math.max(0, ...gatewayView.map((v) => v.inflight ?? 0)),
-    };
-    const o = results.overload;
-    log(`overload: ${o.goodput.toFixed(0)} ok/s (${(o.goodput / peak).toFixed(2)} × peak), 503 ${(o.share503 * 100).toFixed(1)}%, ` +
-      `503 p99 ${out.overload.byStatus['503']?.p99?.toFixed(1) ?? '–'} ms, recovered ${o.recoverySeconds ?? `> ${probeMaxSeconds}`} s`);
-    // What follows (the registry comparison) measures the gateway as configured again.
-    if (overloadInflight && wanted.has('registry')) {
-      log('overload: restarting the gateway with the run\'s own FLOWGATE_MAX_INFLIGHT');
+    // What follows (validation, auth, registry) measures the gateway as configured again.
+    if (flowgate && ['validation', 'auth', 'registry'].some((key) => wanted.has(key))) {
+      log('overload: restarting the gateway with the run\'s own settings');
       await restartGateway({});
     }
   }
