@@ -45,11 +45,11 @@ export const GATEWAY_ENV = {
     description: 'The adaptive limit never goes below this (nor above FLOWGATE_MAX_INFLIGHT, which wins when smaller and this is left at its default).',
   }),
   FLOWGATE_TARGET_QUEUE_MS: int({
-    default: 20, min: 1, max: 60_000,
+    default: 10, min: 1, max: 60_000,
     description: 'Queueing delay (time requests wait in Kafka and processors before their handler starts) the adaptive limit steers to: above it the limit falls, below it the limit grows.',
   }),
   FLOWGATE_TARGET_LOOP_DELAY_MS: int({
-    default: 20, min: 1, max: 10_000,
+    default: 10, min: 1, max: 10_000,
     description: 'The gateway\'s own event-loop delay (p90 over 250 ms) the adaptive limit steers to.',
   }),
   FLOWGATE_FAIRNESS_HEADER: str({

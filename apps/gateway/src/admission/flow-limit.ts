@@ -28,7 +28,9 @@ export interface TickSample {
 
 /** Largest cut in one tick, and the growth per tick at zero pressure. */
 const MAX_CUT = 0.5;
-const GROWTH = 0.25;
+const GROWTH = 0.15;
+/** In flight at which any limit is in play (smaller limits: half of them). */
+const IN_PLAY = 128;
 /** A route's longest handling decays by this per tick (halves in about 10 s). */
 const HANDLE_DECAY = 0.985;
 
@@ -41,9 +43,9 @@ const HANDLE_DECAY = 0.985;
  * and one sample per tick (`FlowControl` every 250 ms).
  *
  * Each tick, pressure = the larger of queueing delay ÷ its target and event-loop delay (sustained
- * over two ticks) ÷ its target. Above 1, with at least half the limit in use (a limit not in play does
- * not cause the queueing), the limit is cut in proportion (at most by half), from what was
- * actually in use, so a cut bites at once; at or below 1 it grows by up to a quarter (+1 at least), faster the
+ * over two ticks) ÷ its target. Above 1, with the limit in play (half of it, or 128, in use: a limit
+ * far above what is in flight does not cause the queueing), the limit is cut in proportion (at most by half), from what was
+ * actually in use, so a cut bites at once; at or below 1 it grows by up to 15 % (+1 at least), faster the
  * further below target, so it comes back within seconds once the pressure is gone. It stays
  * within [min, max] and starts at max: a gateway that sees no congestion never refuses for it.
  */
@@ -104,9 +106,9 @@ export class FlowLimit {
     const { min, max, targetQueueMs, targetLoopDelayMs } = this.options;
     this.pressure = Math.max(this.queueDelayMs / targetQueueMs, this.loopDelayMs / targetLoopDelayMs);
     if (this.options.mode === 'fixed') return;
-    // A limit not in play (less than half of it in use) is not what makes requests queue: a burst
-    // far below it, or a busy moment of the machine, must not cut it.
-    if (this.pressure > 1 && sample.peakInflight >= this.current / 2) {
+    // A limit not in play (less than half of it, or 128, in use) is not what makes requests
+    // queue: a burst far below it, or a busy moment of the machine, must not cut it.
+    if (this.pressure > 1 && sample.peakInflight >= Math.min(this.current / 2, IN_PLAY)) {
       const inUse = Math.min(this.current, Math.max(sample.peakInflight, min));
       this.current = Math.max(min, Math.floor(inUse * Math.max(MAX_CUT, 1 / this.pressure)));
     } else if (this.pressure <= 1) {
