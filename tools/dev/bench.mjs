@@ -61,6 +61,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, startApp, waitForOk } from './bootstrap.mjs';
+import { onPinnedNode } from './node-runtime.mjs';
+
+await onPinnedNode();
 
 ensureNpmPackages();
 buildApps(['gateway', 'processor', 'sweeper', 'examples']); // examples: the demo jobs (DEMO_ENV) the processor loads

@@ -10,6 +10,9 @@ import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, stopChildren, waitForOk } from './bootstrap.mjs';
+import { onPinnedNode } from './node-runtime.mjs';
+
+await onPinnedNode();
 
 ensureNpmPackages();
 const { startStack } = await import('../stack/stack.mjs');

@@ -4,6 +4,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildApps, DEMO_ENV, ensureNpmPackages, root } from './bootstrap.mjs';
+import { onPinnedNode } from './node-runtime.mjs';
+
+await onPinnedNode();
 
 const name = process.argv[2];
 if (!['gateway', 'processor', 'sweeper', 'console'].includes(name)) {

@@ -1,6 +1,9 @@
 // `npm start`: Kafka and Redis (or KAFKA_BROKERS / REDIS_URL), topics, then gateway, processor,
 // sweeper and console from their bundles. Ctrl-C stops the apps (they drain), then the servers.
 import { buildApps, ensureNpmPackages, ensureTopics, log, startApp, stopChildren, waitForOk } from './bootstrap.mjs';
+import { onPinnedNode } from './node-runtime.mjs';
+
+await onPinnedNode();
 
 ensureNpmPackages();
 const { startStack } = await import('../stack/stack.mjs');

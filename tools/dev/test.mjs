@@ -5,6 +5,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApps, ensureNpmPackages, log, root, run } from './bootstrap.mjs';
+import { onPinnedNode } from './node-runtime.mjs';
+
+await onPinnedNode();
 
 ensureNpmPackages();
 const { startStack } = await import('../stack/stack.mjs');

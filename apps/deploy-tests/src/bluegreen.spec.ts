@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { helmTemplate, ofKind } from './support/manifests';
 import { ensureTools, INSTALL_TIMEOUT_MS, repoRoot, runCommand } from './support/tools';
@@ -6,7 +7,10 @@ const SCRIPT = join(repoRoot, 'tools/bluegreen/bluegreen.mjs');
 
 describe('tools/bluegreen', () => {
   it('passes its unit tests (node --test: decisions, and runs against fake helm and kubectl)', () => {
-    const { status, stdout, stderr } = runCommand(process.execPath, ['--test', join(repoRoot, 'tools/bluegreen/')]);
+    // The test files by name: Node 22+ reads a directory argument of --test as a file, not a folder to search.
+    const dir = join(repoRoot, 'tools/bluegreen');
+    const files = readdirSync(dir).filter((name) => name.endsWith('.test.mjs')).map((name) => join(dir, name));
+    const { status, stdout, stderr } = runCommand(process.execPath, ['--test', '--test-reporter=tap', ...files]);
     expect({ status, fail: /^# fail (\d+)$/m.exec(stdout)?.[1], output: status === 0 ? '' : stdout + stderr }).toEqual({ status: 0, fail: '0', output: '' });
     expect(Number(/^# pass (\d+)$/m.exec(stdout)?.[1])).toBeGreaterThanOrEqual(10);
   });
