@@ -49,6 +49,13 @@ describe('adaptive flow control: backpressure from a slow processor reaches the 
     await eventually(async () => (await queueDelay()) * 1000 > 2 * SHORT_TIMEOUT_MS, 15_000, 'the gateway sees the queueing');
     expect(await limit()).toBeLessThan(MAX_INFLIGHT);
 
+    // Async requests take no slot; they are accepted while their deadline outlasts the queue, refused when it cannot.
+    const asyncShort = await post(`${gateway.url}/v1/echo`, { async: 'short' }, { prefer: 'respond-async', 'x-timeout-ms': String(SHORT_TIMEOUT_MS) });
+    expect(asyncShort.status).toBe(503);
+    expect(asyncShort.json?.type).toBe('urn:flowgate:problem:deadline-unreachable');
+    const asyncLong = await post(`${gateway.url}/v1/echo`, { async: 'long' }, { prefer: 'respond-async', 'x-timeout-ms': '60000' });
+    expect(asyncLong.status).toBe(202);
+
     // While it lasts, every plain request is refused fast or admitted and answered within its deadline: no 504.
     const probes: { res: HttpResult; at: number }[] = [];
     let admitted: HttpResult | undefined;
