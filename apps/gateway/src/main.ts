@@ -11,7 +11,7 @@ import { GatewayLifecycle } from './gateway.lifecycle';
 import { GatewayModule } from './gateway.module';
 import { GATEWAY_METRICS } from './gateway.tokens';
 import { configureFastify } from './http/fastify-setup';
-import { timeoutLimits } from './http/route.controller';
+import { timeoutLimits } from './http/request-headers';
 import { ScriptAdmin } from './scripts/script-admin.service';
 
 async function bootstrap(): Promise<void> {

@@ -82,8 +82,14 @@ export function encodeReplyHeaders(meta: ReplyMeta): Record<string, string> {
     [HEADERS.contentType]: meta.contentType,
     [HEADERS.replyMode]: meta.replyMode,
   };
-  if (meta.queueMs !== undefined) headers[HEADERS.queueMs] = String(Math.max(0, Math.round(meta.queueMs)));
-  if (meta.handleMs !== undefined) headers[HEADERS.handleMs] = String(Math.max(0, Math.round(meta.handleMs)));
+  return { ...headers, ...encodeReplyTiming(meta) };
+}
+
+/** The timing headers of a reply (`fg-queue-ms`, `fg-handle-ms`), whole non-negative ms; those not given are left out. */
+export function encodeReplyTiming(timing: Pick<ReplyMeta, 'queueMs' | 'handleMs'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (timing.queueMs !== undefined) headers[HEADERS.queueMs] = String(Math.max(0, Math.round(timing.queueMs)));
+  if (timing.handleMs !== undefined) headers[HEADERS.handleMs] = String(Math.max(0, Math.round(timing.handleMs)));
   return headers;
 }
 

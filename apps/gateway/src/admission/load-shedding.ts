@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { isValidRequestId, problem, PROBLEM_CONTENT_TYPE, type ProblemKind } from '@flowgate/contracts';
 import type { GatewayMetrics } from '@flowgate/metrics';
-import { fairnessKey } from '../http/request-headers';
+import { fairnessKey, timeoutOf } from '../http/request-headers';
 import type { FlowControl } from './flow-control.service';
 import type { InflightTable } from './inflight-table';
 import { deadlineDetail, overloadedDetail } from './refusal-details';
@@ -93,10 +93,9 @@ function refusalOf(route: string, headers: IncomingMessage['headers'], deps: She
   // The deadline first, as the dispatcher does: it tells the caller more than "full".
   if (flow.congested) {
     const { defaultTimeoutMs, maxTimeoutMs } = deps.timeouts(route);
-    const sent = headers['x-timeout-ms'];
-    const timeoutMs = sent === undefined ? defaultTimeoutMs : typeof sent === 'string' && /^\d{1,10}$/.test(sent) ? Number(sent) : NaN;
+    const timeoutMs = timeoutOf(headers['x-timeout-ms'], defaultTimeoutMs, maxTimeoutMs);
     // A malformed X-Timeout-Ms gets its 400 from the normal path.
-    if (!(timeoutMs >= 1 && timeoutMs <= maxTimeoutMs)) return undefined;
+    if (timeoutMs === undefined) return undefined;
     if (flow.deadlineUnreachable(timeoutMs)) return { kind: 'deadlineUnreachable', reason: 'deadline', detail: deadlineDetail(flow.queueDelayMs, timeoutMs) };
   }
   if (table.refusesAtOnce(fairnessKey(headers, deps.fairnessHeader))) {

@@ -115,7 +115,7 @@ export class RequestDispatcher {
   }
 
   /** A refusal when requests now wait in the queue longer than this one's deadline allows; undefined if it can make it. */
-  deadlineRefusal(deadline: number): Rejection | undefined {
+  private deadlineRefusal(deadline: number): Rejection | undefined {
     const timeoutMs = deadline - Date.now();
     if (!this.flow.deadlineUnreachable(timeoutMs)) return undefined;
     return this.reject('deadlineUnreachable', deadlineDetail(this.flow.queueDelayMs, timeoutMs), 'deadline', this.flow.retryAfterSeconds());
@@ -161,4 +161,3 @@ export class RequestDispatcher {
     return { kind: 'rejected', problem, detail, ...(retryAfterS === undefined ? {} : { retryAfterS }) };
   }
 }
-

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isValidRequestId, REQUEST_ID_RULE } from '@flowgate/contracts';
+import type { GatewayConfig } from '@flowgate/config';
+import { isValidRequestId, REQUEST_ID_RULE, type RouteDeclaration } from '@flowgate/contracts';
 import { parseIdempotencyKey } from './idempotency-key';
 import { AsyncPreference, parsePrefer } from './prefer-header';
 
@@ -40,13 +41,9 @@ export function parseCallerHeaders(headers: CallerHeaders, limits: HeaderLimits)
   if (!prefer.ok) return { ok: false, requestId, detail: prefer.detail };
   const idempotency = parseIdempotencyKey(headers['idempotency-key']);
   if (!idempotency.ok) return { ok: false, requestId, detail: idempotency.detail };
-  const sentTimeout = single(headers['x-timeout-ms']);
-  let timeoutMs = prefer.async ? limits.asyncTimeoutMs : limits.defaultTimeoutMs;
-  if (sentTimeout !== undefined) {
-    timeoutMs = /^\d{1,10}$/.test(sentTimeout.trim()) ? Number(sentTimeout) : NaN;
-    if (!(timeoutMs >= 1 && timeoutMs <= limits.maxTimeoutMs)) {
-      return { ok: false, requestId, detail: `X-Timeout-Ms must be a whole number from 1 to ${limits.maxTimeoutMs}` };
-    }
+  const timeoutMs = timeoutOf(headers['x-timeout-ms'], prefer.async ? limits.asyncTimeoutMs : limits.defaultTimeoutMs, limits.maxTimeoutMs);
+  if (timeoutMs === undefined) {
+    return { ok: false, requestId, detail: `X-Timeout-Ms must be a whole number from 1 to ${limits.maxTimeoutMs}` };
   }
   // An invalid traceparent is dropped, as W3C Trace Context says, not refused.
   const traceparent = single(headers['traceparent']);
@@ -57,6 +54,24 @@ export function parseCallerHeaders(headers: CallerHeaders, limits: HeaderLimits)
     ...(traceparent !== undefined && TRACEPARENT.test(traceparent) ? { traceparent } : {}),
     ...(prefer.async ? { async: prefer.async } : {}),
     ...(idempotency.key === undefined ? {} : { idempotencyKey: idempotency.key }),
+  };
+}
+
+/** X-Timeout-Ms: `defaultMs` when absent, undefined when it is not a whole number from 1 to `maxMs`. */
+export function timeoutOf(header: string | string[] | undefined, defaultMs: number, maxMs: number): number | undefined {
+  const sent = single(header);
+  if (sent === undefined) return defaultMs;
+  const timeoutMs = /^\d{1,10}$/.test(sent.trim()) ? Number(sent) : NaN;
+  return timeoutMs >= 1 && timeoutMs <= maxMs ? timeoutMs : undefined;
+}
+
+/** The route's deadlines where it declares them, never beyond the gateway's maximum. */
+export function timeoutLimits(config: GatewayConfig, route: RouteDeclaration | undefined): HeaderLimits {
+  const maxTimeoutMs = Math.min(route?.maxTimeoutMs ?? Infinity, config.FLOWGATE_MAX_TIMEOUT_MS);
+  return {
+    defaultTimeoutMs: Math.min(route?.defaultTimeoutMs ?? config.FLOWGATE_DEFAULT_TIMEOUT_MS, maxTimeoutMs),
+    asyncTimeoutMs: Math.min(config.FLOWGATE_ASYNC_TIMEOUT_MS, maxTimeoutMs),
+    maxTimeoutMs,
   };
 }
 

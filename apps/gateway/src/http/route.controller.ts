@@ -11,7 +11,7 @@ import { RegisteredDispatch } from '../registry/registered-dispatch.service';
 import type { Pending } from '../admission/inflight-table';
 import type { JsonBody } from './json-body';
 import { RawBody } from './raw-body';
-import { fairnessKey, HeaderLimits, parseCallerHeaders } from './request-headers';
+import { fairnessKey, parseCallerHeaders, timeoutLimits } from './request-headers';
 import { Responder, ResponseStyle } from './responder.service';
 
 /**
@@ -43,7 +43,7 @@ export class RouteController {
   private async handle(route: string, style: ResponseStyle, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const startedNs = process.hrtime.bigint();
     const served = this.catalog.get(route);
-    const headers = parseCallerHeaders(request.headers, this.limits(served?.route));
+    const headers = parseCallerHeaders(request.headers, timeoutLimits(this.config, served?.route));
     const { requestId } = headers;
     reply.header('x-request-id', requestId);
     const refuse = (kind: ProblemKind, detail: string, errors?: readonly SchemaViolation[]) => {
@@ -96,19 +96,6 @@ export class RouteController {
     this.responder.send(reply, result, { route, requestId, style, startedNs });
   }
 
-  private limits(route: RouteDeclaration | undefined) {
-    return timeoutLimits(this.config, route);
-  }
-}
-
-/** The route's deadlines where it declares them, never beyond the gateway's maximum. */
-export function timeoutLimits(config: GatewayConfig, route: RouteDeclaration | undefined): HeaderLimits {
-  const maxTimeoutMs = Math.min(route?.maxTimeoutMs ?? Infinity, config.FLOWGATE_MAX_TIMEOUT_MS);
-  return {
-    defaultTimeoutMs: Math.min(route?.defaultTimeoutMs ?? config.FLOWGATE_DEFAULT_TIMEOUT_MS, maxTimeoutMs),
-    asyncTimeoutMs: Math.min(config.FLOWGATE_ASYNC_TIMEOUT_MS, maxTimeoutMs),
-    maxTimeoutMs,
-  };
 }
 
 function isJsonBody(body: unknown): body is JsonBody {

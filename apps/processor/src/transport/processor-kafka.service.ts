@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { coreTopics, ProcessorConfig } from '@flowgate/config';
-import { encodeReplyHeaders, HEADERS, headerStrings, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
+import { encodeReplyHeaders, encodeReplyTiming, HEADERS, headerStrings, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
 import { ConsumedRecord, KafkaConnection, OutgoingRecord, TopicSpec } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
 import { retry } from '@flowgate/retry';
@@ -74,10 +74,7 @@ export class ProcessorKafka {
   /** `record` with the request's timing stamped on it when it is a reply (`fg-queue-ms`, `fg-handle-ms`); other records unchanged. */
   withTiming(record: OutgoingRecord, timing: { queueMs: number; handleMs: number }): OutgoingRecord {
     if (record.topic !== this.topics.replies) return record;
-    return {
-      ...record,
-      headers: { ...record.headers, [HEADERS.queueMs]: String(Math.round(timing.queueMs)), [HEADERS.handleMs]: String(Math.round(timing.handleMs)) },
-    };
+    return { ...record, headers: { ...record.headers, ...encodeReplyTiming(timing) } };
   }
 
   /** The DLQ record for a consumed record that could not be processed. */
