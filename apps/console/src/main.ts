@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { readConsoleConfig } from '@flowgate/config';
-import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure } from '@flowgate/http';
+import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure, logProcessWarnings } from '@flowgate/http';
 import { createRegistry } from '@flowgate/metrics';
 import { ConsoleLifecycle } from './console.lifecycle';
 import { ConsoleModule } from './console.module';
@@ -8,6 +8,7 @@ import { ConsoleModule } from './console.module';
 async function bootstrap(): Promise<void> {
   const config = configOrExit('console', readConsoleConfig);
   const logger = createLogger('console', config.FLOWGATE_LOG_LEVEL);
+  logProcessWarnings(logger);
   const app = await createFastifyApp(ConsoleModule.forRoot(config, createRegistry('console')), { logger, bodyLimit: 4_096 });
   await app.get(ConsoleLifecycle).start();
   await app.listen(config.FLOWGATE_CONSOLE_PORT, config.FLOWGATE_CONSOLE_HOST);

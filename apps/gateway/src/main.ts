@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { readGatewayConfig } from '@flowgate/config';
-import { AdminServer, configOrExit, configOrExitAsync, createFastifyApp, createLogger, exitOnBootFailure } from '@flowgate/http';
+import { AdminServer, configOrExit, configOrExitAsync, createFastifyApp, createLogger, exitOnBootFailure, logProcessWarnings } from '@flowgate/http';
 import { createRegistry, GatewayMetrics } from '@flowgate/metrics';
 import { InflightTable } from './admission/inflight-table';
 import { createAuthenticator, requireCredentials } from './auth/caller-auth';
@@ -17,6 +17,7 @@ import { ScriptAdmin } from './scripts/script-admin.service';
 async function bootstrap(): Promise<void> {
   const config = configOrExit('gateway', readGatewayConfig);
   const logger = createLogger('gateway', config.FLOWGATE_LOG_LEVEL);
+  logProcessWarnings(logger);
   const registry = createRegistry('gateway');
   const metrics = new GatewayMetrics(registry);
   const app = await createFastifyApp(GatewayModule.forRoot(config, registry, metrics), {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ProcessorConfig, readProcessorConfig } from '@flowgate/config';
-import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure, SchemaCompiler } from '@flowgate/http';
+import { configOrExit, createFastifyApp, createLogger, exitOnBootFailure, logProcessWarnings, SchemaCompiler } from '@flowgate/http';
 import { createRegistry } from '@flowgate/metrics';
 import type { JobPlacement } from '@flowgate/stream';
 import { loadJobs } from './jobs/job-loader';
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   const [command = 'serve', ...args] = process.argv.slice(2);
   const config = configOrExit('processor', readProcessorConfig);
   const logger = createLogger('processor', config.FLOWGATE_LOG_LEVEL);
+  logProcessWarnings(logger);
   const { placement } = await loadJobs(config);
   checkSchemas(placement);
   if (command === 'serve') return serve(config, placement, logger);

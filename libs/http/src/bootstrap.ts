@@ -1,4 +1,4 @@
-import { ConsoleLogger, DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common';
+import { ConsoleLogger, DynamicModule, INestApplication, LoggerService, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@flowgate/config';
@@ -13,6 +13,19 @@ const LEVELS: Record<string, LogLevel[]> = {
 /** JSON lines on stdout, one logger per class (Nest's context). */
 export function createLogger(app: string, level: string): ConsoleLogger {
   return new ConsoleLogger(app, { json: true, logLevels: LEVELS[level] ?? LEVELS.info });
+}
+
+/**
+ * Node's process warnings as lines of the app's JSON log instead of Node's plain text on stderr,
+ * so log shippers see one format. `TimeoutNegativeWarning` is dropped: kafkajs 2.2.4 sets timers
+ * to a negative delay meaning "now" (tulios/kafkajs#1751), which Node 24 warns about and runs as
+ * 1 ms anyway; flowgate's own timers clamp their delays.
+ */
+export function logProcessWarnings(logger: LoggerService): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name !== 'TimeoutNegativeWarning') logger.warn(`${warning.name}: ${warning.message}`, 'Process');
+  });
 }
 
 /**
