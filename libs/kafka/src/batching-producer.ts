@@ -1,4 +1,4 @@
-import { Message, Producer, TopicMessages } from 'kafkajs';
+import { IHeaders, Message, Producer, TopicMessages } from 'kafkajs';
 
 export interface OutgoingRecord {
   readonly topic: string;
@@ -6,7 +6,8 @@ export interface OutgoingRecord {
   readonly key?: string | Buffer | null;
   /** null: a tombstone (a compacted topic forgets the key). */
   readonly value: string | Buffer | null;
-  readonly headers?: Record<string, string>;
+  /** Strings as a rule; a dead letter keeps the consumed record's headers as they were (bytes, repeats). */
+  readonly headers?: IHeaders;
   readonly timestamp?: string;
 }
 
