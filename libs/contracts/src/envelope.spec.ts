@@ -1,4 +1,4 @@
-import { decodeReplyHeaders, decodeRequestHeaders, encodeReplyHeaders, encodeRequestHeaders, ProtocolError, RequestMeta } from './index';
+import { decodeReplyHeaders, decodeRequestHeaders, encodeReplyHeaders, encodeRequestHeaders, hasRequestHeaders, headerString, headerStrings, ProtocolError, RequestMeta } from './index';
 
 const meta: RequestMeta = {
   requestId: 'req-1',
@@ -51,6 +51,40 @@ describe('wire envelope', () => {
   ])('names what is wrong with a broken request record (%#)', (headers, message) => {
     expect(() => decodeRequestHeaders(headers)).toThrow(ProtocolError);
     expect(() => decodeRequestHeaders(headers)).toThrow(message);
+  });
+
+  it.each([
+    ['fg-route', [Buffer.from('quote'), Buffer.from('admin')], /header fg-route appears 2 times/],
+    ['fg-reply-partition', ['3', '3'], /header fg-reply-partition appears 2 times/],
+    ['fg-caller-id', [Buffer.from('ada'), Buffer.from('bob'), Buffer.from('eve')], /header fg-caller-id appears 3 times/],
+    ['fg-caller-id', Buffer.from([0x61, 0xff, 0xfe]), /header fg-caller-id is not UTF-8/],
+    ['fg-route', Buffer.from([0xc3, 0x28]), /header fg-route is not UTF-8/],
+  ])('refuses %s repeated or not UTF-8 (%#): which value would count is ambiguous', (name, value, message) => {
+    const headers = { ...asBuffers(encodeRequestHeaders(meta)), [name]: value };
+    expect(() => decodeRequestHeaders(headers)).toThrow(ProtocolError);
+    expect(() => decodeRequestHeaders(headers)).toThrow(message);
+  });
+
+  it('reads UTF-8 beyond ASCII, and a header given once as a one-element array', () => {
+    const headers = { ...asBuffers(encodeRequestHeaders(meta)), 'fg-caller-id': Buffer.from('zoë@example.com'), 'fg-route': [Buffer.from('quote')] };
+    expect(decodeRequestHeaders(headers)).toEqual({ ...meta, callerId: 'zoë@example.com' });
+  });
+
+  it('reads a header whose value is null on the wire (as kafkajs hands it over) as missing, without throwing', () => {
+    const headers = { ...asBuffers(encodeRequestHeaders(meta)), 'fg-route': null, traceparent: null };
+    expect(() => decodeRequestHeaders(headers)).toThrow(/header fg-route is missing/);
+    expect(headerString(headers, 'fg-route')).toBeUndefined();
+    expect(headerStrings({ a: null, b: [null, 'x'], c: 'y' })).toEqual({ c: 'y' });
+    expect(hasRequestHeaders({ 'fg-route': null })).toBe(true);
+  });
+
+  it('tells a request from a plain event by any request header, so a request missing fg-route is still a request', () => {
+    const { 'fg-route': _route, ...withoutRoute } = encodeRequestHeaders(meta);
+    expect(hasRequestHeaders(asBuffers(withoutRoute))).toBe(true);
+    expect(hasRequestHeaders({ 'fg-deadline': Buffer.from('1') })).toBe(true);
+    expect(hasRequestHeaders({ traceparent: meta.traceparent })).toBe(false);
+    expect(hasRequestHeaders({})).toBe(false);
+    expect(hasRequestHeaders(undefined)).toBe(false);
   });
 
   it('refuses a reply whose status is not an HTTP status', () => {

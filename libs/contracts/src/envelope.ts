@@ -3,8 +3,11 @@ import { ProtocolError } from './protocol-error';
 import { isValidRouteName } from './route-catalog';
 import { isValidCallerId, isValidRequestId } from './request-id';
 
-/** Kafka record headers as clients hand them over (kafkajs gives Buffers, accepts strings). */
-export type WireHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+/**
+ * Kafka record headers as clients hand them over (kafkajs gives Buffers, accepts strings). A
+ * header value may be null on the wire (other clients write it; kafkajs reads it as null).
+ */
+export type WireHeaders = Record<string, Buffer | string | null | (Buffer | string | null)[] | undefined>;
 
 export type ReplyMode = 'sync' | 'async';
 
@@ -60,8 +63,8 @@ export function decodeRequestHeaders(headers: WireHeaders | undefined): RequestM
   if (replyMode !== 'sync' && replyMode !== 'async') {
     throw new ProtocolError(`header ${HEADERS.replyMode} must be sync or async`);
   }
-  const traceparent = headerString(headers, HEADERS.traceparent);
-  const callerId = headerString(headers, HEADERS.callerId);
+  const traceparent = protocolHeader(headers, HEADERS.traceparent);
+  const callerId = protocolHeader(headers, HEADERS.callerId);
   if (callerId !== undefined && !isValidCallerId(callerId)) throw new ProtocolError(`header ${HEADERS.callerId} is not a caller id`);
   return {
     requestId,
@@ -72,6 +75,18 @@ export function decodeRequestHeaders(headers: WireHeaders | undefined): RequestM
     ...(traceparent ? { traceparent } : {}),
     ...(callerId !== undefined ? { callerId } : {}),
   };
+}
+
+/** The headers only a request carries (`traceparent` and `fg-caller-id` may travel on other records). */
+const REQUEST_HEADERS = [HEADERS.requestId, HEADERS.route, HEADERS.deadline, HEADERS.replyPartition, HEADERS.replyMode];
+
+/**
+ * Whether a record on a topic that holds both requests and plain events (an `events: true` job's
+ * topic) is a request: it carries any request header. A request missing some of them is a broken
+ * request, to be refused as one, not an event.
+ */
+export function hasRequestHeaders(headers: WireHeaders | undefined): boolean {
+  return REQUEST_HEADERS.some((name) => headers?.[name] !== undefined);
 }
 
 export function encodeReplyHeaders(meta: ReplyMeta): Record<string, string> {
@@ -118,7 +133,7 @@ export function decodeReplyHeaders(headers: WireHeaders | undefined): ReplyMeta 
 export function headerString(headers: WireHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
+  return first === undefined || first === null ? undefined : first.toString();
 }
 
 /** Every header as a string (the first value of a repeated one). */
@@ -132,9 +147,32 @@ export function headerStrings(headers: WireHeaders | undefined): Record<string, 
 }
 
 function required(headers: WireHeaders | undefined, name: string): string {
-  const value = headerString(headers, name);
+  const value = protocolHeader(headers, name);
   if (value === undefined || value === '') throw new ProtocolError(`header ${name} is missing`);
   return value;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header of the wire protocol as text. Kafka allows a header twice; the protocol does not:
+ * readers that take the first value and readers that take the last would act on different
+ * requests. Bytes that are not UTF-8 are refused rather than decoded with replacement characters,
+ * which would turn a broken value into a different, valid-looking one (a caller id).
+ */
+function protocolHeader(headers: WireHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  if (Array.isArray(value) && value.length > 1) throw new ProtocolError(`header ${name} appears ${value.length} times`);
+  const only = Array.isArray(value) ? value[0] : value;
+  if (only === undefined || only === null) return undefined;
+  if (typeof only === 'string') return only;
+  try {
+    return strictUtf8.decode(only);
+  } catch (error) {
+    // Node's TypeError, checked by code: it may come from another realm than this module's TypeError (jest's sandbox).
+    if ((error as { code?: unknown }).code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error;
+    throw new ProtocolError(`header ${name} is not UTF-8`, { cause: error });
+  }
 }
 
 /** A timing header: a malformed one is ignored (the reply itself is fine), never an error. */

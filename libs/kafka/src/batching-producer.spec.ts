@@ -58,6 +58,17 @@ describe('BatchingProducer', () => {
     expect(await Promise.all(sent)).toEqual(['broker gone', 'broker gone', 'ok']);
   });
 
+  it('splits at maxBatchBytes, sending a record larger than that alone, so large records are not refused together', async () => {
+    const { producer, requests, acks } = fakeProducer();
+    const batching = new BatchingProducer(producer, { maxBatch: 100, maxBatchBytes: 1_000, maxInFlight: 4 });
+    const big = 'x'.repeat(900);
+    const sent = [big, big, 'a', 'b', 'y'.repeat(2_000), 'c'].map((value) => batching.send({ topic: 't', key: 'k', value, headers: { h: 'v' } }));
+    await tick();
+    expect(requests.map((r) => r.topicMessages![0].messages.map((m) => String(m.value).length))).toEqual([[900], [900, 1, 1], [2_000], [1]]);
+    acks.forEach((ack) => ack());
+    await Promise.all(sent);
+  });
+
   it('fails a batch Kafka does not acknowledge within ackTimeoutMs', async () => {
     const { producer, requests } = fakeProducer();
     const batching = new BatchingProducer(producer, { maxBatch: 10, maxInFlight: 1, ackTimeoutMs: 20 });

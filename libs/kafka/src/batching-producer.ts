@@ -1,4 +1,4 @@
-import { Message, Producer, TopicMessages } from 'kafkajs';
+import { IHeaders, Message, Producer, TopicMessages } from 'kafkajs';
 
 export interface OutgoingRecord {
   readonly topic: string;
@@ -6,7 +6,8 @@ export interface OutgoingRecord {
   readonly key?: string | Buffer | null;
   /** null: a tombstone (a compacted topic forgets the key). */
   readonly value: string | Buffer | null;
-  readonly headers?: Record<string, string>;
+  /** Strings as a rule; a dead letter keeps the consumed record's headers as they were (bytes, repeats). */
+  readonly headers?: IHeaders;
   readonly timestamp?: string;
 }
 
@@ -39,6 +40,13 @@ export class BatchingProducer {
     private readonly producer: Producer,
     private readonly options: {
       maxBatch: number;
+      /**
+       * Bytes of keys, values and headers in one request; a record larger than this goes alone.
+       * Kafka refuses a partition's batch over its message.max.bytes, and the records of a refused
+       * request fail together and come back together: two large replies sent at once would be
+       * refused until their deadline, and every small record sharing their requests with them.
+       */
+      maxBatchBytes?: number;
       maxInFlight: number;
       /** A batch not acknowledged by then fails with ProduceTimeoutError (one timer per batch). */
       ackTimeoutMs?: number;
@@ -69,13 +77,26 @@ export class BatchingProducer {
   private flush(): void {
     this.scheduled = false;
     while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
+      const batch = this.queue.splice(0, this.batchLength());
       this.inFlight++;
       void this.sendBatch(batch).finally(() => {
         this.inFlight--;
         if (this.queue.length > 0) this.schedule();
       });
     }
+  }
+
+  /** How many queued records the next request takes: up to maxBatch, and maxBatchBytes unless the first is larger alone. */
+  private batchLength(): number {
+    const { maxBatch, maxBatchBytes = Infinity } = this.options;
+    let bytes = 0;
+    let length = 0;
+    while (length < Math.min(maxBatch, this.queue.length)) {
+      bytes += recordBytes(this.queue[length].record);
+      if (length > 0 && bytes > maxBatchBytes) break;
+      length++;
+    }
+    return length;
   }
 
   private async sendBatch(batch: Waiting[]): Promise<void> {
@@ -109,6 +130,19 @@ export class BatchingProducer {
 export class ProduceTimeoutError extends Error {
   override readonly name = 'ProduceTimeoutError';
   readonly retriable = true;
+}
+
+function recordBytes({ key, value, headers }: OutgoingRecord): number {
+  let bytes = byteLength(key) + byteLength(value);
+  for (const [name, header] of Object.entries(headers ?? {})) {
+    for (const one of Array.isArray(header) ? header : [header]) bytes += name.length + byteLength(one);
+  }
+  return bytes;
+}
+
+function byteLength(data: string | Buffer | null | undefined): number {
+  if (data === null || data === undefined) return 0;
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }
 
 function groupWaiting(batch: Waiting[]): TopicMessages[] {

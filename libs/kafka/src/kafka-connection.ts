@@ -51,6 +51,8 @@ export class KafkaConnection {
     const observer = options.observer;
     this.batching = new BatchingProducer(this.producer, {
       maxBatch: 1_000,
+      // Half of Kafka's default message.max.bytes (1 MiB): a request never holds two records near it.
+      maxBatchBytes: 512 * 1024,
       maxInFlight: 4,
       ackTimeoutMs: options.ackTimeoutMs ?? 15_000,
       observer: {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
-import { headerStrings } from '@flowgate/contracts';
+import { Admin, Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
+import { headerStrings, WireHeaders } from '@flowgate/contracts';
 import { stackEnv } from './stack';
 
 /** A record as read back from a topic, headers decoded to strings. */
@@ -11,13 +11,16 @@ export interface RawRecord {
   readonly key: string | null;
   readonly value: string | null;
   readonly headers: Record<string, string>;
+  /** The value and headers as read, bytes and repeated headers included. */
+  readonly raw: { readonly value: Buffer | null; readonly headers: WireHeaders };
 }
 
 /** A record to write as is, bypassing the gateway. */
 export interface RecordToWrite {
   readonly key?: string | null;
   readonly value: string | Buffer | null;
-  readonly headers?: Record<string, string>;
+  /** Strings as a rule; bytes, a header given twice (an array) or a null value for hostile records. */
+  readonly headers?: WireHeaders;
   readonly partition?: number;
 }
 
@@ -49,20 +52,54 @@ export class KafkaRecords {
 
   /** Writes records exactly as given (acks from all replicas). */
   async write(topic: string, records: RecordToWrite[]): Promise<void> {
-    if (!this.producer) {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
-      await producer.connect();
-      this.producer = producer;
-    }
-    await this.producer.send({
+    const producer = await this.connectedProducer();
+    await producer.send({
       topic,
       acks: -1,
       messages: records.map((r) => ({
         key: r.key ?? null,
         value: r.value,
-        ...(r.headers ? { headers: r.headers } : {}),
+        ...(r.headers ? { headers: r.headers as IHeaders } : {}),
         ...(r.partition === undefined ? {} : { partition: r.partition }),
       })),
+    });
+  }
+
+  /** How many partitions `topic` has. */
+  async partitionCount(topic: string): Promise<number> {
+    this.admin ??= await this.connectedAdmin();
+    return (await this.admin.fetchTopicOffsets(topic)).length;
+  }
+
+  /**
+   * Writes records to the partitions they name, in the order given (one produce request), and
+   * resolves with each record's offset. A header value may be null: Java clients write one, but
+   * kafkajs sizes a header with Buffer.byteLength(value) before its encoder writes a null as
+   * such, and byteLength throws on null, so null is sized 0 while this request is built.
+   */
+  async writeAt(topic: string, records: (RecordToWrite & { partition: number })[]): Promise<string[]> {
+    const producer = await this.connectedProducer();
+    const send = () =>
+      producer.send({
+        topic,
+        acks: -1,
+        messages: records.map((r) => ({ key: r.key ?? null, value: r.value, partition: r.partition, ...(r.headers ? { headers: r.headers as IHeaders } : {}) })),
+      });
+    const hasNull = records.some((r) => Object.values(r.headers ?? {}).some((v) => v === null || (Array.isArray(v) && v.includes(null))));
+    const byteLength = Buffer.byteLength;
+    if (hasNull) Buffer.byteLength = ((value, encoding) => (value === null ? 0 : byteLength(value, encoding))) as typeof Buffer.byteLength;
+    let written;
+    try {
+      written = await send();
+    } finally {
+      Buffer.byteLength = byteLength;
+    }
+    const next = new Map(written.map((m) => [m.partition, BigInt(m.baseOffset ?? '-1')]));
+    return records.map((r) => {
+      const offset = next.get(r.partition);
+      if (offset === undefined || offset < 0n) throw new Error(`no offset for ${topic}/${r.partition} in the produce response`);
+      next.set(r.partition, offset + 1n);
+      return offset.toString();
     });
   }
 
@@ -105,6 +142,15 @@ export class KafkaRecords {
     ]);
   }
 
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+
   private async connectedAdmin(): Promise<Admin> {
     const admin = this.kafka.admin();
     await admin.connect();
@@ -131,6 +177,7 @@ export class TopicTail {
           key: message.key?.toString('utf8') ?? null,
           value: message.value?.toString('utf8') ?? null,
           headers: headerStrings(message.headers),
+          raw: { value: message.value, headers: message.headers ?? {} },
         });
       },
     });

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { coreTopics, ProcessorConfig } from '@flowgate/config';
-import { encodeReplyHeaders, encodeReplyTiming, HEADERS, headerStrings, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
+import { encodeReplyHeaders, encodeReplyTiming, HEADERS, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
 import { ConsumedRecord, KafkaConnection, OutgoingRecord, TopicSpec } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
 import { retry } from '@flowgate/retry';
 import { RoutePublisher } from '../catalog/route-publisher';
 import { PROCESSOR_CONFIG, PROCESSOR_METRICS } from '../processor.tokens';
+import { writableHeaders } from './consumed-record';
 
 const RETRY_MS = 200;
 const DLQ_PATIENCE_MS = 30_000;
@@ -85,7 +86,8 @@ export class ProcessorKafka {
       key: record.key,
       value: record.value ?? Buffer.alloc(0),
       headers: {
-        ...headerStrings(record.headers),
+        // As consumed: a repeated header or bytes that are not UTF-8 may be why the record is here.
+        ...writableHeaders(record.headers),
         [HEADERS.dlqReason]: reason.slice(0, 1_000),
         [HEADERS.dlqSource]: `${record.topic}/${record.partition}/${record.offset}`,
       },

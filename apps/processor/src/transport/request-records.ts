@@ -7,6 +7,7 @@ import { PROCESSOR_METRICS } from '../processor.tokens';
 import { scriptFailureReply } from '../scripts/script-failures';
 import type { RouteScriptOutcome, ScriptRegistry } from '../scripts/script-registry';
 import { ProcessorKafka } from './processor-kafka.service';
+import { recordObject } from './consumed-record';
 
 export type RunJob = (value: unknown, ctx: RecordContext) => Promise<unknown[]>;
 
@@ -67,12 +68,13 @@ export class RequestRecords {
     }
     let body: unknown;
     try {
-      body = JSON.parse(record.value?.toString('utf8') ?? '');
+      // The gateway sends JSON objects only; jobs are written against that.
+      body = recordObject(record.value);
     } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
       this.metrics.records.inc({ route, result: 'invalid' });
-      const reason = `value is not JSON: ${(error as Error).message}`;
       return {
-        outputs: [this.kafka.deadLetterRecord(record, reason, 'protocol'), this.problemReply(meta, 'badBody', reason)],
+        outputs: [this.kafka.deadLetterRecord(record, error.message, 'protocol'), this.problemReply(meta, 'badBody', error.message)],
         deadline,
       };
     }
@@ -95,13 +97,11 @@ export class RequestRecords {
   async handleEvent(record: ConsumedRecord, run: RunJob): Promise<OutgoingRecord[]> {
     const id = `${record.topic}/${record.partition}/${record.offset}`;
     try {
-      const value: unknown = JSON.parse(record.value?.toString('utf8') ?? '');
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RouteError('badBody', 'event is not a JSON object');
-      await run(value, { id, partition: record.partition, timestamp: Number(record.timestamp), deadline: Infinity });
+      await run(recordObject(record.value), { id, partition: record.partition, timestamp: Number(record.timestamp), deadline: Infinity });
       this.metrics.records.inc({ route: 'event', result: 'processed' });
       return [];
     } catch (error) {
-      const expected = error instanceof RouteError || error instanceof SyntaxError;
+      const expected = error instanceof RouteError || error instanceof ProtocolError;
       this.metrics.records.inc({ route: 'event', result: expected ? 'invalid' : 'failed' });
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (!expected) this.logger.error(`event ${id} failed: ${error instanceof Error ? error.stack : reason}`);

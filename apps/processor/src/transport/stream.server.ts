@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { ProcessorConfig } from '@flowgate/config';
-import { groupNames, HEADERS, headerString } from '@flowgate/contracts';
+import { groupNames, hasRequestHeaders } from '@flowgate/contracts';
 import { METRICS_REGISTRY, Readiness } from '@flowgate/http';
 import type { ParallelConsumer, RestartedBy } from '@flowgate/kafka';
 import { ConsumerMetrics, type ProcessorMetrics, type Registry } from '@flowgate/metrics';
@@ -164,7 +164,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       scripts: this.scripts,
       ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
       handle: async (record, run) => {
-        const isRequest = headerString(record.headers, HEADERS.route) !== undefined;
+        const isRequest = hasRequestHeaders(record.headers);
         // A topic job's input may carry another job's requests (queries share their job's topic): not its events.
         if (source.kind === 'topic') return isRequest ? [] : this.requests.handleEvent(record, run);
         if (events && !isRequest) return this.requests.handleEvent(record, run);

@@ -1,5 +1,6 @@
 import { jobContext, jobsOfModule, placeJobs } from '@flowgate/stream';
 import { jobPartition } from '@flowgate/stream/testing';
+import { accessEventIp, accessEventTime } from './access-event';
 import { counterJob } from './counter.job';
 import { delayJob } from './echo-delay.jobs';
 import * as demo from './index';
@@ -33,6 +34,31 @@ describe('counter job', () => {
     await p.send({ key: 'a' }, { route: 'counter' });
     await expect(p.send({ key: 'a', by: 1.5 }, { route: 'counter' })).rejects.toThrow('"by" must be a whole number');
     expect(await p.send({ key: 'a' }, { route: 'counter-get' })).toEqual([{ key: 'a', value: 1 }]);
+  });
+});
+
+describe('counter job with a key or "by" of the wrong type', () => {
+  it.each([{}, { key: null }, { key: '' }, { key: { a: 1 } }, { key: ['a'] }, { key: true }, { key: 'k'.repeat(257) }])('refuses %j, and counts nothing', async (body) => {
+    const p = jobPartition(counterJob);
+    await expect(p.send(body, { route: 'counter' })).rejects.toThrow('"key" must be a string of 1 to 256 characters or a number');
+    expect(await p.send({ key: 'null' }, { route: 'counter-get' })).toEqual([{ key: 'null', value: 0 }]);
+    expect(await p.send({ key: '[object Object]' }, { route: 'counter-get' })).toEqual([{ key: '[object Object]', value: 0 }]);
+  });
+
+  it.each([null, '2', [2], { n: 2 }])('refuses by=%j instead of counting it as 1', async (by) => {
+    const p = jobPartition(counterJob);
+    await expect(p.send({ key: 'a', by }, { route: 'counter' })).rejects.toThrow('"by" must be a whole number');
+    expect(await p.send({ key: 'a' }, { route: 'counter-get' })).toEqual([{ key: 'a', value: 0 }]);
+  });
+});
+
+describe('access-log events', () => {
+  it.each([{}, { ip: 7 }, { ip: null }, { ip: '' }, { ip: { v4: '10.0.0.1' } }])('refuse an ip that is not a string: %j', (event) => {
+    expect(() => accessEventIp(event)).toThrow('"ip" must be a string of 1 to 256 characters');
+  });
+
+  it.each([{}, { ts: '1700000000000' }, { ts: null }, { ts: -1 }, { ts: 1.5 }])('refuse a ts that is not epoch ms: %j', (event) => {
+    expect(() => accessEventTime(event)).toThrow('"ts" must be epoch milliseconds');
   });
 });
 

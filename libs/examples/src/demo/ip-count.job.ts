@@ -1,5 +1,5 @@
 import { JobContext, job, tumbling, WindowResult } from '@flowgate/stream';
-import { accessEventTime } from './access-event';
+import { accessEventIp, accessEventTime } from './access-event';
 import { ROUTES } from './routes';
 
 const count = { init: () => 0, add: (n: number) => n + 1 };
@@ -19,7 +19,7 @@ function answer(ip: string, windows: WindowResult<number>[]) {
 export function ipCountJob(topic: JobContext['topic']) {
   return job('ip-count')
     .fromRoutes([ROUTES.ipCounts], { events: true })
-    .keyBy('by ip', (value) => String(value.ip))
+    .keyBy('by ip', accessEventIp)
     .window(tumbling(5_000), { eventTime: accessEventTime, allowedLatenessMs: 5_000, retainMs: 10 * 60_000, lateTo: topic('ip-counts.late') })
     .aggregate('count per 5 s window', count, { query: { routes: [ROUTES.ipCounts.name], answer } })
     .map('as ip-counts record', (w) => ({ ip: w.key, start: w.start, end: w.end, count: w.value }))

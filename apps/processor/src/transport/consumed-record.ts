@@ -1,0 +1,51 @@
+import { ProtocolError, WireHeaders } from '@flowgate/contracts';
+import type { OutgoingRecord } from '@flowgate/kafka';
+
+type WritableHeaders = NonNullable<OutgoingRecord['headers']>;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The JSON object a request or event record carries: what the gateway writes, and what every job
+ * is written against. Bytes that are not UTF-8 are refused, not decoded with replacement
+ * characters: inside a JSON string those would make a different, valid-looking body.
+ *
+ * @example
+ * recordObject(Buffer.from('{"key":"k"}')); // { key: 'k' }
+ * recordObject(Buffer.from('[1,2]'));       // throws ProtocolError: value is not a JSON object (an array)
+ * @throws ProtocolError naming what is wrong with the value.
+ */
+export function recordObject(value: Buffer | null): Record<string, unknown> {
+  if (value === null || value.length === 0) throw new ProtocolError('value is empty');
+  let text: string;
+  try {
+    text = strictUtf8.decode(value);
+  } catch (error) {
+    // Node's TypeError, told by its code: under jest it is not this realm's TypeError.
+    if ((error as { code?: unknown }).code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error;
+    throw new ProtocolError('value is not UTF-8', { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ProtocolError(`value is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ProtocolError(`value is not a JSON object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`})`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Consumed headers as kafkajs can write them again. A null value (other clients write one; kafkajs
+ * reads it as null) becomes empty: kafkajs cannot write null, and the dead letter would be lost.
+ */
+export function writableHeaders(headers: WireHeaders | undefined): WritableHeaders {
+  const out: WritableHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.map((one) => one ?? Buffer.alloc(0)) : (value ?? Buffer.alloc(0));
+  }
+  return out;
+}
