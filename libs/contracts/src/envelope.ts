@@ -155,24 +155,31 @@ function required(headers: WireHeaders | undefined, name: string): string {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * `bytes` as UTF-8 text; bytes that are not UTF-8 are refused (`ProtocolError`: "`what` is not
+ * UTF-8") rather than decoded with replacement characters, which would turn a broken value into a
+ * different, valid-looking one.
+ */
+export function utf8Text(bytes: Buffer, what: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (error) {
+    // Node's TypeError, checked by code: it may come from another realm than this module's TypeError (jest's sandbox).
+    if ((error as { code?: unknown }).code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error;
+    throw new ProtocolError(`${what} is not UTF-8`, { cause: error });
+  }
+}
+
+/**
  * A header of the wire protocol as text. Kafka allows a header twice; the protocol does not:
  * readers that take the first value and readers that take the last would act on different
- * requests. Bytes that are not UTF-8 are refused rather than decoded with replacement characters,
- * which would turn a broken value into a different, valid-looking one (a caller id).
+ * requests. Bytes that are not UTF-8 are refused (`utf8Text`): a broken caller id must not pass.
  */
 function protocolHeader(headers: WireHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   if (Array.isArray(value) && value.length > 1) throw new ProtocolError(`header ${name} appears ${value.length} times`);
   const only = Array.isArray(value) ? value[0] : value;
   if (only === undefined || only === null) return undefined;
-  if (typeof only === 'string') return only;
-  try {
-    return strictUtf8.decode(only);
-  } catch (error) {
-    // Node's TypeError, checked by code: it may come from another realm than this module's TypeError (jest's sandbox).
-    if ((error as { code?: unknown }).code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error;
-    throw new ProtocolError(`header ${name} is not UTF-8`, { cause: error });
-  }
+  return typeof only === 'string' ? only : utf8Text(only, `header ${name}`);
 }
 
 /** A timing header: a malformed one is ignored (the reply itself is fine), never an error. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { GatewayConfig } from '@flowgate/config';
 import type { GatewayMetrics } from '@flowgate/metrics';
-import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
+import { GATEWAY_METRICS } from '../gateway.tokens';
 import { FlowLimit, type FlowLimitOptions } from './flow-limit';
 import { InflightTable } from './inflight-table';
 
@@ -34,7 +34,6 @@ export class FlowControl implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
     readonly flow: FlowLimit,
     private readonly table: InflightTable,
@@ -66,7 +65,7 @@ export class FlowControl implements OnModuleInit, OnModuleDestroy {
 
   /** Whether requests queue beyond the target now: only then can a deadline be out of reach. */
   get congested(): boolean {
-    return this.flow.queueDelayMs > this.config.FLOWGATE_TARGET_QUEUE_MS;
+    return this.flow.congested;
   }
 
   get queueDelayMs(): number {

@@ -116,6 +116,11 @@ export class FlowLimit {
     }
   }
 
+  /** Whether requests queue beyond the target now: only then can a deadline be out of reach. */
+  get congested(): boolean {
+    return this.queueDelayMs > this.options.targetQueueMs;
+  }
+
   /** Whether a request with `timeoutMs` left would wait longer than that before a processor even takes it. */
   deadlineUnreachable(timeoutMs: number): boolean {
     return this.queueDelayMs >= timeoutMs;

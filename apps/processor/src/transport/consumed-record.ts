@@ -1,9 +1,7 @@
-import { ProtocolError, WireHeaders } from '@flowgate/contracts';
+import { ProtocolError, utf8Text, WireHeaders } from '@flowgate/contracts';
 import type { OutgoingRecord } from '@flowgate/kafka';
 
 type WritableHeaders = NonNullable<OutgoingRecord['headers']>;
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The JSON object a request or event record carries: what the gateway writes, and what every job
@@ -17,14 +15,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function recordObject(value: Buffer | null): Record<string, unknown> {
   if (value === null || value.length === 0) throw new ProtocolError('value is empty');
-  let text: string;
-  try {
-    text = strictUtf8.decode(value);
-  } catch (error) {
-    // Node's TypeError, told by its code: under jest it is not this realm's TypeError.
-    if ((error as { code?: unknown }).code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error;
-    throw new ProtocolError('value is not UTF-8', { cause: error });
-  }
+  const text = utf8Text(value, 'value');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
