@@ -125,6 +125,7 @@ describe('hostile records on Kafka', () => {
       ['a number', '42', /value is not a JSON object \(a number\)/],
       ['a string', '"text"', /value is not a JSON object \(a string\)/],
       ['null', 'null', /value is not a JSON object \(null\)/],
+      ['with a __proto__ key', '{"key":"k","ip":"10.0.0.1","__proto__":{"by":5}}', /value has a key named __proto__ or constructor\.prototype$/],
       ['empty', '', /value is empty/],
       ['a tombstone', null, /value is empty/],
       [`${HUGE_BYTES} bytes of binary`, Buffer.alloc(HUGE_BYTES, 0xfe), /value is not UTF-8/],
@@ -301,6 +302,10 @@ describe('hostile records on Kafka', () => {
         copies: outcome.copies ?? 1,
         reasons: found.map(() => expect.stringMatching(outcome.dlq)),
       });
+      // An event's letters say which job wrote each; a request's name none (its route says it).
+      const jobs = found.map((l) => l.headers['fg-dlq-job']).sort();
+      const isEvent = w.topic === topics.accessLog && !w.record.headers;
+      expect({ what, jobs }).toEqual({ what, jobs: isEvent ? ['ip-count', 'ip-count-sliding'] : found.map(() => undefined) });
       for (const letter of found) {
         expect(letter.key).toBe(w.key);
         expect(letter.raw.value?.equals(toBuffer(w.record.value))).toBe(true);

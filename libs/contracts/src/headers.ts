@@ -47,4 +47,6 @@ export const HEADERS = {
   dlqReason: 'fg-dlq-reason',
   /** Dead letter: where the record came from, `topic/partition/offset`. */
   dlqSource: 'fg-dlq-source',
+  /** Dead letter of an event: the job that refused it (several jobs may read one topic). */
+  dlqJob: 'fg-dlq-job',
 } as const;

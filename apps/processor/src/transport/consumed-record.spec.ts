@@ -17,6 +17,8 @@ describe('recordObject', () => {
     ['a number', Buffer.from('42'), 'value is not a JSON object (a number)'],
     ['a string', Buffer.from('"text"'), 'value is not a JSON object (a string)'],
     ['null', Buffer.from('null'), 'value is not a JSON object (null)'],
+    ['a nested __proto__ key', Buffer.from('{"key":"k","by":{"__proto__":{"admin":true}}}'), 'value has a key named __proto__ or constructor.prototype'],
+    ['a constructor.prototype key', Buffer.from('{"constructor":{"prototype":{"admin":true}}}'), 'value has a key named __proto__ or constructor.prototype'],
   ])('refuses %s, naming the problem', (_what, value, message) => {
     expect(() => recordObject(value)).toThrow(ProtocolError);
     expect(() => recordObject(value)).toThrow(message);

@@ -1,3 +1,4 @@
+import { parse as secureParse } from 'secure-json-parse';
 import { ProtocolError, utf8Text, WireHeaders } from '@flowgate/contracts';
 import type { OutgoingRecord } from '@flowgate/kafka';
 
@@ -6,7 +7,9 @@ type WritableHeaders = NonNullable<OutgoingRecord['headers']>;
 /**
  * The JSON object a request or event record carries: what the gateway writes, and what every job
  * is written against. Bytes that are not UTF-8 are refused, not decoded with replacement
- * characters: inside a JSON string those would make a different, valid-looking body.
+ * characters: inside a JSON string those would make a different, valid-looking body. Keys named
+ * `__proto__` or `constructor.prototype` are refused, as the gateway refuses them in HTTP bodies:
+ * a record written straight to Kafka must not get past a job's checks that way.
  *
  * @example
  * recordObject(Buffer.from('{"key":"k"}')); // { key: 'k' }
@@ -18,8 +21,11 @@ export function recordObject(value: Buffer | null): Record<string, unknown> {
   const text = utf8Text(value, 'value');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = secureParse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
+    if (/prototype/i.test((error as Error).message)) {
+      throw new ProtocolError('value has a key named __proto__ or constructor.prototype', { cause: error });
+    }
     throw new ProtocolError(`value is not JSON: ${(error as Error).message}`, { cause: error });
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {

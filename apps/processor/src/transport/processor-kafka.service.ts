@@ -79,7 +79,7 @@ export class ProcessorKafka {
   }
 
   /** The DLQ record for a consumed record that could not be processed. */
-  deadLetterRecord(record: ConsumedRecord, reason: string, kind: 'protocol' | 'handler'): OutgoingRecord {
+  deadLetterRecord(record: ConsumedRecord, reason: string, kind: 'protocol' | 'handler', job?: string): OutgoingRecord {
     this.metrics.deadLetters.inc({ reason: kind });
     return {
       topic: this.topics.dlq,
@@ -90,6 +90,7 @@ export class ProcessorKafka {
         ...writableHeaders(record.headers),
         [HEADERS.dlqReason]: reason.slice(0, 1_000),
         [HEADERS.dlqSource]: `${record.topic}/${record.partition}/${record.offset}`,
+        ...(job === undefined ? {} : { [HEADERS.dlqJob]: job }),
       },
     };
   }

@@ -92,9 +92,9 @@ export class RequestRecords {
 
   /**
    * A plain event (no request headers) on a job's topic: run the job on its JSON value; a value
-   * that is not a JSON object, or a job that fails on it, sends the record to the DLQ.
+   * that is not a JSON object, or a job that fails on it, sends the record to the DLQ, naming `job`.
    */
-  async handleEvent(record: ConsumedRecord, run: RunJob): Promise<OutgoingRecord[]> {
+  async handleEvent(record: ConsumedRecord, run: RunJob, job: string): Promise<OutgoingRecord[]> {
     const id = `${record.topic}/${record.partition}/${record.offset}`;
     try {
       await run(recordObject(record.value), { id, partition: record.partition, timestamp: Number(record.timestamp), deadline: Infinity });
@@ -105,7 +105,7 @@ export class RequestRecords {
       this.metrics.records.inc({ route: 'event', result: expected ? 'invalid' : 'failed' });
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (!expected) this.logger.error(`event ${id} failed: ${error instanceof Error ? error.stack : reason}`);
-      return [this.kafka.deadLetterRecord(record, reason, expected ? 'protocol' : 'handler')];
+      return [this.kafka.deadLetterRecord(record, reason, expected ? 'protocol' : 'handler', job)];
     }
   }
 

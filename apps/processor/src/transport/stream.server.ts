@@ -166,8 +166,8 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       handle: async (record, run) => {
         const isRequest = hasRequestHeaders(record.headers);
         // A topic job's input may carry another job's requests (queries share their job's topic): not its events.
-        if (source.kind === 'topic') return isRequest ? [] : this.requests.handleEvent(record, run);
-        if (events && !isRequest) return this.requests.handleEvent(record, run);
+        if (source.kind === 'topic') return isRequest ? [] : this.requests.handleEvent(record, run, name);
+        if (events && !isRequest) return this.requests.handleEvent(record, run, name);
         return (await this.requests.handle(record, (route) => (routes.has(route) ? run : undefined))).outputs;
       },
       observer: {
