@@ -132,7 +132,8 @@ export class ProduceTimeoutError extends Error {
   readonly retriable = true;
 }
 
-function recordBytes({ key, value, headers }: OutgoingRecord): number {
+/** Bytes of a record's key, value and headers: what counts against Kafka's size limits (framing aside). */
+export function recordBytes({ key, value, headers }: OutgoingRecord): number {
   let bytes = byteLength(key) + byteLength(value);
   for (const [name, header] of Object.entries(headers ?? {})) {
     for (const one of Array.isArray(header) ? header : [header]) bytes += name.length + byteLength(one);

@@ -201,6 +201,15 @@ const UNAVAILABLE = new Set([
   'KafkaJSLockTimeout',
 ]);
 
+/**
+ * Whether Kafka refused a record for its size (the broker's or topic's message.max.bytes): sending
+ * it again cannot help, unlike most produce errors.
+ */
+export function isTooLarge(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';
+}
+
 /** Whether a produce error means the cluster is out of reach (as opposed to a bad record). */
 export function isUnavailable(error: Error): boolean {
   return UNAVAILABLE.has(error.name) || (error as { retriable?: boolean }).retriable === true;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeRequestHeaders, ProblemKind, ReplyMode } from '@flowgate/contracts';
+import { isTooLarge, recordBytes } from '@flowgate/kafka';
 import { Readiness } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { FlowControl } from '../admission/flow-control.service';
@@ -152,6 +153,10 @@ export class RequestDispatcher {
     } catch (error) {
       // KafkaConnection has already opened the breaker if the cluster is out of reach.
       this.logger.warn(`request ${request.requestId} not sent: ${(error as Error).message}`);
+      if (isTooLarge(error)) {
+        // FLOWGATE_MAX_BODY_BYTES is above what the topic takes in one record: a retry cannot help.
+        return { kind: 'rejected', problem: 'bodyTooLarge', detail: `the request (${recordBytes(record)} bytes with its headers) is larger than Kafka takes in one record (message.max.bytes)` };
+      }
       return this.reject('kafkaUnavailable', 'Kafka did not accept the request; try again shortly', 'kafka_down', 1);
     }
   }

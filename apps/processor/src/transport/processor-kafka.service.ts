@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { coreTopics, ProcessorConfig } from '@flowgate/config';
-import { encodeReplyHeaders, encodeReplyTiming, HEADERS, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
-import { ConsumedRecord, KafkaConnection, OutgoingRecord, TopicSpec } from '@flowgate/kafka';
+import { encodeReplyHeaders, encodeReplyTiming, HEADERS, problem, PROBLEM_CONTENT_TYPE, RequestMeta, topicNames } from '@flowgate/contracts';
+import { ConsumedRecord, isTooLarge, KafkaConnection, OutgoingRecord, recordBytes, TopicSpec } from '@flowgate/kafka';
 import type { ProcessorMetrics } from '@flowgate/metrics';
 import { retry } from '@flowgate/retry';
 import { RoutePublisher } from '../catalog/route-publisher';
@@ -107,9 +107,22 @@ export class ProcessorKafka {
 
   private async sendUntil(giveUpAt: number, record: OutgoingRecord): Promise<void> {
     try {
-      await retry(() => this.connection.send(record), { giveUpAt, delayMs: RETRY_MS });
+      await retry(() => this.connection.send(record), { giveUpAt, delayMs: RETRY_MS, retriable: (error) => !isTooLarge(error) });
     } catch (error) {
       this.logger.error(`giving up writing to ${record.topic}: ${(error as Error).message}`);
+      // A reply Kafka will never take: the caller learns it now, not at its deadline.
+      if (isTooLarge(error) && record.topic === this.topics.replies) await this.sendUntil(giveUpAt, this.tooLargeReply(record));
     }
+  }
+
+  /** A 500 problem in place of a reply too large for Kafka, to the same caller and partition. */
+  private tooLargeReply(reply: OutgoingRecord): OutgoingRecord {
+    const requestId = String(reply.key);
+    const body = problem('handlerFailed', `the answer (${recordBytes(reply)} bytes) is larger than Kafka takes in one record (message.max.bytes)`, requestId);
+    const headers = encodeReplyHeaders({
+      requestId, status: body.status, outcome: 'error', contentType: PROBLEM_CONTENT_TYPE,
+      replyMode: String(reply.headers?.[HEADERS.replyMode]) === 'async' ? 'async' : 'sync',
+    });
+    return { ...reply, value: JSON.stringify(body), headers: { ...reply.headers, ...headers } };
   }
 }

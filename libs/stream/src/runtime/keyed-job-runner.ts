@@ -1,4 +1,4 @@
-import { ConsumedRecord, Consumer, ConsumerSupervisor, KafkaConnection, OutgoingRecord, RestartedBy } from '@flowgate/kafka';
+import { ConsumedRecord, Consumer, ConsumerSupervisor, KafkaConnection, OutgoingRecord, recordBytes, RestartedBy } from '@flowgate/kafka';
 import { changelogTopic } from '../state/changelog';
 import type { Job, RecordContext, ScriptSteps } from '../dsl/job';
 import { PartitionKafka, PartitionTask } from './partition-task';
@@ -6,6 +6,13 @@ import { TaskManager } from './task-manager';
 import type { ProcessingMode } from './transactional-commit';
 import { OperatorObserver, runOperators } from '../operators/run-operators';
 import { partitionWatermark } from '../operators/window-operator';
+
+/**
+ * Bytes of outputs (replies, emitted records) one commit carries, besides the last record's own:
+ * half of Kafka's default message.max.bytes (1 MiB), which a transaction's records for one
+ * partition must stay under. A batch fetched with more is committed in parts.
+ */
+const MAX_COMMIT_OUTPUT_BYTES = 512 * 1024;
 
 /** Runs the job on one record with its partition's state; what the app makes of the results. */
 export type RecordHandler = (
@@ -50,8 +57,8 @@ export interface KeyedJobRunnerOptions {
 /**
  * Runs a job with keyed state over its source topic in a consumer group of its own. Each
  * assigned partition gets a PartitionTask (the TaskManager decides when); a partition's records
- * are processed in order, batch by batch, each batch committed (exactly-once: one transaction)
- * before the next is read. A failed commit rolls the batch back and restarts the consumer from
+ * are processed in order, batch by batch, each batch committed (exactly-once: one transaction;
+ * a batch with more than MAX_COMMIT_OUTPUT_BYTES of outputs in parts) before the next is read. A failed commit rolls the batch back and restarts the consumer from
  * the last committed offset.
  */
 export class KeyedJobRunner {
@@ -105,12 +112,25 @@ export class KeyedJobRunner {
       partitionsConsumedConcurrently: 8,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
         const task = await this.tasks.ready(batch.partition, heartbeat);
-        const outputs: OutgoingRecord[] = [];
+        let outputs: OutgoingRecord[] = [];
+        let outputBytes = 0;
+        let records = 0;
         let late = 0;
         let last: string | undefined;
-        const batchStarted = process.hrtime.bigint();
+        let started = process.hrtime.bigint();
+        const commit = async () => {
+          if (last === undefined) return;
+          await this.tasks.commit({ partition: batch.partition, task, outputs, nextOffset: (BigInt(last) + 1n).toString() });
+          resolveOffset(last);
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          this.options.observer.onBatch(batch.partition, { records, seconds, outputs, late });
+          [outputs, outputBytes, records, late, last, started] = [[], 0, 0, 0, undefined, process.hrtime.bigint()];
+          await heartbeat();
+        };
         for (const message of batch.messages) {
           if (isStale()) break;
+          // A fetched batch is committed in parts of bounded output, so no transaction is refused for its size.
+          if (outputBytes >= MAX_COMMIT_OUTPUT_BYTES) await commit();
           const { offset, key, value, headers, timestamp } = message;
           const record: ConsumedRecord = { topic: batch.topic, partition: batch.partition, offset, key, value, headers, timestamp };
           // A record's state writes and emitted records count only if its job run succeeds; the
@@ -130,20 +150,17 @@ export class KeyedJobRunner {
           };
           try {
             const answers = await this.options.handle(record, run);
-            outputs.push(...(failed ? [] : emitted), ...answers);
+            const produced = failed ? answers : [...emitted, ...answers];
+            outputs.push(...produced);
+            for (const output of produced) outputBytes += recordBytes(output);
             if (!failed) late += lateInRecord;
           } finally {
             task.state.endRecord(!failed);
           }
+          records++;
           last = offset;
         }
-        if (last === undefined) return;
-        const next = (BigInt(last) + 1n).toString();
-        await this.tasks.commit({ partition: batch.partition, task, outputs, nextOffset: next });
-        resolveOffset(last);
-        const seconds = Number(process.hrtime.bigint() - batchStarted) / 1e9;
-        this.options.observer.onBatch(batch.partition, { records: batch.messages.length, seconds, outputs, late });
-        await heartbeat();
+        await commit();
       },
     });
   }

@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess } from './support/app-process';
+import { Cluster } from './support/cluster';
+import { eventually, post } from './support/http';
+import { KafkaRecords } from './support/kafka-records';
+
+/** 300 kB per output: four of them are more than Kafka's default message.max.bytes (1 MiB). */
+const PAD = 300_000;
+
+const JOBS = `export default ({ job, route, topic }) => [
+  job('pad')
+    .fromTopic(topic('pad-in'))
+    .keyBy('by key', (event) => String(event.key))
+    .process('number', ['n'], (event, ctx, state) => {
+      const n = (state.get('n') ?? 0) + 1;
+      state.put('n', n);
+      return { key: event.key, n, pad: 'x'.repeat(${PAD}) };
+    })
+    .toTopic(topic('pad-out')),
+  job('blow-up')
+    .fromRoute(route({ name: 'blow-up', summary: 'answers with as many bytes as asked' }))
+    .map('pad', (body) => ({ pad: 'x'.repeat(Number(body.bytes ?? 0)) }))
+    .toReply(),
+];\n`;
+
+/**
+ * Records near and over Kafka's size limit (the stack's broker keeps the default message.max.bytes,
+ * 1 MiB): what fits is written, what cannot fit is refused at once with a clear problem, and
+ * nothing stalls.
+ */
+describe('records near and over Kafka\'s size limit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowgate-jobs-'));
+  writeFileSync(join(dir, 'jobs.mjs'), JOBS);
+  const cluster = new Cluster('large-records', { FLOWGATE_JOBS: join(dir, 'jobs.mjs'), FLOWGATE_PROCESSING: 'exactly_once' });
+  const records = new KafkaRecords('large-records');
+  let gateway: AppProcess;
+
+  beforeAll(async () => {
+    await cluster.start('processor');
+    // Above what Kafka takes in one record, so the gateway's own limit does not hide Kafka's.
+    gateway = await cluster.start('gateway', { FLOWGATE_MAX_BODY_BYTES: String(4 * 1_048_576) });
+  });
+  afterAll(async () => {
+    await records.close();
+    await cluster.stopAll();
+  });
+
+  it('commits a keyed batch whose outputs are over 1 MiB in parts: every output once, in order', async () => {
+    const out = await records.tail(`${cluster.prefix}pad-out`);
+    const count = 12; // 3.6 MB of outputs from one fetched batch of 12 small events on one partition
+    await records.write(`${cluster.prefix}pad-in`, Array.from({ length: count }, (_, seq) => ({ key: 'k', value: JSON.stringify({ key: 'k', seq }) })));
+    await eventually(() => out.records.length >= count, 60_000, `${count} padded outputs`);
+    const written = out.records.map((r) => JSON.parse(r.value!) as { n: number; pad: string });
+    expect(written.map((w) => w.n)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(written.every((w) => w.pad.length === PAD)).toBe(true);
+  }, 90_000);
+
+  it('answers a reply too large for Kafka with a 500 problem at once, not a 504 at the deadline', async () => {
+    const res = await post(`${gateway.url}/v1/blow-up`, { bytes: 1_100_000 }, { 'x-flowgate-timeout': '30000' });
+    expect(res.status).toBe(500);
+    expect(res.json).toMatchObject({ type: 'urn:flowgate:problem:handler-failed', detail: expect.stringMatching(/^the answer \(\d+ bytes\) is larger than Kafka takes in one record/) });
+    // A reply that fits still goes through.
+    const fits = await post(`${gateway.url}/v1/blow-up`, { bytes: 900_000 });
+    expect(fits.status).toBe(200);
+    expect((fits.json as { pad: string }).pad).toHaveLength(900_000);
+  });
+
+  it('refuses a request too large for Kafka with 413, and keeps serving', async () => {
+    const res = await post(`${gateway.url}/v1/blow-up`, { bytes: 1, pad: 'x'.repeat(1_200_000) });
+    expect(res.status).toBe(413);
+    expect(res.json).toMatchObject({ type: 'urn:flowgate:problem:body-too-large', detail: expect.stringMatching(/larger than Kafka takes in one record \(message\.max\.bytes\)$/) });
+    // Not taken for an outage: the breaker stays closed and the next request is sent.
+    const next = await post(`${gateway.url}/v1/blow-up`, { bytes: 10 });
+    expect(next.status).toBe(200);
+  });
+});
