@@ -16,6 +16,8 @@ const EXAMPLES = Number(process.env.FLOWGATE_FUZZ_EXAMPLES ?? 10);
 /** The longest deadline a request may have here, so an answer later than a few of them is a hang. */
 const MAX_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_S = 20;
+/** A run's time: about 3 s per example and API at most on a busy machine, never under the suite's minute. */
+const RUN_TIMEOUT_MS = Math.max(60_000, EXAMPLES * 3_000);
 const CHECKS = ['flowgate_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance'];
 
 /** A route script uploaded through the admin API, so the public API has a route that only exists at run time. */
@@ -117,7 +119,7 @@ describe('HTTP fuzzing from the OpenAPI documents (Schemathesis)', () => {
     console.log(`public API: ${summary(run.output)}`);
     expect({ code: run.code, output: run.code === 0 ? '' : run.output.slice(-6_000) }).toEqual({ code: 0, output: '' });
     expect(run.output).toMatch(new RegExp(`Operations: +${operations} selected / ${operations} total`));
-  });
+  }, RUN_TIMEOUT_MS);
 
   it('the script admin API on the admin port, with the token', async () => {
     const schema = `${gateway.adminUrl}/admin/v1/openapi.json`;
@@ -129,7 +131,7 @@ describe('HTTP fuzzing from the OpenAPI documents (Schemathesis)', () => {
     // The fuzzer holds the token, so it may change scripts (even delete shout); the gateway must still be whole.
     expect((await get(`${gateway.adminUrl}/admin/v1/scripts`, auth)).status).toBe(200);
     expect((await get(`${gateway.url}/readyz`)).status).toBe(200);
-  });
+  }, RUN_TIMEOUT_MS);
 
   it('the console API, with the token (the never-ending event stream left out)', async () => {
     const schema = `${console_.url}/openapi.json`;
@@ -138,5 +140,5 @@ describe('HTTP fuzzing from the OpenAPI documents (Schemathesis)', () => {
     const run = await fuzz({ schema, baseUrl: console_.url, headers: auth, args: ['--exclude-path', '/api/stream'] });
     console.log(`console API: ${summary(run.output)}`);
     expect({ code: run.code, output: run.code === 0 ? '' : run.output.slice(-6_000) }).toEqual({ code: 0, output: '' });
-  });
+  }, RUN_TIMEOUT_MS);
 });
