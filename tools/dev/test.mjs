@@ -26,6 +26,16 @@ const browser = await ensureDebianTool('chromium').catch((error) => {
   return {};
 });
 
+// The HTTP fuzzing spec runs Schemathesis, from PyPI into a cached virtual environment (first run
+// only); without it that spec fails, it never skips.
+const { ensureSchemathesis } = await import('./python-tools.mjs');
+let schemathesis;
+try {
+  schemathesis = ensureSchemathesis();
+} catch (error) {
+  log(`no Schemathesis, the HTTP fuzzing spec will fail: ${error.message}`);
+}
+
 const stack = await startStack({ name: 'test', kafkaPort: 29092, redisPort: 26379 });
 let code = 1;
 const report = join(mkdtempSync(join(tmpdir(), 'flowgate-test-')), 'jest.json');
@@ -33,7 +43,7 @@ try {
   const jest = spawnSync('npx', ['jest', '--runInBand', '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, KAFKA_BROKERS: stack.brokers, REDIS_URL: stack.redisUrl, ...(browser.chromium ? { FLOWGATE_CHROMIUM: browser.chromium } : {}) },
+    env: { ...process.env, KAFKA_BROKERS: stack.brokers, REDIS_URL: stack.redisUrl, ...(browser.chromium ? { FLOWGATE_CHROMIUM: browser.chromium } : {}), ...(schemathesis ? { FLOWGATE_SCHEMATHESIS: schemathesis } : {}) },
   });
   code = jest.status ?? 1;
 } finally {

@@ -6,6 +6,7 @@ import { AppProcess } from './support/app-process';
 import { Cluster, servedRoutes } from './support/cluster';
 import { eventually, get, post } from './support/http';
 import { KafkaRecords } from './support/kafka-records';
+import { validateOpenApi } from './support/openapi';
 
 const ROOT = resolve(__dirname, '../../..');
 /** A job package that is not part of the processor's code: built on its own, loaded from FLOWGATE_JOBS. */
@@ -21,15 +22,6 @@ function processorCommand(cluster: Cluster, args: string[], env: Record<string, 
     encoding: 'utf8',
     timeout: 60_000,
   });
-}
-
-/** A real OpenAPI 3.1 validator (its CLI), on the document as served. */
-function validateOpenApi(document: unknown): { valid: boolean; errors?: unknown } {
-  const file = join(mkdtempSync(join(tmpdir(), 'flowgate-openapi-')), 'openapi.json');
-  writeFileSync(file, JSON.stringify(document));
-  const cli = resolve(ROOT, 'node_modules/@seriousme/openapi-schema-validator/bin/validate-api-cli.js');
-  const run = spawnSync(process.execPath, [cli, file], { encoding: 'utf8' });
-  return JSON.parse(run.stdout) as { valid: boolean; errors?: unknown };
 }
 
 describe('the route catalog: a job package deployed next to the demo, served by a gateway already running', () => {

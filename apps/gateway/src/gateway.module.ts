@@ -49,7 +49,7 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_METRICS, useValue: metrics },
-        { provide: AdminServer, useFactory: (readiness: Readiness) => new AdminServer({ registry, readiness }), inject: [Readiness] },
+        { provide: AdminServer, useFactory: (readiness: Readiness) => new AdminServer({ registry, readiness, limits: config }), inject: [Readiness] },
         { provide: FlowLimit, useValue: new FlowLimit(flowLimitOptions(config), Date.now()) },
         {
           provide: InflightTable,

@@ -23,6 +23,7 @@ async function bootstrap(): Promise<void> {
   const app = await createFastifyApp(GatewayModule.forRoot(config, registry, metrics), {
     logger,
     bodyLimit: config.FLOWGATE_MAX_BODY_BYTES,
+    httpLimits: config,
   });
   // After the app: its logger (JSON lines) is then the one the authenticator's log lines use.
   const authenticator = await configOrExitAsync('gateway', () => createAuthenticator(config, metrics));

@@ -252,6 +252,9 @@ Checks across values that the schema cannot express.
 {{- if and .Values.console.enabled (not .Values.gateway.admin.existingSecret) (not .Values.gateway.admin.token) }}
 {{- fail "console.enabled needs the admin token, gateway.admin.existingSecret (preferred) or gateway.admin.token: the console never runs without it" }}
 {{- end }}
+{{- if lt (int .Values.gateway.http.requestTimeoutMs) (int .Values.gateway.http.headersTimeoutMs) }}
+{{- fail "gateway.http.requestTimeoutMs must be at least gateway.http.headersTimeoutMs: the headers are part of the request" }}
+{{- end }}
 {{- if eq (int .Values.gateway.adminPort) (int .Values.gateway.port) }}
 {{- fail "gateway.adminPort must differ from gateway.port: internal endpoints stay off the public port" }}
 {{- end }}

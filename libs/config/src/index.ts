@@ -3,6 +3,7 @@ export * from './common.config';
 export * from './console.config';
 export * from './env-reader';
 export * from './gateway.config';
+export * from './http-limits.config';
 export * from './processor.config';
 export * from './registry.config';
 export * from './sweeper.config';

@@ -2,6 +2,8 @@ import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerRespo
 import type { AddressInfo } from 'node:net';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Registry } from '@flowgate/metrics';
+import { answerClientError } from './client-error';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits, limitServer, serverOptions } from './http-limits';
 import type { Readiness } from './readiness.service';
 
 /** A request to a handler mounted on the admin port. */
@@ -53,10 +55,12 @@ export class AdminServer implements OnApplicationShutdown {
   private readonly server: Server;
   private readonly mounts = new Map<string, AdminMount>();
 
-  constructor(private readonly options: { registry: Registry; readiness: Readiness }) {
-    this.server = createServer((request, response) => void this.handle(request, response));
+  constructor(private readonly options: { registry: Registry; readiness: Readiness; limits?: HttpLimits }) {
+    const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
+    this.server = createServer(serverOptions(limits), (request, response) => void this.handle(request, response));
     // Scrapes are short; idle connections should not hold the process open at shutdown.
-    this.server.keepAliveTimeout = 5_000;
+    limitServer(this.server, limits, { keepAliveTimeoutMs: Math.min(5_000, limits.FLOWGATE_HTTP_KEEPALIVE_TIMEOUT_MS) });
+    this.server.on('clientError', answerClientError);
   }
 
   /** Serves every method on `prefix` and the paths under it (`prefix/...`) with `mount.handle`. */

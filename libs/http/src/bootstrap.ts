@@ -2,6 +2,8 @@ import { ConsoleLogger, DynamicModule, INestApplication, LoggerService, LogLevel
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@flowgate/config';
+import { answerClientError } from './client-error';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits, limitServer, serverOptions } from './http-limits';
 
 const LEVELS: Record<string, LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -55,9 +57,19 @@ export async function configOrExitAsync<T>(app: string, read: () => Promise<T>):
 
 export async function createFastifyApp(
   module: Type<unknown> | DynamicModule,
-  options: { logger: ConsoleLogger; bodyLimit?: number },
+  options: { logger: ConsoleLogger; bodyLimit?: number; httpLimits?: HttpLimits },
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit, return503OnClosing: true });
+  // Apps that do not read FLOWGATE_HTTP_* (processor, sweeper, console) get the defaults: bounded all the same.
+  const httpLimits = options.httpLimits ?? DEFAULT_HTTP_LIMITS;
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    http: serverOptions(httpLimits),
+    requestTimeout: httpLimits.FLOWGATE_HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: httpLimits.FLOWGATE_HTTP_KEEPALIVE_TIMEOUT_MS,
+  });
+  limitServer(adapter.getInstance().server, httpLimits);
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: options.logger,
     // Apps that take bodies register their own parser (the gateway keeps raw bytes).

@@ -6,3 +6,5 @@ export * from './problem-reply';
 export * from './readiness.service';
 export * from './body-schema';
 export * from './admin-token';
+export * from './http-limits';
+export * from './client-error';

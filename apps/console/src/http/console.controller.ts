@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsoleAuth, sessionId } from '../auth/console-auth';
 import { StatusBoard } from '../board/status-board.service';
 import { DeadLetters } from '../dlq/dead-letters.service';
+import { consoleOpenApiDocument } from './console-openapi';
 import { PageStreams } from './page-streams';
 
 /** The page's files, built by apps/console/build-web.mjs next to the bundle. */
@@ -59,6 +60,12 @@ export class ConsoleController {
   signOut(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     this.auth.closeSession(sessionId(request.headers.cookie));
     void reply.code(204).header('set-cookie', this.auth.cookie('', false).replace(/Max-Age=\d+/, 'Max-Age=0')).send();
+  }
+
+  @Get('openapi.json')
+  openApi(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    if (!this.allowed(request, reply)) return;
+    void reply.send(consoleOpenApiDocument());
   }
 
   @Get('api/view')

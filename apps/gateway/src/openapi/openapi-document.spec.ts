@@ -36,7 +36,7 @@ describe('openApiDocument', () => {
   it('lists every problem a route call can answer, one response per status', () => {
     const { responses } = operation(openApiDocument({ routes: [quote], ...limits }), '/v1/order-quote');
     expect(Object.keys(responses)).toEqual(['200', '202', '204', '400', '404', '409', '413', '415', '422', '500', '503', '504']);
-    expect(responses['503'].description).toBe('Gateway at capacity; Kafka unavailable; Gateway shutting down; Request registry unavailable');
+    expect(responses['503'].description).toBe('Gateway at capacity; Deadline cannot be met; Kafka unavailable; Gateway shutting down; Request registry unavailable');
   });
 
   it('documents /event only when a route serves it, and the gateway\'s own endpoints always', () => {

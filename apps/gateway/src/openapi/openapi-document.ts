@@ -17,7 +17,7 @@ type Document = Record<string, unknown>;
 /** Problems a route call can answer, besides what its own job answers. */
 const ROUTE_PROBLEMS: readonly ProblemKind[] = [
   'badBody', 'badHeader', 'malformedJson', 'notAnObject', 'forbiddenKey', 'unknownRoute', 'duplicateRequestId', 'bodyTooLarge',
-  'unsupportedMediaType', 'idempotencyConflict', 'handlerFailed', 'overloaded', 'kafkaUnavailable', 'shuttingDown',
+  'unsupportedMediaType', 'idempotencyConflict', 'handlerFailed', 'overloaded', 'deadlineUnreachable', 'kafkaUnavailable', 'shuttingDown',
   'registryUnavailable', 'timeout',
 ];
 
@@ -49,7 +49,7 @@ const HEADER_PARAMETERS = {
   },
 };
 
-const PROBLEM_SCHEMA = {
+export const PROBLEM_SCHEMA = {
   type: 'object',
   description: 'RFC 9457 problem details.',
   required: ['type', 'title', 'status'],

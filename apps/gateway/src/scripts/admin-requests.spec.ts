@@ -2,6 +2,7 @@ import { matchAdminRoute, parseActivate, parseAuditQuery, parseCanary, parseJson
 
 describe('matchAdminRoute', () => {
   it.each([
+    ['GET', '/admin/v1/openapi.json', { route: { action: 'openapi' } }],
     ['GET', '/admin/v1/scripts', { route: { action: 'list' } }],
     ['GET', '/admin/v1/scripts/', { route: { action: 'list' } }],
     ['GET', '/admin/v1/scripts/geo-fence', { route: { action: 'get', name: 'geo-fence' } }],

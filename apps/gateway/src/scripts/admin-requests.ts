@@ -8,13 +8,13 @@ import type { ScriptCanary, ScriptManifest } from '@flowgate/contracts';
 
 export const ADMIN_PREFIX = '/admin/v1';
 
-export type AdminAction = 'list' | 'get' | 'upload' | 'delete' | 'version' | 'activate' | 'canary' | 'promote' | 'rollback' | 'audit';
+export type AdminAction = 'openapi' | 'list' | 'get' | 'upload' | 'delete' | 'version' | 'activate' | 'canary' | 'promote' | 'rollback' | 'audit';
 
 /** The actions that change what `<prefix>scripts` holds. */
 export type ChangeAction = 'upload' | 'delete' | 'activate' | 'canary' | 'promote' | 'rollback';
 
 export type AdminRoute =
-  | { readonly action: 'list' | 'audit' }
+  | { readonly action: 'openapi' | 'list' | 'audit' }
   | { readonly action: 'get'; readonly name: string }
   | { readonly action: ChangeAction; readonly name: string }
   | { readonly action: 'version'; readonly name: string; readonly version: number };
@@ -35,6 +35,7 @@ export function matchAdminRoute(method: string, path: string): RouteMatch {
   const on = (allowed: string, route: AdminRoute): RouteMatch => (allowed.split(', ').includes(method === 'HEAD' ? 'GET' : method) ? { route } : { allow: allowed });
   const [collection, name, sub, version, ...rest] = segments;
   if (collection === 'audit' && segments.length === 1) return on('GET', { action: 'audit' });
+  if (collection === 'openapi.json' && segments.length === 1) return on('GET', { action: 'openapi' });
   if (collection !== 'scripts' || rest.length > 0) return { notFound: true };
   if (name === undefined || (name === '' && segments.length === 2)) return on('GET', { action: 'list' });
   if (name === '') return { notFound: true };

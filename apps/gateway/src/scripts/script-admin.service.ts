@@ -5,6 +5,7 @@ import { AdminBodyTooLargeError, AdminRequest, AdminResponse, AdminServer, Admin
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { RouteCatalog } from '../catalog/route-catalog.service';
 import { GATEWAY_CONFIG, GATEWAY_METRICS } from '../gateway.tokens';
+import { adminOpenApiDocument } from './admin-openapi';
 import { AdminProblem, violations } from './admin-problem';
 import {
   ADMIN_PREFIX, AdminRoute, ChangeAction, matchAdminRoute, NOT_JSON, parseActivate, parseAuditQuery, parseCanary, parseEmpty, parseJsonBody, Parsed, parseRollback, parseUpload,
@@ -91,6 +92,8 @@ export class ScriptAdmin {
 
   private async perform(route: AdminRoute, request: AdminRequest, actor: string): Promise<Outcome> {
     switch (route.action) {
+      case 'openapi':
+        return { status: 200, body: adminOpenApiDocument() };
       case 'list':
         return { status: 200, body: { scripts: this.store.table.list() } };
       case 'get':
