@@ -93,8 +93,8 @@ export function roundsMarkdown(results) {
     'the floor\'s client and echo; Fastify) + Kafka above its idle use; the generator (our bench/load.mjs; the floor\'s client is its own) apart; ' +
     'whole machine = both. The systems ran in turn within each round, their order rotating from round to round. ' +
     'Ratios are paired within a round (its noise is in both), then the median taken.', '');
-  lines.push('| offered/s | system | whole system CPU ms/req | apps | Kafka above idle | generator | whole machine | flowgate ÷ this (whole system) | p50 ms | p99 ms | ok/s |');
-  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| offered/s | system | whole system CPU ms/req | apps | Kafka above idle | Kafka with idle | generator | whole machine | flowgate ÷ this (whole system) | p50 ms | p99 ms | ok/s |');
+  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const rate of results.fixedRates) {
     const fg = series(results, 'flowgate', rate, systemCpu);
     for (const system of results.systems) {
@@ -102,11 +102,11 @@ export function roundsMarkdown(results) {
       const cpu = series(results, system.key, rate, systemCpu);
       if (spread(cpu).n === 0) {
         const skipped = results.skipped.find((s) => s.key === system.key && s.rate === rate);
-        lines.push(`| ${rate} | ${system.name} | ${skipped ? `skipped: ${skipped.reason}` : 'not run'} | | | | | | | | |`);
+        lines.push(`| ${rate} | ${system.name} | ${skipped ? `skipped: ${skipped.reason}` : 'not run'} | | | | | | | | | |`);
         continue;
       }
       const ratio = system.key === 'flowgate' ? '1' : ratioText(spread(pairedRatios(fg, cpu)));
-      lines.push(`| ${rate} | ${system.name} | ${cpuText(spread(cpu))} | ${cpuText(of((r) => r.cpu?.app))} | ${cpuText(of((r) => r.cpu?.kafka))} | ` +
+      lines.push(`| ${rate} | ${system.name} | ${cpuText(spread(cpu))} | ${cpuText(of((r) => r.cpu?.app))} | ${cpuText(of((r) => r.cpu?.kafka))} | ${cpuText(of((r) => r.cpu?.kafkaTotal))} | ` +
         `${cpuText(of((r) => r.cpu?.generator))} | ${cpuText(of((r) => r.cpu?.machine))} | ${ratio} | ${showSpread(of((r) => r.p50))} | ${showSpread(of((r) => r.p99))} | ` +
         `${showSpread(of((r) => r.throughput), (v) => fixed(v, 0))} |`);
     }

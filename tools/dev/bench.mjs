@@ -524,6 +524,8 @@ try {
       // CPU ms per answered request by role; `system` (apps + Kafka above idle) is the primary figure.
       cpu: {
         app: account.app, kafka: account.kafka, generator: account.generator, system: account.system, machine: account.machine,
+        // Kafka's whole use in the step, idle included: on a contended machine the idle rate itself moves.
+        kafkaTotal: system.usesKafka && kafkaCpu !== undefined ? (kafkaCpu * 1000) / ok : undefined,
         byProcess: Object.fromEntries(Object.entries(account.byProcess).map(([name, p]) => [name, p.msPerRequest])), missing: account.missing,
       },
       connections,
@@ -547,9 +549,10 @@ try {
   // by 1 s after the last request was due). Two figures come out: the p99 capacity, the highest
   // rate whose step kept p99 within budget with every answer a 200 (the first step over budget is
   // run twice, so one noisy moment does not decide), and the highest rate sustained at any latency. Fixed rates are
-  // measured for all, except above a rate a system could not sustain (its backlog would only
-  // slow the others down). All of it `rounds` times, the systems' order rotating; the capacity
-  // kept for what follows (the overload's rates) is the median round's.
+  // measured for every system in every round, also above a rate it could not sustain: their CPU
+  // per request is the primary figure, and settle() lets a backlog drain before the next step.
+  // All of it `rounds` times, the systems' order rotating; the capacity kept for what follows (the
+  // overload's rates) is the median round's.
   const rates = [...new Set([...fixedRates, ...ladder])].sort((a, b) => a - b);
   const roundsStarted = performance.now();
   for (let round = 0; round < rounds; round++) {
@@ -569,10 +572,6 @@ try {
         if (dead) {
           results.skipped.push({ key: system.key, rate, round, reason: `${dead[0]} exited` });
           s.climbing = false;
-          continue;
-        }
-        if (!onLadder && s.saturatedAt !== undefined) {
-          results.skipped.push({ key: system.key, rate, round, reason: `not sustained at ${s.saturatedAt}/s` });
           continue;
         }
         let row = await step(system, rate, { round });
