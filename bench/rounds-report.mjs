@@ -132,9 +132,10 @@ export function crossCheckMarkdown(results) {
   lines.push('Both at the same rates against the same processes, one after the other (the generators\' order rotating per round). ' +
     'Our latency runs from each request\'s due time (a late send counts); vegeta\'s, and ours "from send", from when the request was sent. ' +
     'Connections: the server port\'s ESTABLISHED sockets in /proc/net/tcp{,6}, sampled every 250 ms (peak at once / distinct ones seen). ' +
-    'Generator CPU: its own process (vegeta: user + system of all its threads).', '');
-  lines.push('| offered/s | system | generator | ok/s | success | p50 ms | p99 ms | ours from send p50 / p99 ms | generator CPU ms/req | whole system CPU ms/req | connections peak / seen |');
-  lines.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    'Generator CPU: its own process (vegeta: user + system of all its threads). Ours holds at most 256 connections and queues requests beyond them ' +
+    '(most waiting at once below); vegeta opens another connection instead. Other CPU: what the rest of the machine used meanwhile, in % of one core.', '');
+  lines.push('| offered/s | system | generator | ok/s | success | p50 ms | p99 ms | ours from send p50 / p99 ms | ours: most waiting for a connection | generator CPU ms/req | whole system CPU ms/req | connections peak / seen | other CPU % |');
+  lines.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const systems = results.systems.filter((s) => check.rows.some((r) => r.key === s.key));
   const rowsOf = (key, rate, generator) => inRound(check.rows.filter((r) => r.key === key && r.rate === rate && r.generator === generator));
   const figure = (rows, pick) => spread(perRound(rows, check.rounds, pick));
@@ -146,10 +147,12 @@ export function crossCheckMarkdown(results) {
         const of = (pick) => figure(rows, pick);
         const fromSend = generator === 'own'
           ? `${showSpread(of((r) => r.byStatusFromSend?.['200']?.p50))} / ${showSpread(of((r) => r.byStatusFromSend?.['200']?.p99))}` : '';
+        const waiting = generator === 'own' ? showSpread(of((r) => r.clientQueue?.maxWaiting), (v) => fixed(v, 0)) : '';
         lines.push(`| ${rate} | ${system.name} | ${generator} | ${showSpread(of((r) => r.throughput), (v) => fixed(v, 0))} | ` +
-          `${showSpread(of((r) => r.ok / r.sent), (v) => `${fixed(100 * v, 2)}%`)} | ${showSpread(of((r) => r.p50))} | ${showSpread(of((r) => r.p99))} | ${fromSend} | ` +
+          `${showSpread(of((r) => r.ok / r.sent), (v) => `${fixed(100 * v, 2)}%`)} | ${showSpread(of((r) => r.p50))} | ${showSpread(of((r) => r.p99))} | ${fromSend} | ${waiting} | ` +
           `${cpuText(of((r) => r.cpu?.generator))} | ${cpuText(of((r) => r.cpu?.system))} | ` +
-          `${showSpread(of((r) => r.connections?.peak), (v) => fixed(v, 0))} / ${showSpread(of((r) => r.connections?.opened), (v) => fixed(v, 0))} |`);
+          `${showSpread(of((r) => r.connections?.peak), (v) => fixed(v, 0))} / ${showSpread(of((r) => r.connections?.opened), (v) => fixed(v, 0))} | ` +
+          `${showSpread(of((r) => r.otherCpuPct), (v) => fixed(v, 0))} |`);
       }
     }
   }

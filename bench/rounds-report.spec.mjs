@@ -79,11 +79,12 @@ describe('bench rounds report: tables', () => {
     const rows = [0, 1].flatMap((round) => ['own', 'vegeta'].map((generator) => ({
       ...step('flowgate', 1000, round, { cpu: 1, generator }), connections: { peak: generator === 'own' ? 40 : 12, opened: 40 },
       byStatusFromSend: generator === 'own' ? { 200: { p50: 2, p99: 8 } } : undefined,
+      clientQueue: generator === 'own' ? { maxWaiting: 10 * round } : undefined, otherCpuPct: 100 + round,
     })));
     const lines = crossCheckMarkdown({ systems, crossCheck: { generators: ['own', 'vegeta'], rates: [1000], rounds: 2, vegeta: 'v12.13.0', rows } });
     expect(lines.filter((l) => l.startsWith('| 1000 | flowgate |'))).toEqual([
-      '| 1000 | flowgate | own | 1000 | 100.00% | 3.00 | 10.0 | 2.00 / 8.00 | 0.100 | 1.000 | 40 / 40 |',
-      '| 1000 | flowgate | vegeta | 1000 | 100.00% | 3.00 | 10.0 |  | 0.100 | 1.000 | 12 / 40 |',
+      '| 1000 | flowgate | own | 1000 | 100.00% | 3.00 | 10.0 | 2.00 / 8.00 | 5 (0–10) | 0.100 | 1.000 | 40 / 40 | 101 (100–101) |',
+      '| 1000 | flowgate | vegeta | 1000 | 100.00% | 3.00 | 10.0 |  |  | 0.100 | 1.000 | 12 / 40 | 101 (100–101) |',
     ]);
     expect(crossCheckMarkdown({ crossCheck: { skipped: 'no Go' } })).toContain('Not run: no Go.');
     expect(crossCheckMarkdown({})).toEqual([]);
