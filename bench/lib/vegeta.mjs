@@ -2,11 +2,12 @@
 // our own (bench/load.mjs) at the headline rates. Built once from the Go module proxy with
 // `go install` into ~/.cache/flowgate/go (GOPATH, GOCACHE and GOBIN there), then reused.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseStat } from './cpu-account.mjs';
 import { ticksPerSecond } from './procstat.mjs';
+import { ensureDebianTool } from '../../tools/stack/debian-tools.mjs';
 
 export const VEGETA_MODULE = 'github.com/tsenart/vegeta/v12';
 export const VEGETA_VERSION = 'v12.13.0';
@@ -23,15 +24,52 @@ const executable = (file) => {
   }
 };
 
+// The Go toolchain is itself a module on the proxy (what `GOTOOLCHAIN=auto` downloads): a
+// machine without Go, or with Debian's 1.19, gets this one into ~/.cache/flowgate/go.
+export const GO_TOOLCHAIN = 'go1.22.12';
+const GO_ARCH = { x64: 'amd64', arm64: 'arm64' };
+
 /**
- * The path of the pinned vegeta, built with `go install` when missing (a minute or two, once).
- * Needs Go 1.21 or newer on PATH (or in /usr/local/go): vegeta v12.13 asks for Go 1.22, which
- * such a Go fetches from the module proxy by itself (GOTOOLCHAIN=auto). Throws when it cannot.
+ * A Go that can build vegeta: one 1.21 or newer on PATH or in /usr/local/go (it fetches the 1.22
+ * toolchain vegeta asks for by itself, GOTOOLCHAIN=auto), else GO_TOOLCHAIN from the Go module
+ * proxy (its zip, unpacked with unzip; the zip keeps no file modes, hence the chmod).
  */
-export function ensureVegeta({ log = () => {} } = {}) {
+async function ensureGo(log) {
+  const candidates = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/go/bin'].map((dir) => join(dir, 'go')).filter(executable);
+  const recent = candidates.find((go) => {
+    const version = /go1\.(\d+)/.exec(spawnSync(go, ['env', 'GOVERSION'], { encoding: 'utf8' }).stdout ?? '')?.[1];
+    return Number(version) >= 21;
+  });
+  if (recent) return recent;
+  const arch = GO_ARCH[process.arch];
+  if (process.platform !== 'linux' || !arch) throw new Error(`no Go 1.21+ found, and no Go toolchain to fetch for ${process.platform}-${process.arch}`);
+  const module = `golang.org/toolchain@v0.0.1-${GO_TOOLCHAIN}.linux-${arch}`;
+  const root = join(goHome, 'toolchain', module);
+  const go = join(root, 'bin', 'go');
+  if (executable(go)) return go;
+  const url = `https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-${GO_TOOLCHAIN}.linux-${arch}.zip`;
+  log(`no Go 1.21+ here: fetching ${GO_TOOLCHAIN} from the Go module proxy (${url})`);
+  const response = await fetch(url, { signal: AbortSignal.timeout(600_000) });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  mkdirSync(join(goHome, 'toolchain'), { recursive: true });
+  const zip = join(goHome, 'toolchain', `${GO_TOOLCHAIN}.zip`);
+  writeFileSync(zip, Buffer.from(await response.arrayBuffer()));
+  const { unzip: unzipBin } = await ensureDebianTool('unzip');
+  const unzip = spawnSync(unzipBin, ['-q', '-o', zip, '-d', join(goHome, 'toolchain')], { encoding: 'utf8' });
+  if (unzip.status !== 0) throw new Error(`unzip ${zip} failed: ${unzip.stderr || unzip.error?.message}`);
+  rmSync(zip);
+  spawnSync('chmod', ['-R', 'a+x', join(root, 'bin'), join(root, 'pkg', 'tool')]);
+  if (!executable(go)) throw new Error(`${go} missing after unpacking ${url}`);
+  return go;
+}
+
+/**
+ * The path of the pinned vegeta, built with `go install` when missing (a minute or two, once;
+ * with a Go from the proxy first when the machine has none recent enough). Throws when it cannot.
+ */
+export async function ensureVegeta({ log = () => {} } = {}) {
   if (executable(vegetaBin)) return vegetaBin;
-  const go = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/go/bin'].map((dir) => join(dir, 'go')).find(executable);
-  if (!go) throw new Error('vegeta needs Go 1.21+ to build it (go on PATH or /usr/local/go/bin): none found');
+  const go = await ensureGo(log);
   mkdirSync(goHome, { recursive: true });
   const gobin = join(goHome, 'bin');
   log(`building vegeta ${VEGETA_VERSION} with ${go} (go install, once; cached in ${goHome})`);

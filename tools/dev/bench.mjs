@@ -21,7 +21,8 @@
 // Environment (defaults; BENCH_QUICK=1 gives a ~2 minute run per round):
 //   BENCH_ROUNDS=3                    rounds of the fixed rates and the step search
 //   BENCH_GENERATORS=own,vegeta       generators of the cross-check (own alone: no cross-check); vegeta
-//                                     is built once with `go install` (Go 1.21+ needed) into ~/.cache/flowgate/go
+//                                     is built once with `go install` into ~/.cache/flowgate/go (with a Go
+//                                     from the Go module proxy when the machine has no Go 1.21+)
 //   BENCH_CROSSCHECK_RATES=1000,2000  its rates, against flowgate, the NestJS peer and the Fastify
 //                                     ceiling, both generators interleaved, BENCH_ROUNDS rounds
 //   BENCH_RATES=500,1000,2000         fixed offered loads (quick: 1000)
@@ -88,7 +89,7 @@ if (unknownGenerators.length > 0 || !generators.includes('own')) {
 let vegeta;
 if (generators.includes('vegeta')) {
   try {
-    vegeta = { bin: ensureVegeta({ log }) };
+    vegeta = { bin: await ensureVegeta({ log }) };
   } catch (error) {
     vegeta = { error: error.message };
     log(`vegeta cross-check skipped: ${error.message}`);
