@@ -8,10 +8,14 @@ const moduleNameMapper = Object.fromEntries(
   Object.entries(compilerOptions.paths).map(([name, [path]]) => [`^${name}$`, `<rootDir>/${path}`]),
 );
 const transform = { '^.+\\.ts$': ['@swc/jest', swc] };
+// The bench is plain Node ESM (.mjs, run by node itself): its pure parts' specs are compiled to
+// CommonJS for Jest like the TypeScript ones (no --experimental-vm-modules needed).
+const benchTransform = { '^.+\\.mjs$': ['@swc/jest', { ...swc, jsc: { ...swc.jsc, parser: { syntax: 'ecmascript' } } }] };
 
 module.exports = {
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'], moduleNameMapper, transform, testEnvironment: 'node' },
+    { displayName: 'bench', testMatch: ['<rootDir>/bench/**/*.spec.mjs'], transform: benchTransform, testEnvironment: 'node' },
     {
       displayName: 'e2e',
       testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.e2e-spec.ts'],

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
+import { median } from './lib/rounds.mjs';
 
 // ---------------------------------------------------------------- PNG encoding
 
@@ -273,7 +274,11 @@ export function plotResults(results) {
   const names = results.systems.map((s) => s.name);
   const series = names.map((name) => ({
     name,
-    points: results.steps.filter((r) => r.system === name).map((r) => ({ rate: r.rate, p50: r.p50, p99: r.p99 })),
+    // One point per rate: the median over the rounds.
+    points: [...new Set(results.steps.filter((r) => r.system === name).map((r) => r.rate))].sort((a, b) => a - b).map((rate) => {
+      const rows = results.steps.filter((r) => r.system === name && r.rate === rate);
+      return { rate, p50: median(rows.map((r) => r.p50)), p99: median(rows.map((r) => r.p99)) };
+    }),
   }));
   return latencyChart({ series, title: `echo latency vs offered load (${results.stepSeconds} s per step, loopback)` });
 }

@@ -8,6 +8,8 @@ import { processingMarkdown } from './processing.mjs';
 import { authMarkdown } from './auth-cost.mjs';
 import { registryMarkdown } from './registry-cost.mjs';
 import { overloadMarkdown, overloadTargets } from './overload.mjs';
+import { medianRow } from './lib/rounds.mjs';
+import { crossCheckMarkdown, roundsMarkdown, roundTargets, targetsMarkdown } from './rounds-report.mjs';
 
 const ms = (v) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const num = (v, digits = 0) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -17,42 +19,9 @@ const statusText = (row) =>
     .map(([code, n]) => `${n}×${code}`)
     .join(' ') || '0';
 
-/** The target ratios of the issue, from one run's results. */
+/** The targets of the issue, from one run's results: the echo ones judged over its rounds. */
 export function targets(results) {
-  const { capacity, steps, overload, budgetMs } = results;
-  const fg = capacity.flowgate;
-  const nest = capacity.nest;
-  const at = (key, rate) => steps.find((s) => s.key === key && s.rate === rate);
-  const out = [];
-
-  const ratio = fg?.passed && nest?.passed ? fg.throughput / nest.throughput : undefined;
-  if (!fg || !nest) {
-    out.push({ name: `flowgate ÷ NestJS throughput at p99 ≤ ${budgetMs} ms`, value: 'n/a (not both run)', target: '≥ 2', met: false });
-  } else out.push({
-    name: `flowgate ÷ NestJS throughput at p99 ≤ ${budgetMs} ms`,
-    value: ratio === undefined ? (fg?.passed ? `∞ (NestJS passed no step down to ${nest?.lowestTried ?? '–'}/s)` : 'n/a (flowgate passed no step)') : `${ratio.toFixed(2)}×`,
-    detail: `${num(fg?.throughput)} / ${num(nest?.throughput)} ok/s (offered ${fg?.rate ?? '–'} / ${nest?.rate ?? '–'})`,
-    target: '≥ 2',
-    met: ratio === undefined ? Boolean(fg?.passed) : ratio >= 2,
-  });
-
-  const fg1000 = at('flowgate', 1000);
-  const floor1000 = at('floor', 1000);
-  if (fg1000 && floor1000) {
-    const bound = 1.5 * floor1000.p50 + 1;
-    out.push({
-      name: 'flowgate p50 at 1000/s vs 1.5 × floor p50 + 1 ms',
-      value: `${ms(fg1000.p50)} ms vs ${ms(bound)} ms`,
-      detail: `floor p50 ${ms(floor1000.p50)} ms; flowgate is ${(fg1000.p50 / floor1000.p50).toFixed(2)}× the floor`,
-      target: '≤',
-      met: fg1000.p50 <= bound,
-    });
-  } else {
-    out.push({ name: 'flowgate p50 at 1000/s vs 1.5 × floor p50 + 1 ms', value: 'n/a (1000/s not measured for both)', target: '≤', met: false });
-  }
-
-  out.push(...overloadTargets(overload, budgetMs));
-  return out;
+  return [...roundTargets(results), ...overloadTargets(results.overload, results.budgetMs)];
 }
 
 export function markdown(results) {
@@ -62,38 +31,26 @@ export function markdown(results) {
     lines.push(`**Processes that exited during the run** (their system's later steps are skipped): ${results.deaths
       .map((d) => `${d.name} (${d.exit}, ${d.at})`).join('; ')}.`, '');
   }
-  lines.push(`## Echo at fixed offered loads`, '');
-  lines.push(`| offered/s | system | ok/s | p50 ms | p99 ms | p99.9 ms | non-200 | CPU s / 1k req | Kafka CPU above idle s / 1k req | p50 ÷ fastify |`);
-  lines.push(`|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
-  for (const rate of fixedRates) {
-    const ceiling = steps.find((s) => s.key === 'fastify' && s.rate === rate);
-    for (const system of systems) {
-      const row = steps.find((s) => s.key === system.key && s.rate === rate);
-      if (!row) {
-        const skipped = results.skipped.find((s) => s.key === system.key && s.rate === rate);
-        lines.push(`| ${rate} | ${system.name} | ${skipped ? `skipped: ${skipped.reason}` : 'not run'} | | | | | | | |`);
-        continue;
-      }
-      lines.push(
-        `| ${rate} | ${system.name} | ${num(row.throughput)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ms(row.p999)} | ${statusText(row)} | ${num(row.cpuPer1k, 3)} | ${num(row.kafkaCpuPer1k, 3)} | ${ceiling ? `${(row.p50 / ceiling.p50).toFixed(1)}×` : '–'} |`,
-      );
-    }
-  }
+  lines.push(...roundsMarkdown(results));
+  lines.push('', `## Targets (the echo ones judged on the median of ${results.rounds ?? 1} round${results.rounds > 1 ? 's' : ''}; the overload ones on its median run)`, '');
+  lines.push(...targetsMarkdown(targets(results)));
+  // Per rate and system, the round whose p50 was the median one, for the figures that follow.
+  const medianStep = (key, rate) => medianRow(steps.filter((s) => s.key === key && s.rate === rate && (s.generator ?? 'own') === 'own'), (s) => s.p50);
 
-  lines.push('', `### Where the time goes: p50 of each leg, from the echo answer's timestamps (Date.now(), ±1 ms)`, '');
+  lines.push('', `### Where the time goes: p50 of each leg, from the echo answer's timestamps (Date.now(), ±1 ms), in the round with the median p50`, '');
   lines.push(`in = due → request_timestamp (the generator's own lag, waiting for a client connection, HTTP in, parse; for the floor: batching before the produce); ` +
     `to handler = request_timestamp → response_timestamp (produce, broker, consume, dispatch to the handler); ` +
     `back = response_timestamp → answer received (reply produce, broker, consume, HTTP out).`, '');
   lines.push(`| offered/s | system | in ms | to handler ms | back ms | total p50 ms |`, `|---:|---|---:|---:|---:|---:|`);
   for (const rate of fixedRates) {
     for (const system of systems) {
-      const row = steps.find((s) => s.key === system.key && s.rate === rate);
+      const row = medianStep(system.key, rate);
       if (!row?.legs) continue;
       lines.push(`| ${rate} | ${system.name} | ${ms(row.legs.in?.p50)} | ${ms(row.legs.handler?.p50)} | ${ms(row.legs.back?.p50)} | ${ms(row.p50)} |`);
     }
   }
 
-  const batching = steps.filter((r) => r.key === 'flowgate' && fixedRates.includes(r.rate) && r.counters?.gatewayProduceRequests > 0);
+  const batching = fixedRates.map((rate) => medianStep('flowgate', rate)).filter((r) => r?.counters?.gatewayProduceRequests > 0);
   if (batching.length > 0) {
     lines.push('', `flowgate's produce batching and event-loop delay (from its /metrics): ${batching.map((r) => {
       const c = r.counters;
@@ -105,30 +62,32 @@ export function markdown(results) {
   }
 
   lines.push('', `## Highest throughput with p99 ≤ ${budgetMs} ms (step search: ${results.ladder.join(', ')} /s)`, '');
-  lines.push(`Capacity = the highest step with p99 ≤ ${budgetMs} ms and every answer a 200; each system climbs until a step it does not sustain (a non-200, or under 95% answered within 1 s of the last due time).`, '');
-  lines.push(`| system | capacity (offered/s) | ok/s | p50 ms | p99 ms | CPU s / 1k req | first step over budget | highest rate sustained at any latency (p99) | peak RSS MiB per process (steps) |`);
-  lines.push(`|---|---:|---:|---:|---:|---:|---|---|---|`);
+  lines.push(`Capacity = the highest step with p99 ≤ ${budgetMs} ms and every answer a 200; each system climbs until a step it does not sustain (a non-200, or under 95% answered within 1 s of the last due time). ` +
+    `The search runs in every round; the row is the median round's (by ok/s at capacity), the last column every round's capacity.`, '');
+  lines.push(`| system | capacity (offered/s) | ok/s | p50 ms | p99 ms | CPU s / 1k req (apps) | first step over budget | highest rate sustained at any latency (p99) | peak RSS MiB per process (steps) | capacity per round |`);
+  lines.push(`|---|---:|---:|---:|---:|---:|---|---|---|---|`);
   for (const system of systems) {
     const cap = capacity[system.key];
     const failed = cap?.failedAt;
     const failText = failed ? `${failed.rate}/s: p99 ${ms(failed.p99)} ms, ${num(failed.throughput)} ok/s, non-200 ${statusText(failed)}` : 'none (ladder exhausted)';
     const rss = system.processes.map((p) => `${p}: ${num(results.peakRss[p])}`).join(', ');
+    const perRound = (results.capacityRounds?.[system.key] ?? []).map((c) => (c.passed ? c.rate : `< ${c.lowestTried}`)).join(', ') || '–';
     const sustained = cap?.sustainedRate
       ? `${cap.sustainedRate}${cap.notSustainedAt ? '' : ' (≥)'}/s, ${num(cap.sustainedThroughput)} ok/s (${ms(cap.sustainedP99)} ms)${cap.notSustainedAt ? `; not at ${cap.notSustainedAt}/s` : ''}`
       : `none${cap?.notSustainedAt ? `; not at ${cap.notSustainedAt}/s` : ''}`;
     if (!cap?.passed) {
-      lines.push(`| ${system.name} | < ${cap?.lowestTried ?? '–'} | – | – | – | – | ${failText} | ${sustained} | ${rss} |`);
+      lines.push(`| ${system.name} | < ${cap?.lowestTried ?? '–'} | – | – | – | – | ${failText} | ${sustained} | ${rss} | ${perRound} |`);
     } else {
       const exhausted = cap.rate === results.ladder[results.ladder.length - 1] ? ' (≥)' : '';
-      lines.push(`| ${system.name} | ${cap.rate}${exhausted} | ${num(cap.throughput)} | ${ms(cap.p50)} | ${ms(cap.p99)} | ${num(cap.cpuPer1k, 3)} | ${failText} | ${sustained} | ${rss} |`);
+      lines.push(`| ${system.name} | ${cap.rate}${exhausted} | ${num(cap.throughput)} | ${ms(cap.p50)} | ${ms(cap.p99)} | ${num(cap.cpuPer1k, 3)} | ${failText} | ${sustained} | ${rss} | ${perRound} |`);
     }
   }
 
   lines.push('', `### Every step`, '');
-  lines.push(`| offered/s | system | ok/s | p50 ms | p99 ms | p99.9 ms | non-200 | CPU s / 1k req | generator lag p99 ms | other CPU on the machine % |`);
-  lines.push(`|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
+  lines.push(`| offered/s | round | system | ok/s | p50 ms | p99 ms | p99.9 ms | non-200 | CPU s / 1k req (apps) | whole system CPU ms/req | generator lag p99 ms | other CPU on the machine % |`);
+  lines.push(`|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const row of [...steps].sort((a, b) => a.rate - b.rate || a.order - b.order)) {
-    lines.push(`| ${row.rate} | ${row.system} | ${num(row.throughput)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ms(row.p999)} | ${statusText(row)} | ${num(row.cpuPer1k, 3)} | ${ms(row.sendLag?.p99)} | ${num(row.otherCpuPct)} |`);
+    lines.push(`| ${row.rate} | ${(row.round ?? 0) + 1} | ${row.system} | ${num(row.throughput)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ms(row.p999)} | ${statusText(row)} | ${num(row.cpuPer1k, 3)} | ${num(row.cpu?.system, 3)} | ${ms(row.sendLag?.p99)} | ${num(row.otherCpuPct)} |`);
   }
 
   if (results.retried?.length) {
@@ -136,17 +95,18 @@ export function markdown(results) {
       .map((r) => `${r.system} @ ${r.rate}/s (p99 ${ms(r.p99)} ms, ${statusText(r)} non-200)`).join('; ')}.`);
   }
 
+  lines.push(...crossCheckMarkdown(results));
+
   lines.push(...overloadMarkdown(overload, { budgetMs, flowgateEnv: results.flowgateEnv }));
 
   if (results.registry) lines.push('', registryMarkdown(results.registry));
   if (results.auth) lines.push('', authMarkdown(results.auth));
   lines.push(...processingMarkdown(results.processing, budgetMs));
 
-  lines.push('', `## Targets`, '');
-  lines.push(`| target | value | | detail |`, `|---|---|---|---|`);
-  for (const t of targets(results)) lines.push(`| ${t.name} (${t.target}) | ${t.value} | ${t.met ? 'met' : 'NOT met'} | ${t.detail ?? ''} |`);
-
-  lines.push('', `${results.stepSeconds} s per step, loopback, ${results.machine.cpus} CPUs, load average ${results.machine.loadBefore.map((l) => l.toFixed(2)).join(' ')} before / ${results.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after, Node ${results.machine.node}, ${results.at}${results.quick ? ', BENCH_QUICK' : ''}.`);
+  const phases = results.phases ?? {};
+  const took = [['rounds', phases.roundsS], ['cross-check', phases.crossCheckS], ['overload', phases.overloadS], ['the whole run after the build', phases.totalS]]
+    .filter(([, s]) => Number.isFinite(s)).map(([name, s]) => `${name} ${(s / 60).toFixed(1)} min`).join(', ');
+  lines.push('', `${results.stepSeconds} s per step${took ? ` (${took})` : ''}, loopback, ${results.machine.cpus} CPUs, load average ${results.machine.loadBefore.map((l) => l.toFixed(2)).join(' ')} before / ${results.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after, Node ${results.machine.node}, ${results.at}${results.quick ? ', BENCH_QUICK' : ''}.`);
   return lines.join('\n');
 }
 

@@ -2,9 +2,10 @@
 // /proc/<pid>/stat (all threads), RSS = VmRSS of /proc/<pid>/status, sampled on a timer.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { parseStat } from './cpu-account.mjs';
 
 let clockTicks;
-function ticksPerSecond() {
+export function ticksPerSecond() {
   if (clockTicks === undefined) {
     try {
       clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -18,10 +19,7 @@ function ticksPerSecond() {
 /** CPU seconds (user + system) a process has used so far, or undefined once it is gone. */
 export function cpuSeconds(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces), which ends with the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'), ticksPerSecond()).cpuS;
   } catch {
     return undefined;
   }

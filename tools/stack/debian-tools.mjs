@@ -1,6 +1,7 @@
 // Debian packages the stack and tests need, installed with apt-get when missing: redis-server
 // (the local Redis), prometheus (scraping the local stack in the deployment tests), nginx (the
-// blue/green entry point of the drill) and chromium (the console's browser test and screenshot).
+// blue/green entry point of the drill), chromium (the console's browser test and screenshot) and
+// unzip (the Go toolchain of the bench's vegeta).
 //   node tools/stack/debian-tools.mjs prometheus nginx     # prints one "name=/path" line per tool
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -17,6 +18,8 @@ export const DEBIAN_TOOLS = {
   prometheus: { pkg: 'prometheus', binaries: ['prometheus', 'promtool'] },
   nginx: { pkg: 'nginx', binaries: ['nginx'] },
   chromium: { pkg: 'chromium', binaries: ['chromium'] },
+  // Unpacks the Go toolchain the bench fetches from the Go module proxy to build vegeta.
+  unzip: { pkg: 'unzip', binaries: ['unzip'] },
 };
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
