@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from './kafka.mjs';
 
+/** The demo jobs' routes with a topic of their own (libs/examples/src/demo/routes.ts). */
+export const DEMO_ROUTE_TOPICS = ['counter', 'access-log'];
+
 /** The apps that get a Kafka user of their own, besides `admin` (the super user). */
 export const KAFKA_APPS = ['gateway', 'processor', 'sweeper', 'console'];
 
@@ -14,12 +17,15 @@ export const KAFKA_APPS = ['gateway', 'processor', 'sweeper', 'console'];
  * except the processor's: its jobs and scripts bring topics of their own under the prefix, so it
  * has the prefix itself. Groups and transactional ids are prefixes. Kafka's READ and WRITE imply
  * DESCRIBE; DESCRIBE alone is what `ensureTopics` at boot needs to see a topic that exists.
+ * `routeTopics`: the topics (without the prefix) of the routes that have one of their own — the
+ * gateway writes those routes' requests there (the demo jobs: `counter`, `access-log`).
  */
-export function kafkaAcls(p) {
+export function kafkaAcls(p, routeTopics = DEMO_ROUTE_TOPICS) {
+  const routes = routeTopics.map((topic) => `${p}${topic}`);
   return {
     gateway: {
       topics: {
-        Write: [`${p}requests`, `${p}routes`, `${p}scripts`, `${p}audit`, `${p}status`, `${p}access-log`],
+        Write: [...new Set([`${p}requests`, `${p}routes`, `${p}scripts`, `${p}audit`, `${p}status`, `${p}access-log`, ...routes])],
         Read: [`${p}replies`, `${p}routes`, `${p}scripts`, `${p}audit`],
         Describe: [`${p}dlq`, `${p}timeouts`],
       },
@@ -52,11 +58,11 @@ const PATTERN = { literal: 3, prefixed: 4 };
 const ALLOW = 3;
 
 /** The ACL bindings of `kafkaAcls(prefix)`, as kafkajs's createAcls takes them. */
-export function aclBindings(prefix) {
+export function aclBindings(prefix, routeTopics) {
   const bindings = [];
   const add = (user, resourceType, resourcePatternType, resourceName, operation) =>
     bindings.push({ resourceType, resourceName, resourcePatternType, principal: `User:${user}`, host: '*', operation, permissionType: ALLOW });
-  for (const [user, acl] of Object.entries(kafkaAcls(prefix))) {
+  for (const [user, acl] of Object.entries(kafkaAcls(prefix, routeTopics))) {
     for (const [op, names] of Object.entries(acl.topics ?? {})) for (const name of names) add(user, RESOURCE.topic, PATTERN.literal, name, OPERATION[op]);
     for (const [op, names] of Object.entries(acl.topicPrefixes ?? {})) for (const name of names) add(user, RESOURCE.topic, PATTERN.prefixed, name, OPERATION[op]);
     for (const name of acl.groups ?? []) add(user, RESOURCE.group, PATTERN.prefixed, name, OPERATION.Read);
@@ -71,11 +77,11 @@ export function secureClientOptions({ caFile, username, password }) {
 }
 
 /**
- * Starts the secured broker on 127.0.0.1:`port` and creates the ACLs of `kafkaAcls(prefix)`.
+ * Starts the secured broker on 127.0.0.1:`port` and creates the ACLs of `kafkaAcls(prefix, routeTopics)`.
  * `certs` come from ensureTlsCerts; `passwords` maps each user (`admin` and KAFKA_APPS) to its password.
  * Returns startKafka's { brokers, pid, stop() }.
  */
-export async function startSecureKafka({ port, controllerPort, dataDir, logFile, certs, passwords, prefix }) {
+export async function startSecureKafka({ port, controllerPort, dataDir, logFile, certs, passwords, prefix, routeTopics }) {
   const users = ['admin', ...KAFKA_APPS];
   for (const user of users) {
     // Kept out of the JAAS line and the StorageTool argument, which quote with " and delimit with , ] =.
@@ -104,7 +110,7 @@ super.users=User:admin;User:ANONYMOUS
     const adminClient = client.admin();
     await adminClient.connect();
     try {
-      await adminClient.createAcls({ acl: aclBindings(prefix) });
+      await adminClient.createAcls({ acl: aclBindings(prefix, routeTopics) });
     } finally {
       await adminClient.disconnect();
     }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { log } from './common.mjs';
-import { KAFKA_APPS, startSecureKafka } from './secure-kafka.mjs';
+import { DEMO_ROUTE_TOPICS, KAFKA_APPS, startSecureKafka } from './secure-kafka.mjs';
 import { startSecureRedis } from './secure-redis.mjs';
 import { ensureTlsCerts } from './tls-certs.mjs';
 
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     'redis-port': { type: 'string' },
     dir: { type: 'string' },
     prefix: { type: 'string', default: 'flowgate.' },
+    // Topics (without the prefix) of routes with a topic of their own: the gateway may write there.
+    'route-topics': { type: 'string', default: DEMO_ROUTE_TOPICS.join(',') },
   },
 });
 const kafkaPort = Number(values['kafka-port']);
@@ -30,7 +32,7 @@ try {
   passwords = undefined;
 }
 if (!(kafkaPort > 0) || !(redisPort > 0) || !(controllerPort > 0) || !values.dir || typeof passwords !== 'object' || passwords === null) {
-  log('usage: FLOWGATE_SECURE_PASSWORDS=\'{"admin":"…",' + KAFKA_APPS.map((a) => `"${a}":"…"`).join(',') + '}\' node tools/stack/secure-stack.mjs --kafka-port <p> [--controller-port <p>] --redis-port <p> --dir <dir> [--prefix flowgate.]');
+  log('usage: FLOWGATE_SECURE_PASSWORDS=\'{"admin":"…",' + KAFKA_APPS.map((a) => `"${a}":"…"`).join(',') + '}\' node tools/stack/secure-stack.mjs --kafka-port <p> [--controller-port <p>] --redis-port <p> --dir <dir> [--prefix flowgate.] [--route-topics counter,access-log]');
   process.exit(2);
 }
 
@@ -49,7 +51,7 @@ process.on('SIGINT', () => stop(0));
 try {
   const common = { certs, passwords, prefix: values.prefix };
   const [kafka, redis] = await Promise.all([
-    startSecureKafka({ ...common, port: kafkaPort, controllerPort, dataDir: join(dir, 'kafka'), logFile: join(dir, 'kafka.log') }).then((k) => (running.push(k), k)),
+    startSecureKafka({ ...common, routeTopics: values['route-topics'].split(',').filter(Boolean), port: kafkaPort, controllerPort, dataDir: join(dir, 'kafka'), logFile: join(dir, 'kafka.log') }).then((k) => (running.push(k), k)),
     startSecureRedis({ ...common, port: redisPort, dataDir: join(dir, 'redis'), logFile: join(dir, 'redis.log') }).then((r) => (running.push(r), r)),
   ]);
   if (!stopping) process.stdout.write(`SECURE_STACK ${JSON.stringify({ brokers: kafka.brokers, redis: redis.url, ca: certs.ca })}\n`);
