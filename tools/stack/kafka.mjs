@@ -136,7 +136,8 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, dataD
   try {
     if (!restart) await promisify(execFile)(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps, ...(security?.formatArgs ?? [])]);
   } catch (err) {
-    throw new Error(`formatting kafka storage failed: ${err.stderr || err.stdout || err.message}`);
+    // Not err.message: it repeats the command line, which may carry SCRAM passwords (security.formatArgs).
+    throw new Error(`formatting kafka storage failed: ${err.stderr || err.stdout || `exit ${err.code ?? err.signal}`}`);
   }
 
   const brokers = `127.0.0.1:${port}`;
