@@ -31,7 +31,7 @@ describe('secure stack: Kafka TLS + SASL/SCRAM + ACLs, Redis TLS + ACL users', (
   let processor: AppProcess;
   let sweeper: AppProcess;
   let consoleApp: AppProcess;
-  /** A gateway with a wrong Kafka password, a sweeper with a wrong Redis password, a gateway without the CA, a sweeper as the console's Kafka user. */
+  /** A gateway with a wrong Kafka password, a sweeper with a wrong Redis password, a gateway without the CA, a sweeper as the console's Kafka user, a processor with a wrong Redis password. */
   let refused: Promise<AppProcess[]>;
 
   const base = { ...DEMO_ENV, FLOWGATE_REQUEST_PARTITIONS: '2', FLOWGATE_REPLY_PARTITIONS: '2', FLOWGATE_LOG_LEVEL: 'info' };
@@ -41,9 +41,11 @@ describe('secure stack: Kafka TLS + SASL/SCRAM + ACLs, Redis TLS + ACL users', (
   // once on a busy host bind tens of seconds later, time enough for an ephemeral port to become
   // the local end of some connection (it happened: EADDRINUSE).
   let ports: number[] = [];
+  const PORTS = 2 * 9; // two for each of the nine apps below
   const PORT_VARIABLE: Record<AppName, string> = { gateway: 'FLOWGATE_GATEWAY_PORT', processor: 'FLOWGATE_PROCESSOR_PORT', sweeper: 'FLOWGATE_SWEEPER_PORT', console: 'FLOWGATE_CONSOLE_PORT' };
   async function start(name: AppName, appEnv: Record<string, string>, waitReady = true): Promise<AppProcess> {
     const [port, adminPort] = ports.splice(0, 2);
+    if (adminPort === undefined) throw new Error(`no ports left for ${name}: raise PORTS`);
     const portEnv = { [PORT_VARIABLE[name]]: String(port), ...(name === 'gateway' ? { FLOWGATE_ADMIN_PORT: String(adminPort) } : {}) };
     const app = await AppProcess.start(name, { ...appEnv, ...portEnv }, { waitReady: false });
     apps.push(app);
@@ -64,8 +66,8 @@ describe('secure stack: Kafka TLS + SASL/SCRAM + ACLs, Redis TLS + ACL users', (
   beforeAll(async () => {
     writeFileSync(keysFile, keyLine('ada', apiKey));
     await stack.start();
-    const first = await stablePorts(16);
-    ports = Array.from({ length: 16 }, (_, i) => first + i);
+    const first = await stablePorts(PORTS);
+    ports = Array.from({ length: PORTS }, (_, i) => first + i);
     // The topics exist before the apps start, as Helm's topics Job makes them: only the processor may create topics.
     expect(await stack.ensureTopics(base)).toContain('topics ready');
     // Apps that must stop by themselves at boot start now too, so their start-up overlaps the others'.
@@ -75,6 +77,7 @@ describe('secure stack: Kafka TLS + SASL/SCRAM + ACLs, Redis TLS + ACL users', (
       start('gateway', { ...env('gateway'), NODE_EXTRA_CA_CERTS: '' }, false),
       // The sweeper with the console's Kafka user: the sweeper's topics are not the console's.
       start('sweeper', env('sweeper', { kafka: 'console', redis: 'sweeper' }), false),
+      start('processor', env('processor', { kafka: 'processor', redisPassword: wrongPassword }), false),
     ]);
     [processor, gateway, sweeper, consoleApp] = await Promise.all([
       start('processor', env('processor')),
@@ -138,12 +141,13 @@ describe('secure stack: Kafka TLS + SASL/SCRAM + ACLs, Redis TLS + ACL users', (
   });
 
   it('stops an app at boot with one clear line when Kafka refuses its password, its certificate or its ACLs', async () => {
-    const [wrongKafka, wrongRedis, untrusted, otherUser] = await refused;
+    const [wrongKafka, wrongRedis, untrusted, otherUser, processorWrongRedis] = await refused;
     const cases: [AppProcess, RegExp][] = [
       [wrongKafka, /"level":"fatal".*"message":"Kafka refused the SASL credentials for user gateway while ensuring topics [^"]*: check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"/],
       [wrongRedis, /"level":"fatal".*"message":"Redis refused the credentials for user sweeper: check the user and password in REDIS_URL"/],
       [untrusted, /"level":"fatal".*"message":"Kafka's TLS certificate is not trusted while ensuring topics [^"]*: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\); give its CA in NODE_EXTRA_CA_CERTS"/],
       [otherUser, /"level":"fatal".*"message":"Kafka denied user console access to a topic \(TOPIC_AUTHORIZATION_FAILED\) while ensuring topics [^"]*: its ACLs do not allow it"/],
+      [processorWrongRedis, /"level":"fatal".*"message":"Redis refused the credentials for user processor: check the user and password in REDIS_URL"/],
     ];
     for (const [app, line] of cases) {
       expect({ code: await exitCode(app), logs: app.logs }).toEqual({ code: 1, logs: expect.stringMatching(line) });
