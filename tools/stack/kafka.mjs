@@ -45,15 +45,15 @@ export async function ensureKafkaJars({ cacheDir = defaultCacheDir() } = {}) {
   return libs;
 }
 
-function serverProperties({ port, controllerPort, logDir }) {
+function serverProperties({ port, controllerPort, logDir, listener = 'PLAINTEXT', extra = '' }) {
   return `process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=${listener}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=${listener}://127.0.0.1:${port}
+listener.security.protocol.map=${listener}:${listener},CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
+inter.broker.listener.name=${listener}
 log.dirs=${logDir}
 num.partitions=1
 auto.create.topics.enable=false
@@ -65,7 +65,7 @@ group.initial.rebalance.delay.ms=0
 # Fewer partitions for the internal topics: a single local broker starts and joins groups faster.
 offsets.topic.num.partitions=8
 transaction.state.log.num.partitions=8
-`;
+${extra}`;
 }
 
 function log4jProperties(logFile) {
@@ -79,8 +79,9 @@ log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 }
 
 // Answers only once the broker is registered and serving metadata, which is what clients need.
-export async function probeKafka(brokers) {
+export async function probeKafka(brokers, client = {}) {
   const kafka = new Kafka({
+    ...client,
     clientId: 'flowgate-stack-probe',
     brokers: brokers.split(','),
     logLevel: logLevel.NOTHING,
@@ -102,9 +103,13 @@ export async function probeKafka(brokers) {
  * Starts a single-node KRaft broker+controller: freshly formatted, or with `keepData` on the log
  * dir a previous start left (a restart, as failure tests need).
  * Everything lives under dataDir; broker logs go to logFile, not stdout.
+ * `security` (default: none, a PLAINTEXT listener) secures the client listener, as secure-kafka.mjs does:
+ * { listener: its security protocol (e.g. 'SASL_SSL'), properties: lines appended to server.properties,
+ *   formatArgs: extra arguments of `StorageTool format` (e.g. --add-scram), client: kafkajs options
+ *   (ssl, sasl) the readiness probe connects with }.
  * Returns { brokers: '127.0.0.1:<port>', pid, stop() }.
  */
-export async function startKafka({ port = 9092, controllerPort = port + 1, dataDir, logFile, cacheDir, keepData = false } = {}) {
+export async function startKafka({ port = 9092, controllerPort = port + 1, dataDir, logFile, cacheDir, keepData = false, security } = {}) {
   if (!dataDir || !logFile) throw new Error('startKafka needs dataDir and logFile');
   await assertPortFree(port, 'kafka');
   await assertPortFree(controllerPort, 'kafka controller');
@@ -119,7 +124,7 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, dataD
   if (!restart) writeFileSync(logFile, '');
   const serverProps = join(configDir, 'server.properties');
   const log4jProps = join(configDir, 'log4j.properties');
-  writeFileSync(serverProps, serverProperties({ port, controllerPort, logDir: join(dataDir, 'log') }));
+  writeFileSync(serverProps, serverProperties({ port, controllerPort, logDir: join(dataDir, 'log'), listener: security?.listener, extra: security?.properties }));
   writeFileSync(log4jProps, log4jProperties(logFile));
 
   const jvmArgs = ['-cp', join(libs, '*'), `-Dlog4j.configuration=file:${log4jProps}`];
@@ -129,9 +134,10 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, dataD
   do clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-'));
   try {
-    if (!restart) await promisify(execFile)(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps]);
+    if (!restart) await promisify(execFile)(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps, ...(security?.formatArgs ?? [])]);
   } catch (err) {
-    throw new Error(`formatting kafka storage failed: ${err.stderr || err.stdout || err.message}`);
+    // Not err.message: it repeats the command line, which may carry SCRAM passwords (security.formatArgs).
+    throw new Error(`formatting kafka storage failed: ${err.stderr || err.stdout || `exit ${err.code ?? err.signal}`}`);
   }
 
   const brokers = `127.0.0.1:${port}`;
@@ -140,7 +146,7 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, dataD
     cwd: dataDir,
   });
   try {
-    await waitUntil(`kafka on ${brokers}`, () => probeKafka(brokers), {
+    await waitUntil(`kafka on ${brokers}`, () => probeKafka(brokers, security?.client), {
       timeoutMs: 90_000,
       death: server.death,
       logFile,

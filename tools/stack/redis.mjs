@@ -1,6 +1,6 @@
 // A throwaway, non-persistent redis-server owned by this process.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { assertPortFree, log, seconds, spawnServer, waitUntil } from './common.mjs';
 import { ensureDebianTool } from './debian-tools.mjs';
@@ -11,8 +11,9 @@ export async function ensureRedisServer() {
 }
 
 // Resolves with the server's process id once it answers PING.
-export async function probeRedis(url) {
+export async function probeRedis(url, options = {}) {
   const client = new Redis(url, {
+    ...options,
     lazyConnect: true,
     connectTimeout: 1000,
     maxRetriesPerRequest: 0,
@@ -32,8 +33,11 @@ export async function probeRedis(url) {
 
 /**
  * Starts redis-server on 127.0.0.1:<port> without persistence. Returns { url, pid, stop() }.
+ * `security` (default: none, plain TCP) is how secure-redis.mjs serves TLS only, with ACL users:
+ * { conf: a redis.conf (tls-*, users), probeUrl: the rediss:// URL of a user allowed PING and INFO,
+ *   probeOptions: ioredis options for it (tls: { ca }) }.
  */
-export async function startRedis({ port = 6379, dataDir, logFile } = {}) {
+export async function startRedis({ port = 6379, dataDir, logFile, security } = {}) {
   if (!dataDir || !logFile) throw new Error('startRedis needs dataDir and logFile');
   const redisServer = await ensureRedisServer();
   await assertPortFree(port, 'redis');
@@ -43,15 +47,19 @@ export async function startRedis({ port = 6379, dataDir, logFile } = {}) {
   mkdirSync(dirname(logFile), { recursive: true });
   writeFileSync(logFile, '');
 
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  // The config file carries secrets (user passwords), so they never show in the process list.
+  const conf = security ? join(dataDir, 'redis.conf') : undefined;
+  if (conf) writeFileSync(conf, security.conf, { mode: 0o600 });
+  const listen = security ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
+  const args = [...(conf ? [conf] : []), ...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   const server = spawnServer('redis', redisServer, [...args, '--dir', dataDir, '--logfile', logFile], {
     logFile,
     cwd: dataDir,
   });
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `${security ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
   try {
     await waitUntil(`redis on ${url}`, async () => {
-      const pid = await probeRedis(url);
+      const pid = await probeRedis(security?.probeUrl ?? url, security?.probeOptions);
       // The port was free a moment ago, but make sure we are talking to our own server.
       if (pid !== server.child.pid) throw new Error(`port ${port} is answered by another redis (pid ${pid})`);
     }, { timeoutMs: 20_000, death: server.death, logFile });

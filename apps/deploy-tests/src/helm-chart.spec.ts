@@ -29,6 +29,11 @@ const variants: [string, string[]][] = [['defaults', []], ...ciFiles.map((f): [s
 const EXISTING_SECRETS = {
   'flowgate-redis/url': 'rediss://:s3cret@redis.example:6380',
   'flowgate-kafka-credentials/password': 's3cret',
+  // ci/per-app-users-values.yaml: a Kafka password and a Redis URL per app.
+  ...Object.fromEntries(['gateway', 'processor', 'sweeper', 'console'].flatMap((app) => [
+    [`flowgate-kafka-${app}/password`, `${app}-kafka-pw`],
+    [`flowgate-redis-${app}/url`, `rediss://${app}:${app}-redis-pw@redis.example:6380`],
+  ])),
   'flowgate-admin/admin-token': 'admin-token-from-a-secret',
 };
 
@@ -339,6 +344,25 @@ describe('helm/flowgate', () => {
       ]);
       expect(auth.spec.env).toEqual([{ parameter: 'username', name: 'KAFKA_SASL_USERNAME', containerName: 'processor' }]);
       expect(scaledObjectProblems(objects, {}, EXISTING_SECRETS)).toEqual([]);
+    });
+
+    it('per-app users: each app, the topics Job and KEDA get their own Kafka user, password and Redis URL', () => {
+      const objects = render([join(CHART, 'ci/per-app-users-values.yaml')], { 'console.enabled': true, 'gateway.admin.existingSecret': 'flowgate-admin' });
+      const kafkaUser = (app: string) => ({ KAFKA_SASL_USERNAME: app, KAFKA_SASL_PASSWORD: `${app}-kafka-pw`, NODE_EXTRA_CA_CERTS: '/etc/flowgate/ca/ca.crt' });
+      for (const app of ['gateway', 'processor', 'sweeper']) {
+        expect(containerEnv(named(objects, 'Deployment', `flowgate-blue-${app}`).spec.template.spec.containers[0], objects, EXISTING_SECRETS)).toMatchObject({
+          ...kafkaUser(app),
+          REDIS_URL: `rediss://${app}:${app}-redis-pw@redis.example:6380`,
+        });
+      }
+      const consoleEnv = containerEnv(named(objects, 'Deployment', 'flowgate-blue-console').spec.template.spec.containers[0], objects, EXISTING_SECRETS);
+      expect(consoleEnv).toMatchObject(kafkaUser('console'));
+      expect(consoleEnv.REDIS_URL).toBeUndefined();
+      const [job] = ofKind(objects, 'Job');
+      expect(containerEnv(job.spec.template.spec.containers[0], objects, EXISTING_SECRETS)).toMatchObject(kafkaUser('processor'));
+      const [auth] = ofKind(objects, 'TriggerAuthentication');
+      expect(auth.spec.secretTargetRef[0]).toEqual({ parameter: 'password', name: 'flowgate-kafka-processor', key: 'password' });
+      expect(auth.spec.env).toEqual([{ parameter: 'username', name: 'KAFKA_SASL_USERNAME', containerName: 'processor' }]);
     });
 
     it('sasl with a password in values: the chart stores it in its Secret, not in the ConfigMap', () => {

@@ -102,47 +102,72 @@ anything to store.
 
 {{/*
 Environment of every app container beyond the shared ConfigMap: the Kafka client's (below) and
-the Redis URL. Call with the root context.
+the Redis URL (the app's own from redis.perApp, else the shared one).
+Call with (dict "ctx" $ "component" "gateway").
 */}}
 {{- define "flowgate.secretEnv" -}}
+{{- $ := .ctx }}
+{{- $own := get $.Values.redis.perApp .component | default dict }}
 {{ include "flowgate.kafkaEnv" . }}
 - name: REDIS_URL
   valueFrom:
     secretKeyRef:
-      {{- if .Values.redis.existingSecret }}
-      name: {{ .Values.redis.existingSecret }}
-      key: {{ .Values.redis.existingSecretUrlKey }}
+      {{- if $own.existingSecret }}
+      name: {{ $own.existingSecret }}
+      key: {{ $own.existingSecretUrlKey | default "redis-url" }}
+      {{- else if $.Values.redis.existingSecret }}
+      name: {{ $.Values.redis.existingSecret }}
+      key: {{ $.Values.redis.existingSecretUrlKey }}
       {{- else }}
-      name: {{ include "flowgate.secretName" . }}
+      name: {{ include "flowgate.secretName" $ }}
       key: REDIS_URL
       {{- end }}
 {{- end }}
 
 {{/*
 What a Kafka client of this release needs beyond the shared ConfigMap: the instance id (names it
-in logs and Kafka client ids), the SASL password and extra CAs. The topics Job gets this and not
-the Redis URL: it talks only to Kafka. Call with the root context.
+in logs and Kafka client ids), the SASL user of its own (kafka.sasl.perApp) and password, and
+extra CAs. The topics Job gets this and not the Redis URL: it talks only to Kafka.
+Call with (dict "ctx" $ "component" "gateway").
 */}}
 {{- define "flowgate.kafkaEnv" -}}
+{{- $ := .ctx }}
 - name: FLOWGATE_INSTANCE_ID
   valueFrom:
     fieldRef:
       fieldPath: metadata.name
-{{- if .Values.kafka.sasl.enabled }}
+{{- if $.Values.kafka.sasl.enabled }}
+{{- with get $.Values.kafka.sasl.perApp .component }}
+- name: KAFKA_SASL_USERNAME
+  value: {{ .username | quote }}
+{{- end }}
 - name: KAFKA_SASL_PASSWORD
   valueFrom:
     secretKeyRef:
-      {{- if .Values.kafka.sasl.existingSecret }}
-      name: {{ .Values.kafka.sasl.existingSecret }}
-      key: {{ .Values.kafka.sasl.existingSecretPasswordKey }}
-      {{- else }}
-      name: {{ include "flowgate.secretName" . }}
-      key: KAFKA_SASL_PASSWORD
-      {{- end }}
+      {{- include "flowgate.kafkaPasswordRef" . | nindent 6 }}
 {{- end }}
-{{- if .Values.trustedCA.existingSecret }}
+{{- if $.Values.trustedCA.existingSecret }}
 - name: NODE_EXTRA_CA_CERTS
-  value: /etc/flowgate/ca/{{ .Values.trustedCA.key }}
+  value: /etc/flowgate/ca/{{ $.Values.trustedCA.key }}
+{{- end }}
+{{- end }}
+
+{{/*
+`name:` and `key:` of the Secret with an app's SASL password: its own (kafka.sasl.perApp), else
+the shared one. Call with (dict "ctx" $ "component" "gateway").
+*/}}
+{{- define "flowgate.kafkaPasswordRef" -}}
+{{- $ := .ctx }}
+{{- $own := get $.Values.kafka.sasl.perApp .component | default dict }}
+{{- if $own.existingSecret }}
+name: {{ $own.existingSecret }}
+key: {{ $own.existingSecretPasswordKey | default "password" }}
+{{- else if $.Values.kafka.sasl.existingSecret }}
+name: {{ $.Values.kafka.sasl.existingSecret }}
+key: {{ $.Values.kafka.sasl.existingSecretPasswordKey }}
+{{- else }}
+name: {{ include "flowgate.secretName" $ }}
+key: KAFKA_SASL_PASSWORD
 {{- end }}
 {{- end }}
 

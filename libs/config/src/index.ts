@@ -1,3 +1,4 @@
+export * from './access-error';
 export * from './auth.config';
 export * from './common.config';
 export * from './console.config';

@@ -1,7 +1,7 @@
 import { ConsoleLogger, DynamicModule, INestApplication, LoggerService, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError } from '@flowgate/config';
+import { AccessError, ConfigError } from '@flowgate/config';
 import { answerClientError } from './client-error';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits, limitServer, serverOptions } from './http-limits';
 
@@ -102,10 +102,15 @@ export function closeOnSignals(app: INestApplication, logger: ConsoleLogger): vo
   }
 }
 
-/** Ends the process if boot fails, with the reason logged: a half-started app helps nobody. */
+/**
+ * Ends the process if boot fails, with the reason logged: a half-started app helps nobody. Kafka
+ * or Redis refusing this app (an `AccessError`: a wrong password, an untrusted certificate, an
+ * ACL) is a wrong setting, not a bug: its one line says which, with no stack.
+ */
 export function exitOnBootFailure(logger: ConsoleLogger) {
   return (error: unknown) => {
-    logger.fatal(error instanceof Error ? (error.stack ?? error.message) : String(error), 'Bootstrap');
+    const reason = error instanceof AccessError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    logger.fatal(reason, 'Bootstrap');
     process.exit(1);
   };
 }

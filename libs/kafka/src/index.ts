@@ -2,6 +2,7 @@ export * from './batching-producer';
 export * from './compacted-topic-reader';
 export * from './consumer-offsets';
 export * from './consumer-supervisor';
+export * from './kafka-access';
 export * from './kafka-client';
 export * from './kafka-connection';
 export * from './kafka-health';

@@ -21,7 +21,9 @@ export function createKafka({ brokers, clientId, ssl, sasl }: KafkaClientOptions
     ...(ssl ? { ssl: true } : {}),
     // The union of mechanisms is exactly kafkajs's; TypeScript cannot see through the spread.
     ...(sasl ? { sasl: sasl as SASLOptions } : {}),
-    connectionTimeout: 1_000,
+    // A TLS handshake adds round trips and the server's RSA work to a connect: on a busy host it
+    // takes longer than a plain one, and a connect cut short would fail a healthy broker.
+    connectionTimeout: ssl ? 3_000 : 1_000,
     requestTimeout: 5_000,
     retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
     logLevel: KafkaLogLevel.WARN,

@@ -2,6 +2,7 @@ import { Consumer, Kafka, Partitioners, Producer, RecordMetadata, TopicMessages 
 import { BatchingProducer, OutgoingRecord, ProduceObserver } from './batching-producer';
 import { CompactedTopicReader } from './compacted-topic-reader';
 import { ConsumerOffsets } from './consumer-offsets';
+import { kafkaAccessError } from './kafka-access';
 import { createKafka, KafkaClientOptions } from './kafka-client';
 import { KafkaHealth } from './kafka-health';
 import { ParallelConsumer, ParallelConsumerOptions } from './parallel-consumer';
@@ -33,9 +34,11 @@ export class KafkaConnection {
   private readonly producer: Producer;
   private readonly batching: BatchingProducer;
   private connected = false;
+  private readonly user: string | undefined;
 
   constructor(options: KafkaConnectionOptions) {
     this.kafka = createKafka(options);
+    this.user = options.sasl?.username;
     this.health = new KafkaHealth(this.kafka, options.probeTopic);
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: false,
@@ -77,8 +80,22 @@ export class KafkaConnection {
     return this.connected && this.health.isUp;
   }
 
-  async connect(): Promise<void> {
-    await this.producer.connect();
+  /**
+   * Connects the producer. This and the other calls apps make at boot (`ensureTopics`,
+   * `partitionCount`, `readTable`) reject with an `AccessError` naming the problem when Kafka
+   * refuses the credentials, the certificate or an ACL; an outage rejects as kafkajs reports it.
+   */
+  connect(): Promise<void> {
+    return this.explained('connecting', () => this.producer.connect());
+  }
+
+  /** `step`, with Kafka's refusals of this client turned into an `AccessError` (see `kafkaAccessError`). */
+  private async explained<T>(doing: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      throw kafkaAccessError(error, { user: this.user, doing }) ?? error;
+    }
   }
 
   /** Resolves when Kafka has acknowledged the record. */
@@ -103,7 +120,7 @@ export class KafkaConnection {
       },
       onCrash: (error) => (crash = error),
     });
-    await reader.start();
+    await this.explained(`reading ${topic}`, () => reader.start());
     try {
       await Promise.race([reader.caughtUp, new Promise((_, reject) => setTimeout(() => reject(crash ?? new Error(`reading ${topic} took over 30 s`)), 30_000).unref())]);
     } finally {
@@ -119,12 +136,12 @@ export class KafkaConnection {
 
   /** Creates missing topics and grows short ones; safe from every replica at once (see `ensureTopics`). */
   ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
-    return ensureTopics(this.kafka, topics);
+    return this.explained(`ensuring topics ${topics.map((t) => t.topic).join(', ')}`, () => ensureTopics(this.kafka, topics));
   }
 
   /** Partition count of a topic, as the cluster reports it now. */
   partitionCount(topic: string): Promise<number> {
-    return partitionCount(this.kafka, topic);
+    return this.explained(`reading the partitions of ${topic}`, () => partitionCount(this.kafka, topic));
   }
 
   /** A consumer of `topic` in a group, handling each partition's records concurrently (see ParallelConsumer). */

@@ -1,4 +1,5 @@
-import { RepeatLimiter } from './kafka-log';
+import { logLevel } from 'kafkajs';
+import { logKafkaEntry, RepeatLimiter } from './kafka-log';
 
 describe('RepeatLimiter', () => {
   let clock = 0;
@@ -33,5 +34,25 @@ describe('RepeatLimiter', () => {
     for (const key of ['a', 'b', 'c']) l.admit(key);
     expect(l.admit('d')).toBe(0); // a fourth key clears the table first
     expect(l.admit('a')).toBe(0); // 'a' was forgotten: let through again
+  });
+});
+
+describe('logKafkaEntry', () => {
+  it('writes one JSON line without the socket stack kafkajs attaches to connection errors', () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
+    try {
+      logKafkaEntry({
+        namespace: 'Connection',
+        level: logLevel.ERROR,
+        label: 'ERROR',
+        log: { timestamp: 'now', logger: 'kafkajs', message: 'Connection error: self-signed certificate in certificate chain', broker: '127.0.0.1:9093', stack: 'Error: self-signed\n    at TLSSocket.onConnectSecure' },
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { level: 'error', logger: 'kafkajs.Connection', message: 'Connection error: self-signed certificate in certificate chain', broker: '127.0.0.1:9093' },
+    ]);
   });
 });

@@ -45,7 +45,9 @@ const repeats = new RepeatLimiter(10_000);
 
 /** kafkajs's log creator for flowgate's apps: JSON lines, repeats limited, error responses as warnings. */
 export function logKafkaEntry({ namespace, level, label, log }: LogEntry): void {
-  const { message, timestamp: _t, logger: _l, correlationId: _c, size: _s, ...extra } = log as LogEntry['log'] & Record<string, unknown>;
+  // `stack` goes too: kafkajs attaches it to socket errors, where it shows only Node's TLS and net
+  // internals, and the error's message already says what happened.
+  const { message, timestamp: _t, logger: _l, correlationId: _c, size: _s, stack: _st, ...extra } = log as LogEntry['log'] & Record<string, unknown>;
   const held = repeats.admit(`${namespace}|${level}|${message}|${String(extra['error'] ?? '')}`);
   if (held === undefined) return;
   const asWarning = level === KafkaLogLevel.ERROR && isErrorResponse(namespace, message);

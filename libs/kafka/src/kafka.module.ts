@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { kafkaSecurity } from '@flowgate/config';
 import { ProducerMetrics, type Registry } from '@flowgate/metrics';
+import { kafkaAccessError } from './kafka-access';
 import { KafkaConnection } from './kafka-connection';
 
 export interface KafkaModuleOptions {
@@ -45,7 +46,11 @@ export class KafkaModule implements OnApplicationShutdown {
               clientId: `flowgate-${app}-${config.FLOWGATE_INSTANCE_ID}`,
               probeTopic,
               ...(ackTimeoutMs === undefined ? {} : { ackTimeoutMs }),
-              observer: new ProducerMetrics(registry, app).observer((error) => logger.warn(`produce failed: ${error.message}`)),
+              // An ACL denial says so (user and resource kind), instead of kafkajs's bare "Not authorized".
+              observer: new ProducerMetrics(registry, app).observer((error) => {
+                const denied = kafkaAccessError(error, { user: config.KAFKA_SASL_USERNAME || undefined, doing: 'producing' });
+                logger.warn(`produce failed: ${(denied ?? error).message}`);
+              }),
             });
             connection.health.onChange((up) => {
               if (up) logger.log(`kafka is reachable again (last probe error: ${connection.health.lastError ?? 'none'})`);

@@ -1,4 +1,5 @@
 export type { Redis } from './redis-client';
+export * from './redis-access';
 export * from './redis-connection';
 export * from './redis.module';
 export * from './slot-lease';

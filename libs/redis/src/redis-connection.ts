@@ -1,10 +1,15 @@
+import { AccessError } from '@flowgate/config';
+import { redisAccessError } from './redis-access';
 import { createRedis, Redis } from './redis-client';
 
 export interface RedisConnectionOptions {
   readonly url: string;
   /** The client's name in Redis (`CLIENT LIST`). */
   readonly name: string;
-  /** Connection errors; the client keeps reconnecting on its own. */
+  /**
+   * Connection errors; the client keeps reconnecting on its own, except after an `AccessError`
+   * before it was ever ready (see `connect`).
+   */
   readonly onError: (error: Error) => void;
 }
 
@@ -15,10 +20,23 @@ export interface RedisConnectionOptions {
  */
 export class RedisConnection {
   readonly client: Redis;
+  private everReady = false;
+  private refused: AccessError | undefined;
 
   constructor(options: RedisConnectionOptions) {
     this.client = createRedis(options.url, options.name);
-    this.client.on('error', options.onError);
+    const user = decodeURIComponent(new URL(options.url).username) || 'default';
+    this.client.on('ready', () => (this.everReady = true));
+    this.client.on('error', (error: Error) => {
+      const refused = redisAccessError(error, user);
+      // A refusal at boot is a wrong setting: stop trying, so `connect` rejects with it and the app
+      // stops. Once it has worked, a refusal (a user disabled for a moment) is retried like an outage.
+      if (refused && !this.everReady) {
+        this.refused = refused;
+        this.client.disconnect();
+      }
+      options.onError(refused ?? error);
+    });
   }
 
   get ready(): boolean {
@@ -29,9 +47,20 @@ export class RedisConnection {
    * Resolves once connected, or rejects when the attempt under way fails (the client still keeps
    * trying in the background). Any number of services may call it: ioredis itself refuses a
    * second `connect()` while connecting, so later callers wait for the first one's outcome.
+   * Rejects with an `AccessError`, and stops trying, when Redis refused the credentials or the
+   * certificate before the client was ever ready.
    */
-  connect(): Promise<void> {
+  async connect(): Promise<void> {
+    try {
+      await this.connectOnce();
+    } catch (error) {
+      throw this.refused ?? error;
+    }
+  }
+
+  private connectOnce(): Promise<void> {
     const { client } = this;
+    if (this.refused) return Promise.reject(this.refused);
     if (client.status === 'ready') return Promise.resolve();
     if (client.status === 'wait' || client.status === 'end') return client.connect();
     return new Promise((resolve, reject) => {

@@ -21,11 +21,7 @@ export class KafkaNode {
    * same ports, and an ephemeral port could be taken by some client connection in between.
    */
   static async create(): Promise<KafkaNode> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const port = 20_000 + Math.floor(Math.random() * 9_000);
-      if ((await isFree(port)) && (await isFree(port + 1))) return new KafkaNode(port);
-    }
-    throw new Error('no free pair of ports for a Kafka broker between 20000 and 29000');
+    return new KafkaNode(await stablePorts(2));
   }
 
   get brokers(): string {
@@ -70,6 +66,21 @@ export class KafkaNode {
     await this.stop();
     rmSync(dirname(this.dataDir), { recursive: true, force: true });
   }
+}
+
+/**
+ * The first of `count` consecutive free ports below Linux's ephemeral range (32768+), for servers
+ * that bind long after the ports were picked (a JVM starting): a port in the ephemeral range may
+ * meanwhile become the local end of some client's connection.
+ */
+export async function stablePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 9_000);
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await isFree(port + i);
+    if (free) return port;
+  }
+  throw new Error(`no ${count} free consecutive ports between 20000 and 29000`);
 }
 
 function isFree(port: number): Promise<boolean> {

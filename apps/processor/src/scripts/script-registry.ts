@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ProcessorConfig } from '@flowgate/config';
+import { AccessError, type ProcessorConfig } from '@flowgate/config';
 import { AuditRecord, ScriptActivationRecord, scriptActivationKey, ScriptKind, ScriptVersionRecord } from '@flowgate/contracts';
 import { Readiness } from '@flowgate/http';
 import type { CompactedTopicReader } from '@flowgate/kafka';
@@ -101,8 +101,13 @@ export class ScriptRegistry {
    * then keeps following it. Resolves when this processor serves what the topic holds.
    */
   async start(): Promise<void> {
-    // kv calls fail (that call only) until Redis answers; the client keeps reconnecting.
-    this.redis.connect().catch((error: Error) => this.logger.warn(`redis not reachable yet, flowgate.kv of scripts fails until it is: ${error.message}`));
+    // kv calls fail (that call only) until Redis answers; the client keeps reconnecting. Redis
+    // refusing the processor's user or certificate is a wrong setting, not an outage: it stops the
+    // processor at boot (an AccessError), as it stops the gateway and the sweeper.
+    await this.redis.connect().catch((error: Error) => {
+      if (error instanceof AccessError) throw error;
+      this.logger.warn(`redis not reachable yet, flowgate.kv of scripts fails until it is: ${error.message}`);
+    });
     this.reader = this.kafka.connection.followTable({
       topic: this.kafka.topics.scripts,
       groupPrefix: this.groupPrefix,
