@@ -1,7 +1,9 @@
-import { createRedis, Redis } from './redis-client';
+import { createRedis, Redis, RedisSentinelOptions } from './redis-client';
 
 export interface RedisConnectionOptions {
   readonly url: string;
+  /** Find the primary through Sentinels; `url` then gives only credentials, db and TLS (see `createRedis`). */
+  readonly sentinel?: RedisSentinelOptions;
   /** The client's name in Redis (`CLIENT LIST`). */
   readonly name: string;
   /** Connection errors; the client keeps reconnecting on its own. */
@@ -17,7 +19,7 @@ export class RedisConnection {
   readonly client: Redis;
 
   constructor(options: RedisConnectionOptions) {
-    this.client = createRedis(options.url, options.name);
+    this.client = createRedis(options.url, options.name, options.sentinel);
     this.client.on('error', options.onError);
   }
 

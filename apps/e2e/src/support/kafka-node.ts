@@ -72,7 +72,8 @@ export class KafkaNode {
   }
 }
 
-function isFree(port: number): Promise<boolean> {
+/** Whether nothing listens on 127.0.0.1:<port> now. */
+export function isFree(port: number): Promise<boolean> {
   return new Promise((resolveFree) => {
     const server = createServer();
     server.once('error', () => resolveFree(false));
