@@ -131,6 +131,27 @@ export function spawnServer(name, command, args, { logFile, cwd, env }) {
 }
 
 /**
+ * Makes `handle` a failure-test handle of the server in `member.server` (a spawnServer result,
+ * replaced on restart): `pid` of the running process, kill() (a SIGKILL), and restart(), which
+ * kills it if it still runs, checks `ports` ([port, what] pairs) are free again and awaits
+ * `start()` (which sets member.server and resolves once the server is ready).
+ */
+export function crashable(handle, member, { ports, start }) {
+  return Object.defineProperties(handle, {
+    pid: { enumerable: true, get: () => member.server.child.pid },
+    kill: { enumerable: true, value: () => member.server.kill() },
+    restart: {
+      enumerable: true,
+      async value() {
+        await member.server.kill();
+        for (const [port, what] of ports) await assertPortFree(port, what);
+        await start();
+      },
+    },
+  });
+}
+
+/**
  * Polls probe() with short backoff until it resolves. Fails fast once death() reports the server gone,
  * and on timeout; both errors carry the tail of logFile.
  */

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { assertPortFree, defaultCacheDir, log, seconds, spawnServer, waitUntil } from './common.mjs';
+import { assertPortFree, crashable, defaultCacheDir, log, seconds, spawnServer, waitUntil } from './common.mjs';
 
 export const KAFKA_VERSION = '3.9.1';
 const POM = join(dirname(fileURLToPath(import.meta.url)), 'kafka-pom.xml');
@@ -190,6 +190,22 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, dataD
  */
 export const CLUSTER_NODE_JVM = ['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
 
+/**
+ * The nodes connect to each other's controller ports from ephemeral ports, and a restarted node
+ * needs its ports back: a port in Linux's ephemeral range can be taken by any outgoing connection
+ * meanwhile (seen on a busy machine: a node failing to bind its controller port at start).
+ */
+function warnIfEphemeral(ports) {
+  let range;
+  try {
+    range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  } catch {
+    return; // not Linux: nothing known to check against
+  }
+  const inside = ports.filter((p) => p >= range[0] && p <= range[1]);
+  if (inside.length > 0) log(`warning: kafka ports ${inside.join(', ')} are in the ephemeral range ${range.join('-')}; outgoing connections may take them (pick ports below ${range[0]})`);
+}
+
 /** Broker port and controller port of each node of a cluster: basePort, basePort + 1, and so on in pairs. */
 export function clusterPorts(basePort, nodes) {
   return Array.from({ length: nodes }, (_, i) => ({ id: i + 1, port: basePort + 2 * i, controllerPort: basePort + 2 * i + 1 }));
@@ -240,6 +256,7 @@ export async function startKafkaCluster({ nodes = 3, basePort = 9092, dataDir, l
     await assertPortFree(port, `kafka node ${id}`);
     await assertPortFree(controllerPort, `kafka node ${id} controller`);
   }
+  warnIfEphemeral(layout.flatMap((n) => [n.port, n.controllerPort]));
   const libs = await ensureKafkaJars({ cacheDir });
   const start = Date.now();
   rmSync(dataDir, { recursive: true, force: true });
@@ -281,23 +298,17 @@ export async function startKafkaCluster({ nodes = 3, basePort = 9092, dataDir, l
 
   return {
     brokers,
-    nodes: members.map((m) => ({
-      id: m.id,
-      port: m.port,
-      get pid() {
-        return m.server.child.pid;
-      },
-      kill: () => m.server.kill(),
-      async restart() {
-        await m.server.kill();
-        await assertPortFree(m.port, `kafka node ${m.id}`);
-        await assertPortFree(m.controllerPort, `kafka node ${m.id} controller`);
-        const begin = Date.now();
-        m.server = m.launch();
-        await waitRegistered(m);
-        log(`kafka node ${m.id} back on 127.0.0.1:${m.port} (${seconds(begin)})`);
-      },
-    })),
+    nodes: members.map((m) =>
+      crashable({ id: m.id, port: m.port }, m, {
+        ports: [[m.port, `kafka node ${m.id}`], [m.controllerPort, `kafka node ${m.id} controller`]],
+        async start() {
+          const begin = Date.now();
+          m.server = m.launch();
+          await waitRegistered(m);
+          log(`kafka node ${m.id} back on 127.0.0.1:${m.port} (${seconds(begin)})`);
+        },
+      }),
+    ),
     async leaderOf(topic, partition) {
       const client = admin(brokers);
       try {

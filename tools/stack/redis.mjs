@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
-import { assertPortFree, log, seconds, spawnServer, waitUntil } from './common.mjs';
+import { assertPortFree, crashable, log, seconds, spawnServer, waitUntil } from './common.mjs';
 import { ensureDebianTool } from './debian-tools.mjs';
 
 /** Returns the path of redis-server, installing Debian's package first when running as root. */
@@ -172,18 +172,7 @@ export async function startRedisSentinel({ basePort = 26379, dataDir, logDir, ma
   return {
     sentinels: sentinelList,
     masterName,
-    nodes: data.map((m) => ({
-      port: m.port,
-      get pid() {
-        return m.server.child.pid;
-      },
-      kill: () => m.server.kill(),
-      async restart() {
-        await m.server.kill();
-        await assertPortFree(m.port, 'redis');
-        await m.launch();
-      },
-    })),
+    nodes: data.map((m) => crashable({ port: m.port }, m, { ports: [[m.port, 'redis']], start: m.launch })),
     async primaryPort() {
       let lastError;
       for (const sentinel of sentinels) {
