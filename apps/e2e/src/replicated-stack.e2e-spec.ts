@@ -1,10 +1,8 @@
 import { AppProcess } from './support/app-process';
 import { Cluster } from './support/cluster';
+import { Answers, exactlyOnceProblems } from './support/exactly-once';
 import { eventually, get, HttpResult, post, sleep } from './support/http';
 import { ReplicatedStack } from './support/replicated-stack';
-
-/** One caller's increments of one key, in order: the value each 200 answered, or null for any other answer. */
-type Answers = (number | null)[];
 
 /**
  * Gateway, processor and sweeper on a 3-node Kafka cluster and on Redis behind Sentinel (the
@@ -165,27 +163,4 @@ function startLoad(gateway: AppProcess) {
       return { counters, asyncLocations };
     },
   };
-}
-
-/**
- * What breaks exactly-once in one key's answers, given the counter's final value: every 200 saw
- * its own increment applied once (values strictly rising, by exactly 1 between two 200s with no
- * refused request between them), and the final value counts each 200 once plus at most the
- * refused requests (a 503 after a lost acknowledgement may still have been written).
- */
-export function exactlyOnceProblems(answers: Answers, final: number): string[] {
-  const problems: string[] = [];
-  let last = 0;
-  let refusedSince = 0;
-  for (const [i, answer] of answers.entries()) {
-    if (answer === null) {
-      refusedSince++;
-      continue;
-    }
-    if (answer <= last || answer > last + 1 + refusedSince) problems.push(`answer ${i} is ${answer} after ${last} with ${refusedSince} refused between`);
-    last = answer;
-    refusedSince = 0;
-  }
-  if (final < last || final > last + refusedSince) problems.push(`final value ${final} after last answer ${last} and ${refusedSince} refused`);
-  return problems;
 }
