@@ -13,6 +13,8 @@ describe('replicated stack (3 Kafka nodes, Redis with Sentinel)', () => {
   let stack: ReplicatedStack;
   let cluster: Cluster;
   let gateway: AppProcess;
+  let processor: AppProcess;
+  let sweeper: AppProcess;
 
   /** How long each step took, printed at the end: where this spec's wall time goes. */
   const steps: string[] = [];
@@ -28,8 +30,8 @@ describe('replicated stack (3 Kafka nodes, Redis with Sentinel)', () => {
     // A slow acknowledgement must not turn into a 503 whose increment lands anyway.
     cluster = new Cluster('replicated', { ...stack.env, FLOWGATE_PRODUCE_TIMEOUT_MS: '15000' });
     // One after the other: apps started at once could be handed the same free port.
-    await cluster.start('processor');
-    await cluster.start('sweeper');
+    processor = await cluster.start('processor');
+    sweeper = await cluster.start('sweeper');
     gateway = await cluster.start('gateway');
     step('apps up');
   }, 240_000);
@@ -121,7 +123,11 @@ describe('replicated stack (3 Kafka nodes, Redis with Sentinel)', () => {
     await eventually(async () => {
       last = await get(`${gateway.url}${location}`);
       return last.status === 200 && last.json?.status !== 'pending';
-    }, 60_000, `${location} to settle`);
+    }, 60_000, `${location} to settle`).catch((error: Error) => {
+      // What each side saw, for a failure that only shows on a loaded machine.
+      const tail = (app: AppProcess) => `--- ${app.name} ---\n${app.logs.slice(-4_000)}`;
+      throw new Error(`${error.message}; last answer ${last?.status} ${last?.text}\n${[gateway, processor, sweeper].map(tail).join('\n')}\n--- stack ---\n${stack.logs.slice(-2_000)}`);
+    });
     return last;
   }
 });
