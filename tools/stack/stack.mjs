@@ -1,12 +1,14 @@
 // Local Kafka + Redis for development and tests, reusing KAFKA_BROKERS / REDIS_URL when they are set.
-//   node tools/stack/stack.mjs up [--kafka-port 9092] [--redis-port 6379] [--name dev]
+//   node tools/stack/stack.mjs up [--kafka-port 9092] [--redis-port 6379] [--name dev] [--kafka-nodes 3] [--redis-sentinel]
+// --kafka-nodes 3: a replicated 3-node KRaft cluster on kafka-port .. kafka-port + 5 instead of one broker;
+// --redis-sentinel: an AOF primary, a replica and 3 Sentinels on redis-port .. redis-port + 4.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { assertPortFree, defaultCacheDir, log, seconds, waitUntil } from './common.mjs';
-import { probeKafka, startKafka } from './kafka.mjs';
-import { probeRedis, startRedis } from './redis.mjs';
+import { clusterPorts, probeKafka, startKafka, startKafkaCluster } from './kafka.mjs';
+import { probeRedis, startRedis, startRedisSentinel } from './redis.mjs';
 
 async function useExisting(what, url, probe) {
   const start = Date.now();
@@ -16,39 +18,41 @@ async function useExisting(what, url, probe) {
 }
 
 /**
- * Starts Kafka (ports kafkaPort and kafkaPort + 1) and Redis under <cacheDir>/run/<name>, or reuses
+ * Starts Kafka (ports kafkaPort and kafkaPort + 1, or a kafkaNodes-node cluster on kafkaPort to
+ * kafkaPort + 2 * kafkaNodes - 1) and Redis (redisPort, or with redisSentinel a primary, a replica
+ * and 3 Sentinels on redisPort to redisPort + 4) under <cacheDir>/run/<name>, or reuses
  * KAFKA_BROKERS / REDIS_URL from the environment after checking they answer.
- * Returns { brokers, redisUrl, stop() }; stop() only stops what this call started.
+ * Returns { brokers, redisUrl, redisSentinels?, redisSentinelMaster?, stop() }; stop() only stops
+ * what this call started.
  */
-export async function startStack({ name = 'dev', kafkaPort = 9092, redisPort = 6379 } = {}) {
+export async function startStack({ name = 'dev', kafkaPort = 9092, redisPort = 6379, kafkaNodes = 1, redisSentinel = false } = {}) {
   const start = Date.now();
   const runDir = join(defaultCacheDir(), 'run', name);
   const externalKafka = process.env.KAFKA_BROKERS;
   const externalRedis = process.env.REDIS_URL;
 
-  if (!externalKafka && !externalRedis && [kafkaPort, kafkaPort + 1].includes(redisPort)) {
-    throw new Error(`redis port ${redisPort} clashes with kafka ports ${kafkaPort} and ${kafkaPort + 1}`);
+  const kafkaPorts = kafkaNodes > 1 ? clusterPorts(kafkaPort, kafkaNodes).flatMap((n) => [n.port, n.controllerPort]) : [kafkaPort, kafkaPort + 1];
+  const redisPorts = Array.from({ length: redisSentinel ? 5 : 1 }, (_, i) => redisPort + i);
+  const clash = redisPorts.filter((p) => kafkaPorts.includes(p));
+  if (!externalKafka && !externalRedis && clash.length > 0) {
+    throw new Error(`redis ports ${redisPorts.join(', ')} clash with kafka ports ${kafkaPorts.join(', ')}`);
   }
   // Check before wiping runDir: a busy port may well be a stack still running out of that directory.
-  if (!externalKafka) {
-    await assertPortFree(kafkaPort, 'kafka');
-    await assertPortFree(kafkaPort + 1, 'kafka controller');
-  }
-  if (!externalRedis) await assertPortFree(redisPort, 'redis');
+  if (!externalKafka) for (const port of kafkaPorts) await assertPortFree(port, 'kafka');
+  if (!externalRedis) for (const port of redisPorts) await assertPortFree(port, 'redis');
   if (!externalKafka || !externalRedis) claimRunDir(runDir, name);
 
+  const startKafkaHere = () =>
+    kafkaNodes > 1
+      ? startKafkaCluster({ nodes: kafkaNodes, basePort: kafkaPort, dataDir: join(runDir, 'kafka'), logDir: runDir })
+      : startKafka({ port: kafkaPort, controllerPort: kafkaPort + 1, dataDir: join(runDir, 'kafka'), logFile: join(runDir, 'kafka.log') });
+  const startRedisHere = () =>
+    redisSentinel
+      ? startRedisSentinel({ basePort: redisPort, dataDir: join(runDir, 'redis'), logDir: runDir })
+      : startRedis({ port: redisPort, dataDir: join(runDir, 'redis'), logFile: join(runDir, 'redis.log') });
   const results = await Promise.allSettled([
-    externalKafka
-      ? useExisting('kafka', externalKafka, probeKafka).then((s) => ({ ...s, brokers: externalKafka }))
-      : startKafka({
-          port: kafkaPort,
-          controllerPort: kafkaPort + 1,
-          dataDir: join(runDir, 'kafka'),
-          logFile: join(runDir, 'kafka.log'),
-        }),
-    externalRedis
-      ? useExisting('redis', externalRedis, probeRedis).then((s) => ({ ...s, url: externalRedis }))
-      : startRedis({ port: redisPort, dataDir: join(runDir, 'redis'), logFile: join(runDir, 'redis.log') }),
+    externalKafka ? useExisting('kafka', externalKafka, probeKafka).then((s) => ({ ...s, brokers: externalKafka })) : startKafkaHere(),
+    externalRedis ? useExisting('redis', externalRedis, probeRedis).then((s) => ({ ...s, url: externalRedis })) : startRedisHere(),
   ]);
   const started = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
   const stop = async () => {
@@ -61,7 +65,9 @@ export async function startStack({ name = 'dev', kafkaPort = 9092, redisPort = 6
   }
   const [kafka, redis] = started;
   log(`stack ready (${seconds(start)})${externalKafka && externalRedis ? '' : `; logs in ${runDir}`}`);
-  return { brokers: kafka.brokers, redisUrl: redis.url, stop };
+  return redis.sentinels
+    ? { brokers: kafka.brokers, redisSentinels: redis.sentinels, redisSentinelMaster: redis.masterName, stop }
+    : { brokers: kafka.brokers, redisUrl: redis.url, stop };
 }
 
 /**
@@ -103,9 +109,11 @@ export async function createTopics({ brokers, topics }) {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
-      // Resolves false instead of failing if someone else created a topic in the meantime.
+      // Resolves false instead of failing if someone else created a topic in the meantime. The
+      // leaders are waited for below: kafkajs's own wait fails on a cluster whose other brokers
+      // do not know the new topic yet (UNKNOWN_TOPIC_OR_PARTITION).
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map(({ topic, numPartitions, configs = {} }) => ({
           topic,
           numPartitions,
@@ -116,7 +124,7 @@ export async function createTopics({ brokers, topics }) {
 
     // Checks all topics, not just pre-existing ones: a concurrent creator may have used fewer partitions.
     const names = topics.map((t) => t.topic);
-    const { topics: current } = await admin.fetchTopicMetadata({ topics: names });
+    const { topics: current } = await waitUntil(`metadata of ${names.join(', ')}`, () => admin.fetchTopicMetadata({ topics: names }), { timeoutMs: 30_000 });
     const counts = new Map(current.map((m) => [m.name, m.partitions.length]));
     const grow = topics.filter((t) => counts.get(t.topic) < t.numPartitions);
     if (grow.length > 0) {
@@ -139,17 +147,23 @@ export async function createTopics({ brokers, topics }) {
   log(`topics ready: ${topics.map((t) => `${t.topic}(${t.numPartitions})`).join(', ')} (${seconds(start)})`);
 }
 
+const USAGE = 'usage: node tools/stack/stack.mjs up [--kafka-port 9092] [--redis-port 6379] [--name dev] [--kafka-nodes 3] [--redis-sentinel]';
+
 function parseArgs(argv) {
   const [command, ...rest] = argv;
-  const options = { name: 'dev', kafkaPort: 9092, redisPort: 6379 };
+  const options = { name: 'dev', kafkaPort: 9092, redisPort: 6379, kafkaNodes: 1, redisSentinel: false };
   for (let i = 0; i < rest.length; i += 2) {
     const [flag, value] = [rest[i], rest[i + 1]];
-    if (flag === '--name' && value) options.name = value;
+    if (flag === '--redis-sentinel') {
+      options.redisSentinel = true;
+      i -= 1; // a switch without a value
+    } else if (flag === '--name' && value) options.name = value;
     else if (flag === '--kafka-port' && Number(value) > 0) options.kafkaPort = Number(value);
     else if (flag === '--redis-port' && Number(value) > 0) options.redisPort = Number(value);
-    else throw new Error(`unknown or incomplete option: ${flag} ${value ?? ''}`);
+    else if (flag === '--kafka-nodes' && /^[1-9]$/.test(value ?? '')) options.kafkaNodes = Number(value);
+    else throw new Error(`unknown or incomplete option: ${flag} ${value ?? ''}\n${USAGE}`);
   }
-  if (command !== 'up') throw new Error('usage: node tools/stack/stack.mjs up [--kafka-port 9092] [--redis-port 6379] [--name dev]');
+  if (command !== 'up') throw new Error(USAGE);
   return options;
 }
 
@@ -173,7 +187,10 @@ async function main() {
 
   stack = await startStack(options);
   if (stopping) return; // a signal arrived during startup; shutdown() is already stopping it
-  process.stdout.write(`KAFKA_BROKERS=${stack.brokers} REDIS_URL=${stack.redisUrl}\n`);
+  const redisEnv = stack.redisSentinels
+    ? `REDIS_SENTINELS=${stack.redisSentinels} REDIS_SENTINEL_MASTER=${stack.redisSentinelMaster}`
+    : `REDIS_URL=${stack.redisUrl}`;
+  process.stdout.write(`KAFKA_BROKERS=${stack.brokers} ${redisEnv}\n`);
   log('press Ctrl-C to stop');
   // Signal listeners do not keep Node alive on their own.
   setInterval(() => {}, 1 << 30);

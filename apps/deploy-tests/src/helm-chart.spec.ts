@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, YAMLMap } from 'yaml';
-import { CONSOLE_ENV, GATEWAY_ENV, PROCESSOR_ENV, SWEEPER_ENV } from '@flowgate/config';
+import { CONSOLE_ENV, GATEWAY_ENV, PROCESSOR_ENV, redisSentinel, SWEEPER_ENV } from '@flowgate/config';
 import { appConfigs, networkProblems, podProblems, replySlotProblems, scaledObjectProblems, schemaProblems, topicsJobProblems } from './support/checks';
 import {
   chartDir,
@@ -58,6 +58,7 @@ describe('helm/flowgate', () => {
         'dashboards-values.yaml',
         'prometheusrule-values.yaml',
         'no-event-route-values.yaml',
+        'redis-sentinel-values.yaml',
       ]),
     );
   });
@@ -153,6 +154,17 @@ describe('helm/flowgate', () => {
     it('run the demo jobs the image ships and serve POST /event with the echo route', () => {
       expect(appEnv(objects, 'processor').FLOWGATE_JOBS).toBe('dist/examples/demo.js');
       expect(appEnv(objects, 'gateway').FLOWGATE_EVENT_ROUTE).toBe('echo');
+    });
+
+    it('point the apps at Redis Sentinels only when redis.sentinels lists them', () => {
+      expect(redisSentinel(appConfigs(objects).gateway as Parameters<typeof redisSentinel>[0])).toBeUndefined();
+      const configs = appConfigs(render([join(CHART, 'ci/redis-sentinel-values.yaml')]), EXISTING_SECRETS);
+      for (const app of ['gateway', 'processor', 'sweeper']) {
+        expect({ app, sentinel: redisSentinel(configs[app] as Parameters<typeof redisSentinel>[0]) }).toEqual({
+          app,
+          sentinel: { sentinels: [0, 1, 2].map((i) => `redis-sentinel-${i}.redis-sentinel.redis:26379`), masterName: 'flowgate' },
+        });
+      }
     });
 
     it('give the colour its own topic prefix', () => {

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { GatewayConfig } from '@flowgate/config';
+import { GatewayConfig, redisSentinel } from '@flowgate/config';
 import { topicNames } from '@flowgate/contracts';
 import { AdminServer, HealthModule, Readiness } from '@flowgate/http';
 import { KafkaModule } from '@flowgate/kafka';
@@ -36,7 +36,7 @@ export class GatewayModule {
       imports: [
         // /metrics is on the admin port only (AdminServer); the probes stay on the public port too.
         HealthModule.forRoot(registry, { metrics: false }),
-        RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}` }),
+        RedisModule.forRoot({ url: config.REDIS_URL, sentinel: redisSentinel(config), name: `flowgate-gateway-${config.FLOWGATE_INSTANCE_ID}` }),
         KafkaModule.forRoot({
           app: 'gateway',
           config,

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { ProcessorConfig } from '@flowgate/config';
+import { ProcessorConfig, redisSentinel } from '@flowgate/config';
 import { topicNames } from '@flowgate/contracts';
 import { HealthModule } from '@flowgate/http';
 import { KafkaModule } from '@flowgate/kafka';
@@ -25,7 +25,7 @@ export class ProcessorModule {
         HealthModule.forRoot(registry),
         ...(kafka.imports ?? []),
         // flowgate.kv of scripts.
-        RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-processor-${config.FLOWGATE_INSTANCE_ID}` }),
+        RedisModule.forRoot({ url: config.REDIS_URL, sentinel: redisSentinel(config), name: `flowgate-processor-${config.FLOWGATE_INSTANCE_ID}` }),
       ],
       controllers: [TopologyController],
       providers: [...(kafka.providers ?? []), { provide: JOB_PLACEMENT, useValue: placement }, RequestRecords, ScriptRegistry, StreamServer, ProcessorStatusService],

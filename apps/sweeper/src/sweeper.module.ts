@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { SweeperConfig } from '@flowgate/config';
+import { redisSentinel, SweeperConfig } from '@flowgate/config';
 import { topicNames } from '@flowgate/contracts';
 import { HealthModule } from '@flowgate/http';
 import { KafkaModule } from '@flowgate/kafka';
@@ -24,7 +24,7 @@ export class SweeperModule {
       module: SweeperModule,
       imports: [
         HealthModule.forRoot(registry),
-        RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-sweeper-${config.FLOWGATE_INSTANCE_ID}` }),
+        RedisModule.forRoot({ url: config.REDIS_URL, sentinel: redisSentinel(config), name: `flowgate-sweeper-${config.FLOWGATE_INSTANCE_ID}` }),
         KafkaModule.forRoot({ app: 'sweeper', config, probeTopic: topicNames(config.FLOWGATE_TOPIC_PREFIX).timeouts, registry }),
       ],
       providers: [

@@ -13,6 +13,16 @@ export const COMMON_ENV = {
   KAFKA_SASL_USERNAME: str({ default: '', description: 'SASL user name (with KAFKA_SASL_MECHANISM).' }),
   KAFKA_SASL_PASSWORD: str({ default: '', description: 'SASL password (with KAFKA_SASL_MECHANISM); keep it in a Secret.' }),
   REDIS_URL: redisUrl({ default: 'redis://127.0.0.1:6379', description: 'Redis URL (redis:// or rediss://).' }),
+  REDIS_SENTINELS: hostPorts({
+    default: '', optional: true,
+    description: 'Redis Sentinels, comma-separated host:port: find the primary through them (REDIS_URL then gives only credentials, db and TLS).',
+  }),
+  REDIS_SENTINEL_MASTER: str({
+    default: 'flowgate',
+    pattern: /^[A-Za-z0-9._-]{1,100}$/,
+    rule: '1 to 100 characters of A-Z a-z 0-9 . _ -',
+    description: 'The primary\'s name in the Sentinels\' configuration (with REDIS_SENTINELS).',
+  }),
   FLOWGATE_TOPIC_PREFIX: str({
     default: DEFAULT_TOPIC_PREFIX,
     pattern: /^[A-Za-z0-9._-]{0,100}$/,
@@ -55,6 +65,11 @@ export function kafkaSecurity(config: {
     throw new ConfigError([`KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`]);
   }
   return { ssl, sasl: { mechanism, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD } };
+}
+
+/** Where the apps find Redis: REDIS_URL alone, or the primary the Sentinels name (RedisModuleOptions.sentinel). */
+export function redisSentinel(config: { REDIS_SENTINELS: string[]; REDIS_SENTINEL_MASTER: string }): { sentinels: string[]; masterName: string } | undefined {
+  return config.REDIS_SENTINELS.length > 0 ? { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_SENTINEL_MASTER } : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { ConfigError, EnvValues, int, oneOf, readEnv, str } from './env-reader';
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 // The console reads Kafka only: no Redis.
-const { REDIS_URL: _redis, ...KAFKA_ONLY_ENV } = COMMON_ENV;
+const { REDIS_URL: _redis, REDIS_SENTINELS: _sentinels, REDIS_SENTINEL_MASTER: _master, ...KAFKA_ONLY_ENV } = COMMON_ENV;
 
 export const CONSOLE_ENV = {
   ...KAFKA_ONLY_ENV,

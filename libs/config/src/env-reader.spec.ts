@@ -1,4 +1,4 @@
-import { ConfigError, jobModules, kafkaSecurity, readGatewayConfig, readProcessorConfig } from './index';
+import { ConfigError, jobModules, kafkaSecurity, readGatewayConfig, readProcessorConfig, readSweeperConfig, redisSentinel } from './index';
 
 describe('readGatewayConfig', () => {
   it('gives documented defaults for an empty environment', () => {
@@ -52,6 +52,24 @@ describe('kafkaSecurity', () => {
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });
+  });
+});
+
+describe('redisSentinel', () => {
+  it('is off unless REDIS_SENTINELS names Sentinels, and then finds the primary by REDIS_SENTINEL_MASTER', () => {
+    expect(redisSentinel(readGatewayConfig({}))).toBeUndefined();
+    expect(redisSentinel(readSweeperConfig({ REDIS_SENTINELS: '' }))).toBeUndefined();
+    expect(redisSentinel(readProcessorConfig({ FLOWGATE_JOBS: 'dist/examples/demo.js', REDIS_SENTINELS: 's1:26379, s2:26379' }))).toEqual({
+      sentinels: ['s1:26379', 's2:26379'],
+      masterName: 'flowgate',
+    });
+    expect(redisSentinel(readGatewayConfig({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'cache-1' }))?.masterName).toBe('cache-1');
+  });
+
+  it('refuses a Sentinel list without ports and a master name with spaces, naming both', () => {
+    expect(() => readGatewayConfig({ REDIS_SENTINELS: 's1:26379,s2', REDIS_SENTINEL_MASTER: 'my master' })).toThrow(
+      /REDIS_SENTINELS="s1:26379,s2": must be a comma-separated list of host:port[\s\S]*REDIS_SENTINEL_MASTER="my master"/,
+    );
   });
 });
 

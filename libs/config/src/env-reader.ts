@@ -78,12 +78,13 @@ export function oneOf<T extends string>(opts: { default: T; values: readonly T[]
   };
 }
 
-/** Comma-separated `host:port` list. */
-export function hostPorts(opts: { default: string; description: string }): EnvVar<string[]> {
+/** Comma-separated `host:port` list; with `optional`, unset (or empty) reads as an empty list. */
+export function hostPorts(opts: { default: string; optional?: boolean; description: string }): EnvVar<string[]> {
   return {
     description: opts.description,
     parse(raw) {
       const list = (raw ?? opts.default).split(',').map((s) => s.trim()).filter(Boolean);
+      if (list.length === 0 && opts.optional) return list;
       const bad = list.filter((hp) => !/^[A-Za-z0-9.[\]:-]+:\d{1,5}$/.test(hp));
       if (list.length === 0 || bad.length > 0) throw new VarError('must be a comma-separated list of host:port');
       return list;

@@ -40,6 +40,15 @@ export class KafkaConnection {
     this.kafka = createKafka(options);
     this.user = options.sasl?.username;
     this.health = new KafkaHealth(this.kafka, options.probeTopic);
+    // acks=all on every send, but not idempotent (README "Durability"): kafkajs 2.2.4 rolls a
+    // partition's sequence numbers back when a produce request fails and hands them to whatever it
+    // sends next there. After a request that was written but whose acknowledgement was lost (a
+    // leader crash), the broker takes the next batch of as many records for a duplicate and
+    // acknowledges it unwritten, or refuses every later batch as out of order. Only unlimited
+    // retries of one request at a time avoid that; this producer fails fast (two retries, so the
+    // gateway answers 503) with four batches in flight, which kafkajs's per-broker lock around an
+    // idempotent request would serialise anyway. Exactly-once output goes through the
+    // transactional producers below, which retry without limit.
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: false,
       // Murmur2 on the key, as the Java client does: a key lands on the same partition whoever writes it.

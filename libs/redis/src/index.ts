@@ -1,4 +1,4 @@
-export type { Redis } from './redis-client';
+export type { Redis, RedisSentinelOptions } from './redis-client';
 export * from './redis-access';
 export * from './redis-connection';
 export * from './redis.module';

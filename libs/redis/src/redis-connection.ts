@@ -1,9 +1,11 @@
 import { AccessError } from '@flowgate/config';
 import { redisAccessError } from './redis-access';
-import { createRedis, Redis } from './redis-client';
+import { createRedis, Redis, RedisSentinelOptions } from './redis-client';
 
 export interface RedisConnectionOptions {
   readonly url: string;
+  /** Find the primary through Sentinels; `url` then gives only credentials, db and TLS (see `createRedis`). */
+  readonly sentinel?: RedisSentinelOptions;
   /** The client's name in Redis (`CLIENT LIST`). */
   readonly name: string;
   /**
@@ -24,7 +26,7 @@ export class RedisConnection {
   private refused: AccessError | undefined;
 
   constructor(options: RedisConnectionOptions) {
-    this.client = createRedis(options.url, options.name);
+    this.client = createRedis(options.url, options.name, options.sentinel);
     const user = decodeURIComponent(new URL(options.url).username) || 'default';
     this.client.on('ready', () => (this.everReady = true));
     this.client.on('error', (error: Error) => {

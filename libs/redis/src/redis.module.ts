@@ -1,8 +1,11 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { RedisSentinelOptions } from './redis-client';
 import { RedisConnection } from './redis-connection';
 
 export interface RedisModuleOptions {
   readonly url: string;
+  /** Find the primary through Sentinels (REDIS_SENTINELS); `url` then gives only credentials, db and TLS. */
+  readonly sentinel?: RedisSentinelOptions;
   /** The client's name in Redis (`CLIENT LIST`), e.g. `flowgate-gateway-<instance>`. */
   readonly name: string;
 }
@@ -13,7 +16,7 @@ export interface RedisModuleOptions {
  * module's own, so the app can still release its leases on the way out.
  *
  * @example
- * imports: [RedisModule.forRoot({ url: config.REDIS_URL, name: `flowgate-sweeper-${id}` })]
+ * imports: [RedisModule.forRoot({ url: config.REDIS_URL, sentinel: redisSentinel(config), name: `flowgate-sweeper-${id}` })]
  * constructor(redis: RedisConnection) {} // in any provider of the app module
  */
 @Module({})
