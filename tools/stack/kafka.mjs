@@ -45,12 +45,12 @@ export async function ensureKafkaJars({ cacheDir = defaultCacheDir() } = {}) {
   return libs;
 }
 
-function serverProperties({ port, controllerPort, logDir }) {
+function serverProperties({ port, controllerPort, advertisedPort, logDir }) {
   return `process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controllerPort}
 listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+advertised.listeners=PLAINTEXT://127.0.0.1:${advertisedPort}
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
@@ -102,9 +102,11 @@ export async function probeKafka(brokers) {
  * Starts a single-node KRaft broker+controller: freshly formatted, or with `keepData` on the log
  * dir a previous start left (a restart, as failure tests need).
  * Everything lives under dataDir; broker logs go to logFile, not stdout.
+ * `advertisedPort`: the port clients are told to use (a fault-injecting proxy in front of the
+ * broker, tools/faults/proxy.mjs, which must be listening before the broker starts).
  * Returns { brokers: '127.0.0.1:<port>', pid, stop() }.
  */
-export async function startKafka({ port = 9092, controllerPort = port + 1, dataDir, logFile, cacheDir, keepData = false } = {}) {
+export async function startKafka({ port = 9092, controllerPort = port + 1, advertisedPort = port, dataDir, logFile, cacheDir, keepData = false } = {}) {
   if (!dataDir || !logFile) throw new Error('startKafka needs dataDir and logFile');
   await assertPortFree(port, 'kafka');
   await assertPortFree(controllerPort, 'kafka controller');
@@ -119,7 +121,7 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, dataD
   if (!restart) writeFileSync(logFile, '');
   const serverProps = join(configDir, 'server.properties');
   const log4jProps = join(configDir, 'log4j.properties');
-  writeFileSync(serverProps, serverProperties({ port, controllerPort, logDir: join(dataDir, 'log') }));
+  writeFileSync(serverProps, serverProperties({ port, controllerPort, advertisedPort, logDir: join(dataDir, 'log') }));
   writeFileSync(log4jProps, log4jProperties(logFile));
 
   const jvmArgs = ['-cp', join(libs, '*'), `-Dlog4j.configuration=file:${log4jProps}`];
