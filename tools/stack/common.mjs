@@ -70,7 +70,8 @@ function installExitHooks() {
 
 /**
  * Spawns a long-running server in its own process group with stdout/stderr appended to logFile.
- * Returns { child, stop(graceMs), death() }; stop() sends SIGTERM, then SIGKILL after graceMs.
+ * Returns { child, stop(graceMs), kill(), death() }; stop() sends SIGTERM, then SIGKILL after graceMs;
+ * kill() sends SIGKILL at once (a crash, for failure tests) and resolves once the child is gone.
  */
 export function spawnServer(name, command, args, { logFile, cwd, env }) {
   installExitHooks();
@@ -95,11 +96,14 @@ export function spawnServer(name, command, args, { logFile, cwd, env }) {
     });
   });
 
-  async function stop(graceMs = 20_000) {
+  // repeatMs sends SIGTERM again at that interval: redis-server refuses one that arrives while it
+  // writes its first AOF file ("can't exit") and does not retry by itself.
+  async function stop(graceMs = 20_000, { repeatMs } = {}) {
     entry.stopping = true;
     if (entry.death || child.pid === undefined) return;
     child.ref(); // keep the event loop alive until the child is really gone
     killGroup(child, 'SIGTERM');
+    const repeat = repeatMs ? setInterval(() => killGroup(child, 'SIGTERM'), repeatMs) : undefined;
     let timer;
     const timedOut = new Promise((resolve) => {
       timer = setTimeout(() => resolve(true), graceMs);
@@ -110,11 +114,20 @@ export function spawnServer(name, command, args, { logFile, cwd, env }) {
       await exited;
     }
     clearTimeout(timer);
+    clearInterval(repeat);
+  }
+
+  async function kill() {
+    entry.stopping = true;
+    if (entry.death || child.pid === undefined) return;
+    child.ref();
+    killGroup(child, 'SIGKILL');
+    await exited;
   }
 
   // Returns why the child is gone, or null while it runs.
   const death = () => entry.death;
-  return { child, stop, death };
+  return { child, stop, kill, death };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Debian packages the stack and tests need, installed with apt-get when missing: redis-server
-// (the local Redis), prometheus (scraping the local stack in the deployment tests), nginx (the
-// blue/green entry point of the drill) and chromium (the console's browser test and screenshot).
+// (the local Redis), redis-sentinel (failover of the replicated stack's Redis), prometheus
+// (scraping the local stack in the deployment tests), nginx (the blue/green entry point of the
+// drill) and chromium (the console's browser test and screenshot).
 //   node tools/stack/debian-tools.mjs prometheus nginx     # prints one "name=/path" line per tool
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -14,6 +15,7 @@ import { log, seconds } from './common.mjs';
  */
 export const DEBIAN_TOOLS = {
   redis: { pkg: 'redis-server', binaries: ['redis-server'] },
+  'redis-sentinel': { pkg: 'redis-sentinel', binaries: ['redis-sentinel'] },
   prometheus: { pkg: 'prometheus', binaries: ['prometheus', 'promtool'] },
   nginx: { pkg: 'nginx', binaries: ['nginx'] },
   chromium: { pkg: 'chromium', binaries: ['chromium'] },

@@ -1,4 +1,4 @@
-// A single-node KRaft Kafka run from Maven Central jars with plain `java` (no Docker, no apache.org tarball).
+// A single-node KRaft Kafka (or a cluster of them, startKafkaCluster) run from Maven Central jars with plain `java` (no Docker, no apache.org tarball).
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, renameSync, writeFileSync } from 'node:fs';
@@ -45,10 +45,26 @@ export async function ensureKafkaJars({ cacheDir = defaultCacheDir() } = {}) {
   return libs;
 }
 
-function serverProperties({ port, controllerPort, advertisedPort, logDir }) {
+/**
+ * One node's server.properties. A single node (replicas 1) is the local default; a cluster node
+ * (replicas 3) gets the durability settings a production cluster needs, see README "Durability".
+ */
+function serverProperties({ nodeId = 1, port, controllerPort, advertisedPort = port, voters = `${nodeId}@127.0.0.1:${controllerPort}`, logDir, replicas = 1 }) {
+  const minIsr = replicas >= 3 ? 2 : 1;
+  const cluster = replicas > 1
+    ? `default.replication.factor=${replicas}
+unclean.leader.election.enable=false
+# A killed broker is fenced (and its partitions get new leaders) after the session timeout; Kafka's
+# 9 s default is for real networks, 4 s lets a local failover finish in seconds.
+broker.heartbeat.interval.ms=500
+broker.session.timeout.ms=4000
+num.network.threads=2
+num.io.threads=4
+`
+    : '';
   return `process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controllerPort}
+node.id=${nodeId}
+controller.quorum.voters=${voters}
 listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
 advertised.listeners=PLAINTEXT://127.0.0.1:${advertisedPort}
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -57,15 +73,15 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=${logDir}
 num.partitions=1
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-min.insync.replicas=1
+offsets.topic.replication.factor=${replicas}
+transaction.state.log.replication.factor=${replicas}
+transaction.state.log.min.isr=${minIsr}
+min.insync.replicas=${minIsr}
 group.initial.rebalance.delay.ms=0
-# Fewer partitions for the internal topics: a single local broker starts and joins groups faster.
+# Fewer partitions for the internal topics: a local broker starts and joins groups faster.
 offsets.topic.num.partitions=8
 transaction.state.log.num.partitions=8
-`;
+${cluster}`;
 }
 
 function log4jProperties(logFile) {
@@ -98,6 +114,34 @@ export async function probeKafka(brokers) {
   }
 }
 
+/** A cluster id is a base64url-encoded 16-byte UUID without padding. */
+function newClusterId() {
+  // Like Kafka's Uuid.randomUuid, avoid a leading '-', which the tool's argument parser would take for an option.
+  let clusterId;
+  do clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
+  return clusterId;
+}
+
+/** Writes a node's config under <dataDir>/config; returns the java arguments that run it. */
+function nodeConfig({ libs, dataDir, logFile, ...props }) {
+  const configDir = join(dataDir, 'config');
+  mkdirSync(configDir, { recursive: true });
+  const serverProps = join(configDir, 'server.properties');
+  const log4jProps = join(configDir, 'log4j.properties');
+  writeFileSync(serverProps, serverProperties({ ...props, logDir: join(dataDir, 'log') }));
+  writeFileSync(log4jProps, log4jProperties(logFile));
+  return { serverProps, jvmArgs: ['-cp', join(libs, '*'), `-Dlog4j.configuration=file:${log4jProps}`] };
+}
+
+async function formatStorage({ jvmArgs, serverProps, clusterId }) {
+  try {
+    await promisify(execFile)(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps]);
+  } catch (err) {
+    throw new Error(`formatting kafka storage failed: ${err.stderr || err.stdout || err.message}`);
+  }
+}
+
 /**
  * Starts a single-node KRaft broker+controller: freshly formatted, or with `keepData` on the log
  * dir a previous start left (a restart, as failure tests need).
@@ -115,29 +159,13 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, adver
 
   const restart = keepData && existsSync(join(dataDir, 'log', 'meta.properties'));
   if (!restart) rmSync(dataDir, { recursive: true, force: true });
-  const configDir = join(dataDir, 'config');
-  mkdirSync(configDir, { recursive: true });
   mkdirSync(dirname(logFile), { recursive: true });
   if (!restart) writeFileSync(logFile, '');
-  const serverProps = join(configDir, 'server.properties');
-  const log4jProps = join(configDir, 'log4j.properties');
-  writeFileSync(serverProps, serverProperties({ port, controllerPort, advertisedPort, logDir: join(dataDir, 'log') }));
-  writeFileSync(log4jProps, log4jProperties(logFile));
-
-  const jvmArgs = ['-cp', join(libs, '*'), `-Dlog4j.configuration=file:${log4jProps}`];
-  // A cluster id is a base64url-encoded 16-byte UUID without padding. Like Kafka's Uuid.randomUuid, avoid a
-  // leading '-', which the tool's argument parser would take for an option.
-  let clusterId;
-  do clusterId = randomBytes(16).toString('base64url');
-  while (clusterId.startsWith('-'));
-  try {
-    if (!restart) await promisify(execFile)(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProps]);
-  } catch (err) {
-    throw new Error(`formatting kafka storage failed: ${err.stderr || err.stdout || err.message}`);
-  }
+  const node = nodeConfig({ libs, dataDir, logFile, port, controllerPort, advertisedPort });
+  if (!restart) await formatStorage({ ...node, clusterId: newClusterId() });
 
   const brokers = `127.0.0.1:${port}`;
-  const server = spawnServer('kafka', java, ['-Xms256m', '-Xmx768m', ...jvmArgs, 'kafka.Kafka', serverProps], {
+  const server = spawnServer('kafka', java, ['-Xms256m', '-Xmx768m', ...node.jvmArgs, 'kafka.Kafka', node.serverProps], {
     logFile,
     cwd: dataDir,
   });
@@ -153,4 +181,134 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, adver
   }
   log(`kafka ${KAFKA_VERSION} ready on ${brokers} (${seconds(start)})`);
   return { brokers, pid: server.child.pid, stop: () => server.stop(20_000) };
+}
+
+/**
+ * The heap of one cluster node: three of them share a 2-core machine with the apps and tests.
+ * Measured in README "Durability" (a node under the replicated e2e load stays below it).
+ */
+export const CLUSTER_NODE_HEAP = ['-Xms128m', '-Xmx384m'];
+
+/** Broker port and controller port of each node of a cluster: basePort, basePort + 1, and so on in pairs. */
+export function clusterPorts(basePort, nodes) {
+  return Array.from({ length: nodes }, (_, i) => ({ id: i + 1, port: basePort + 2 * i, controllerPort: basePort + 2 * i + 1 }));
+}
+
+function admin(brokers) {
+  return new Kafka({
+    clientId: 'flowgate-stack-cluster',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 5000,
+    retry: { retries: 3, initialRetryTime: 200 },
+  }).admin();
+}
+
+/**
+ * Resolves once the node on `port` serves metadata that lists it as a live (unfenced) broker. It
+ * asks that node alone: another broker's metadata may lag and still list a node that crashed.
+ */
+async function probeRegistered(port, id) {
+  const client = admin(`127.0.0.1:${port}`);
+  try {
+    await client.connect();
+    const { brokers: live } = await client.describeCluster();
+    if (!live.some((b) => b.nodeId === id)) throw new Error(`broker ${id} not registered yet`);
+  } finally {
+    await client.disconnect();
+  }
+}
+
+/**
+ * Starts `nodes` combined broker+controller KRaft nodes, freshly formatted under dataDir with one
+ * cluster id, replicating every topic `nodes` times (at most 3) with min.insync.replicas 2.
+ * Node n (from 1) listens on basePort + 2(n-1) and its controller on the port after; its log is
+ * <logDir>/kafka-<n>.log.
+ *
+ * Returns { brokers: 'h:p,h:p,h:p', nodes: [{ id, port, pid, kill(), restart() }], leaderOf(topic,
+ * partition), stop() }. kill() is a SIGKILL (a crash); restart() starts the node again on the same
+ * data (killing it first if it still runs) and resolves once it is registered again. leaderOf
+ * resolves with the node id that leads the partition now.
+ */
+export async function startKafkaCluster({ nodes = 3, basePort = 9092, dataDir, logDir, cacheDir } = {}) {
+  if (!dataDir || !logDir) throw new Error('startKafkaCluster needs dataDir and logDir');
+  if (!(nodes >= 1)) throw new Error(`startKafkaCluster: nodes must be 1 or more, not ${nodes}`);
+  const layout = clusterPorts(basePort, nodes);
+  for (const { id, port, controllerPort } of layout) {
+    await assertPortFree(port, `kafka node ${id}`);
+    await assertPortFree(controllerPort, `kafka node ${id} controller`);
+  }
+  const libs = await ensureKafkaJars({ cacheDir });
+  const start = Date.now();
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
+  const voters = layout.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
+  const brokers = layout.map((n) => `127.0.0.1:${n.port}`).join(',');
+  const clusterId = newClusterId();
+  const replicas = Math.min(nodes, 3);
+
+  const members = layout.map((n) => {
+    const nodeDir = join(dataDir, `node-${n.id}`);
+    const logFile = join(logDir, `kafka-${n.id}.log`);
+    writeFileSync(logFile, '');
+    const config = nodeConfig({ libs, dataDir: nodeDir, logFile, nodeId: n.id, port: n.port, controllerPort: n.controllerPort, voters, replicas });
+    const launch = () => spawnServer(`kafka node ${n.id}`, java, [...CLUSTER_NODE_HEAP, ...config.jvmArgs, 'kafka.Kafka', config.serverProps], { logFile, cwd: nodeDir });
+    return { ...n, nodeDir, logFile, config, launch, server: null };
+  });
+  await Promise.all(members.map((m) => formatStorage({ ...m.config, clusterId })));
+
+  const waitRegistered = async (m) => {
+    await waitUntil(`kafka node ${m.id} on 127.0.0.1:${m.port}`, () => probeRegistered(m.port, m.id), {
+      timeoutMs: 90_000,
+      death: m.server.death,
+      logFile: m.logFile,
+    });
+  };
+  const stop = async () => {
+    await Promise.all(members.map((m) => m.server?.stop(20_000)));
+  };
+  // All at once: no node is ready before a majority of the controller quorum runs.
+  for (const m of members) m.server = m.launch();
+  try {
+    await Promise.all(members.map(waitRegistered));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  log(`kafka ${KAFKA_VERSION} cluster of ${nodes} ready on ${brokers} (${seconds(start)})`);
+
+  return {
+    brokers,
+    nodes: members.map((m) => ({
+      id: m.id,
+      port: m.port,
+      get pid() {
+        return m.server.child.pid;
+      },
+      kill: () => m.server.kill(),
+      async restart() {
+        await m.server.kill();
+        await assertPortFree(m.port, `kafka node ${m.id}`);
+        await assertPortFree(m.controllerPort, `kafka node ${m.id} controller`);
+        const begin = Date.now();
+        m.server = m.launch();
+        await waitRegistered(m);
+        log(`kafka node ${m.id} back on 127.0.0.1:${m.port} (${seconds(begin)})`);
+      },
+    })),
+    async leaderOf(topic, partition) {
+      const client = admin(brokers);
+      try {
+        await client.connect();
+        const { topics } = await client.fetchTopicMetadata({ topics: [topic] });
+        const found = topics[0]?.partitions.find((p) => p.partitionId === partition);
+        if (!found) throw new Error(`no partition ${topic}-${partition}`);
+        return found.leader;
+      } finally {
+        await client.disconnect();
+      }
+    },
+    stop,
+  };
 }
