@@ -38,8 +38,18 @@ export async function fixedPorts(count) {
   return ports;
 }
 
+/** The first of `count` consecutive free ports below the ephemeral range (a cluster's nodes). */
+async function portRun(count) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + 2 * Math.floor(Math.random() * 4_500);
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports between 20000 and 29000`);
+}
+
 /** Polls `url` until it answers 200, failing fast when `alive()` says the process is gone. */
-export async function waitOk(url, { timeoutMs = 90_000, alive = () => true, what = url } = {}) {
+export async function waitOk(url, { timeoutMs = 180_000, alive = () => true, what = url } = {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!alive()) throw new Error(`${what} exited before it was ready`);
@@ -128,9 +138,10 @@ export class Deployment {
    *   counts?: { gateway: number, processor: number, sweeper: number }, env?: Record<string, string>,
    *   log?: (m: string) => void }} options
    *   kafka / redis: use these (the apps reach Kafka directly: no Kafka faults); else start them
+   *   kafkaNodes: 1 (a broker behind a proxy) or 3 (a KRaft cluster reached directly, for broker kills)
    */
-  constructor({ runDir, prefix, kafka, redis, counts = { gateway: 2, processor: 2, sweeper: 2 }, env = {}, log = () => {} }) {
-    Object.assign(this, { runDir, prefix, givenKafka: kafka, givenRedis: redis, counts, extraEnv: env, log });
+  constructor({ runDir, prefix, kafka, redis, kafkaNodes = 1, counts = { gateway: 2, processor: 2, sweeper: 2 }, env = {}, log = () => {} }) {
+    Object.assign(this, { runDir, prefix, givenKafka: kafka, givenRedis: redis, kafkaNodes, counts, extraEnv: env, log });
     this.apps = [];
     this.proxies = {};
     this.stoppers = [];
@@ -140,7 +151,14 @@ export class Deployment {
   async start() {
     mkdirSync(this.runDir, { recursive: true });
     let brokers = this.givenKafka;
-    if (!brokers) {
+    if (!brokers && this.kafkaNodes > 1) {
+      const { startKafkaCluster } = await import('../stack/kafka.mjs');
+      this.kafkaCluster = await startKafkaCluster({
+        nodes: this.kafkaNodes, basePort: await portRun(2 * this.kafkaNodes), dataDir: join(this.runDir, 'kafka'), logDir: this.runDir,
+      });
+      this.stoppers.push(() => this.kafkaCluster.stop());
+      brokers = this.kafkaCluster.brokers;
+    } else if (!brokers) {
       const { startKafka } = await import('../stack/kafka.mjs');
       const [kafkaPort, controllerPort, proxyPort] = await fixedPorts(3);
       // The broker tells clients the proxy's address, so every connection the apps make goes through it.
@@ -186,8 +204,23 @@ export class Deployment {
         this.apps.push(new App({ name, index, port, adminPort, env: this.env, logDir }).start());
       }
     }
-    await Promise.all(this.apps.map((app) => app.ready()));
+    await Promise.all(this.apps.map((app) => this.bootOnce(app)));
     this.log(`deployment ready: ${this.apps.map((a) => `${a.label} :${a.port}`).join(', ')}; Kafka ${brokers}, Redis via :${this.proxies.redis.listenPort}`);
+  }
+
+  /**
+   * Waits for an app's first readiness; one that died while starting (on a machine busy enough to
+   * time out Kafka requests at boot) is started once more, and counted in `bootRestarts`.
+   */
+  async bootOnce(app) {
+    try {
+      await app.ready();
+    } catch (error) {
+      if (app.running) throw error;
+      this.bootRestarts = [...(this.bootRestarts ?? []), app.label];
+      this.log(`${app.label} died while starting (${error.message}; see ${join(this.runDir, `${app.label}.log`)}): starting it once more`);
+      await app.start().ready();
+    }
   }
 
   /**
@@ -217,7 +250,7 @@ export class Deployment {
   }
 
   /** Every app running and ready. */
-  async ready(timeoutMs = 90_000) {
+  async ready(timeoutMs = 180_000) {
     const dead = this.apps.filter((a) => !a.running);
     if (dead.length > 0) throw new Error(`not running: ${dead.map((a) => a.label).join(', ')}`);
     await Promise.all(this.apps.map((app) => app.ready(timeoutMs)));

@@ -228,6 +228,9 @@ export class Ledger {
       lost: sum('lost'),
       duplicated: sum('duplicated'),
       details: [...effects.flatMap((e) => e.details), ...asyncs.filter((a) => a.changed).map((a) => `async ${a.entry.id}: ${a.changed}`)],
+      hungBy: Object.fromEntries([...new Set(mine.filter((r) => r.outcome === 'hung').map((r) => `${r.kind}@${r.gateway}`))]
+        .map((k) => [k, mine.filter((r) => r.outcome === 'hung' && `${r.kind}@${r.gateway}` === k).length])),
+      asyncNotFinalSeen: asyncs.filter((a) => a.final === undefined || a.final === 404).slice(0, 10).map((a) => ({ polls: a.states.length, last: a.states.at(-1) })),
       // What hung, for the report's reader: kind, gateway, when (ms after the phase's first request).
       hungSamples: mine.filter((r) => r.outcome === 'hung' || r.outcome === undefined).slice(0, 10)
         .map((r) => ({ kind: r.kind, gateway: r.gateway, sentAfterMs: r.sentAt - (mine[0]?.dueAt ?? 0), sendLagMs: r.sentAt - r.dueAt, latencyMs: r.latencyMs })),

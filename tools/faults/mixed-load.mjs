@@ -166,10 +166,10 @@ export class MixedLoad {
 
   /**
    * Polls an accepted async request (any gateway answers for it) until it is final, or gives up
-   * at its deadline + slack + 5 s (the sweeper's time to time it out).
+   * at its deadline + slack + 10 s (a sweeper's time to time it out, on a busy machine).
    */
   async follow(job) {
-    const giveUpAt = job.entry.sentAt + this.asyncTimeoutMs + this.slackMs + 5_000;
+    const giveUpAt = job.entry.sentAt + this.asyncTimeoutMs + this.slackMs + 10_000;
     await new Promise((r) => setTimeout(r, 200));
     while (job.final === undefined && Date.now() < giveUpAt) {
       await this.poll(job);

@@ -27,6 +27,6 @@ export function faultsMarkdown({ faults, total, failures, settings }) {
   lines.push(`${settings.rate} req/s offered over ${settings.gateways} gateways (X-Timeout-Ms ${settings.timeoutMs}, async ${settings.asyncTimeoutMs}; ` +
     `hung = no answer ${settings.slackMs} ms after the deadline), ${settings.baselineS} s before each fault, ` +
     `${settings.processors} processors (${settings.processing}), ${settings.sweepers} sweepers; ${settings.at}, Node ${process.version}, ` +
-    `${Math.round(settings.elapsedS)} s in all. ${failures.length ? `**Checks failed**: ${failures.join('; ')}.` : 'Every check passed.'}`);
+    `${Math.round(settings.elapsedS)} s in all${settings.bootRestarts?.length ? ` (started twice: ${settings.bootRestarts.join(', ')}, which died while starting)` : ''}. ${failures.length ? `**Checks failed**: ${failures.join('; ')}.` : 'Every check passed.'}`);
   return lines.join('\n');
 }
