@@ -124,22 +124,29 @@ export async function runFaults(options) {
   return full;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/**
+ * Parses `argv`, runs the schedule, sets the exit code (0 passed, 1 a check failed or the run
+ * did, 2 bad arguments). `defaults` fills options the arguments leave out (npm run faults: where
+ * to write the table).
+ */
+export async function main(argv, defaults = {}) {
   // A signal ends the run at once: the exit hooks kill the apps, Kafka and Redis this run started.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(signal, () => process.exit(code));
   let options;
   try {
-    options = parseOptions(process.argv.slice(2));
+    options = parseOptions(argv);
   } catch (error) {
     log(error.message);
     process.exit(2);
   }
   try {
-    const { failures } = await runFaults(options);
-    log(failures.length ? `checks failed: ${failures.join('; ')}` : 'every check passed');
+    const { failures } = await runFaults({ ...options, out: options.out ?? defaults.out, md: options.md ?? defaults.md });
+    log(failures.length ? `checks failed: ${failures.join('; ')}` : `every check passed${defaults.md ? `; wrote ${defaults.md}` : ''}`);
     process.exitCode = failures.length ? 1 : 0;
   } catch (error) {
     log(`fault run failed: ${error.stack ?? error}`);
     process.exitCode = 1;
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));
