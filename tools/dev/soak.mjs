@@ -45,7 +45,7 @@ try {
   let rate = givenRate;
   if (rate === undefined) {
     const capacity = await measureCapacity({ load, ledger, log });
-    if (capacity === 0) throw new Error('the deployment did not serve even 25 requests/s with 99 % answered ok');
+    if (capacity === 0) throw new Error('the deployment did not serve even 20 requests/s with 95 % answered ok');
     rate = capacity / 2;
     log(`capacity ${capacity}/s: soaking at ${rate}/s`);
   }
