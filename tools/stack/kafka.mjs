@@ -50,7 +50,7 @@ export async function ensureKafkaJars({ cacheDir = defaultCacheDir() } = {}) {
  * (replicas 3) gets the durability settings a production cluster needs, see README "Durability".
  * `listener` and `extra` serve the secured stack (tools/stack/secure-kafka.mjs).
  */
-function serverProperties({ nodeId = 1, port, controllerPort, voters = `${nodeId}@127.0.0.1:${controllerPort}`, logDir, replicas = 1, listener = 'PLAINTEXT', extra = '' }) {
+function serverProperties({ nodeId = 1, port, controllerPort, advertisedPort = port, voters = `${nodeId}@127.0.0.1:${controllerPort}`, logDir, replicas = 1, listener = 'PLAINTEXT', extra = '' }) {
   const minIsr = replicas >= 3 ? 2 : 1;
   const cluster = replicas > 1
     ? `default.replication.factor=${replicas}
@@ -67,7 +67,7 @@ num.io.threads=4
 node.id=${nodeId}
 controller.quorum.voters=${voters}
 listeners=${listener}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=${listener}://127.0.0.1:${port}
+advertised.listeners=${listener}://127.0.0.1:${advertisedPort}
 listener.security.protocol.map=${listener}:${listener},CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=${listener}
@@ -153,9 +153,11 @@ async function formatStorage({ jvmArgs, serverProps, clusterId, formatArgs = [] 
  * { listener: its security protocol (e.g. 'SASL_SSL'), properties: lines appended to server.properties,
  *   formatArgs: extra arguments of `StorageTool format` (e.g. --add-scram), client: kafkajs options
  *   (ssl, sasl) the readiness probe connects with }.
+ * `advertisedPort`: the port clients are told to use (a fault-injecting proxy in front of the
+ * broker, tools/faults/proxy.mjs, which must be listening before the broker starts).
  * Returns { brokers: '127.0.0.1:<port>', pid, stop() }.
  */
-export async function startKafka({ port = 9092, controllerPort = port + 1, dataDir, logFile, cacheDir, keepData = false, security } = {}) {
+export async function startKafka({ port = 9092, controllerPort = port + 1, advertisedPort = port, dataDir, logFile, cacheDir, keepData = false, security } = {}) {
   if (!dataDir || !logFile) throw new Error('startKafka needs dataDir and logFile');
   await assertPortFree(port, 'kafka');
   await assertPortFree(controllerPort, 'kafka controller');
@@ -166,7 +168,7 @@ export async function startKafka({ port = 9092, controllerPort = port + 1, dataD
   if (!restart) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dirname(logFile), { recursive: true });
   if (!restart) writeFileSync(logFile, '');
-  const node = nodeConfig({ libs, dataDir, logFile, port, controllerPort, listener: security?.listener, extra: security?.properties });
+  const node = nodeConfig({ libs, dataDir, logFile, port, controllerPort, advertisedPort, listener: security?.listener, extra: security?.properties });
   if (!restart) await formatStorage({ ...node, clusterId: newClusterId(), formatArgs: security?.formatArgs });
 
   const brokers = `127.0.0.1:${port}`;
