@@ -34,6 +34,8 @@ const deployment = new Deployment({
   prefix: `soak.${run}.`,
   kafka: process.env.KAFKA_BROKERS,
   redis: process.env.REDIS_URL,
+  // The Node inspector on loopback: each minute's heap is measured after a full GC (live-heap.mjs).
+  inspect: true,
   log,
 });
 const ledger = new Ledger();

@@ -65,8 +65,9 @@ export async function waitOk(url, { timeoutMs = 180_000, alive = () => true, wha
 
 /** One app of the deployment: started, killed and started again on the same ports. */
 class App {
-  constructor({ name, index, port, adminPort, env, logDir }) {
-    Object.assign(this, { name, index, port, adminPort, env, logDir });
+  /** inspectPort: the Node inspector's port on 127.0.0.1 (the soak measures the live heap through it); none if undefined. */
+  constructor({ name, index, port, adminPort, inspectPort, env, logDir }) {
+    Object.assign(this, { name, index, port, adminPort, inspectPort, env, logDir });
     this.child = undefined;
     this.starts = 0;
   }
@@ -94,7 +95,8 @@ class App {
   start() {
     this.starts++;
     const out = openSync(join(this.logDir, `${this.label}.log`), 'a');
-    this.child = spawn(process.execPath, [join(root, 'dist/apps', this.name, 'main.js')], {
+    const inspect = this.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${this.inspectPort}`];
+    this.child = spawn(process.execPath, [...inspect, join(root, 'dist/apps', this.name, 'main.js')], {
       cwd: root,
       env: {
         ...process.env, FLOWGATE_LOG_LEVEL: 'warn', FLOWGATE_INSTANCE_ID: `${this.label}-${this.starts}`, ...this.env,
@@ -139,9 +141,10 @@ export class Deployment {
    *   log?: (m: string) => void }} options
    *   kafka / redis: use these (the apps reach Kafka directly: no Kafka faults); else start them
    *   kafkaNodes: 1 (a broker behind a proxy) or 3 (a KRaft cluster reached directly, for broker kills)
+   *   inspect: start every app with the Node inspector on a loopback port of its own (the soak's live heap)
    */
-  constructor({ runDir, prefix, kafka, redis, kafkaNodes = 1, counts = { gateway: 2, processor: 2, sweeper: 2 }, env = {}, log = () => {} }) {
-    Object.assign(this, { runDir, prefix, givenKafka: kafka, givenRedis: redis, kafkaNodes, counts, extraEnv: env, log });
+  constructor({ runDir, prefix, kafka, redis, kafkaNodes = 1, counts = { gateway: 2, processor: 2, sweeper: 2 }, env = {}, inspect = false, log = () => {} }) {
+    Object.assign(this, { runDir, prefix, givenKafka: kafka, givenRedis: redis, kafkaNodes, counts, extraEnv: env, inspect, log });
     this.apps = [];
     this.proxies = {};
     this.stoppers = [];
@@ -195,13 +198,15 @@ export class Deployment {
       ...this.extraEnv,
     };
     await this.createTopics();
-    const ports = await fixedPorts(this.counts.gateway * 2 + this.counts.processor + this.counts.sweeper);
+    const appCount = this.counts.gateway + this.counts.processor + this.counts.sweeper;
+    const ports = await fixedPorts(appCount + this.counts.gateway + (this.inspect ? appCount : 0));
     const logDir = this.runDir;
     for (const name of ['processor', 'gateway', 'sweeper']) {
       for (let index = 0; index < this.counts[name]; index++) {
         const port = ports.pop();
         const adminPort = name === 'gateway' ? ports.pop() : port;
-        this.apps.push(new App({ name, index, port, adminPort, env: this.env, logDir }).start());
+        const inspectPort = this.inspect ? ports.pop() : undefined;
+        this.apps.push(new App({ name, index, port, adminPort, inspectPort, env: this.env, logDir }).start());
       }
     }
     await Promise.all(this.apps.map((app) => this.bootOnce(app)));
