@@ -26,7 +26,14 @@ describe('adaptive flow control: backpressure from a slow processor reaches the 
 
   beforeAll(async () => {
     await cluster.start('processor', { FLOWGATE_PARTITION_CONCURRENCY: String(CONCURRENCY) });
-    gateway = await cluster.start('gateway', { FLOWGATE_MAX_INFLIGHT: String(MAX_INFLIGHT) });
+    gateway = await cluster.start('gateway', {
+      FLOWGATE_MAX_INFLIGHT: String(MAX_INFLIGHT),
+      // The signal under test is the slow processor's queueing (seconds, against these 100 ms); a busy
+      // CI host's own hiccups (tens of ms of queueing, event-loop stalls) must not cut the limit too.
+      // The event-loop signal has its unit tests (flow-limit.spec.ts).
+      FLOWGATE_TARGET_QUEUE_MS: '100',
+      FLOWGATE_TARGET_LOOP_DELAY_MS: '10000',
+    });
   });
   afterAll(() => cluster.stopAll());
 
