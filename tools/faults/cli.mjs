@@ -65,10 +65,12 @@ export async function runFaults(options) {
   // Deadlines well above the exactly-once counter's p99 on a busy 2-core machine (1-5 s), and a
   // slack for the gateways' own timers, which fire late when the machine is starved of CPU.
   const settings = { rate: options.rate, timeoutMs: 5_000, slackMs: options.slackS * 1000, asyncTimeoutMs: 8_000, baselineS: options.baselineS, maxRecoveryS: options.maxRecoveryS };
-  // Faults on the 3-node cluster get a deployment of their own, after the others.
+  // Faults on replicated stores (the 3-node Kafka cluster, Redis behind Sentinels) get a deployment
+  // of their own, after the others.
+  const replicated = (n) => FAULTS[n].needs === 'kafkaCluster' || FAULTS[n].needs === 'redisSentinel';
   const groups = [
-    { kafkaNodes: 1, names: options.names.filter((n) => FAULTS[n].needs !== 'kafkaCluster') },
-    { kafkaNodes: 3, names: options.names.filter((n) => FAULTS[n].needs === 'kafkaCluster') },
+    { kafkaNodes: 1, redisSentinel: false, names: options.names.filter((n) => !replicated(n)) },
+    { kafkaNodes: 3, redisSentinel: true, names: options.names.filter(replicated) },
   ].filter((g) => g.names.length > 0);
   const deployments = [];
   // However this process ends, the apps it started end with it (Kafka and Redis have their own hook).
@@ -83,6 +85,7 @@ export async function runFaults(options) {
       kafka: process.env.KAFKA_BROKERS,
       redis: process.env.REDIS_URL,
       kafkaNodes: group.kafkaNodes,
+      redisSentinel: group.redisSentinel,
       counts: { gateway: 2, processor: 2, sweeper: options.sweepers },
       log,
     });
@@ -90,7 +93,7 @@ export async function runFaults(options) {
     counts = deployment.counts;
     const load = new MixedLoad({ gateways: [], ledger, run: `${run}${i}`, ...settings });
     try {
-      log(`deployment ${i} (${group.kafkaNodes === 1 ? 'one broker behind a proxy' : `${group.kafkaNodes}-node Kafka cluster`}); logs in ${deployment.runDir}`);
+      log(`deployment ${i} (${group.kafkaNodes === 1 ? 'one broker and Redis behind proxies' : `${group.kafkaNodes}-node Kafka cluster, Redis behind Sentinels`}); logs in ${deployment.runDir}`);
       await deployment.start();
       load.gateways = deployment.gatewayUrls;
       faults.push(...await runSchedule({

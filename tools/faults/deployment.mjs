@@ -141,10 +141,12 @@ export class Deployment {
    *   log?: (m: string) => void }} options
    *   kafka / redis: use these (the apps reach Kafka directly: no Kafka faults); else start them
    *   kafkaNodes: 1 (a broker behind a proxy) or 3 (a KRaft cluster reached directly, for broker kills)
+   *   redisSentinel: a Redis primary with AOF, a replica and three Sentinels (startRedisSentinel), which
+   *     the apps reach directly through REDIS_SENTINELS (no Redis faults by proxy), for primary kills
    *   inspect: start every app with the Node inspector on a loopback port of its own (the soak's live heap)
    */
-  constructor({ runDir, prefix, kafka, redis, kafkaNodes = 1, counts = { gateway: 2, processor: 2, sweeper: 2 }, env = {}, inspect = false, log = () => {} }) {
-    Object.assign(this, { runDir, prefix, givenKafka: kafka, givenRedis: redis, kafkaNodes, counts, extraEnv: env, inspect, log });
+  constructor({ runDir, prefix, kafka, redis, kafkaNodes = 1, redisSentinel = false, counts = { gateway: 2, processor: 2, sweeper: 2 }, env = {}, inspect = false, log = () => {} }) {
+    Object.assign(this, { runDir, prefix, givenKafka: kafka, givenRedis: redis, kafkaNodes, redisSentinel, counts, extraEnv: env, inspect, log });
     this.apps = [];
     this.proxies = {};
     this.stoppers = [];
@@ -174,23 +176,33 @@ export class Deployment {
       this.kafkaPid = kafka.pid;
       brokers = this.proxies.kafka.address;
     }
-    let redisPort;
-    if (this.givenRedis) {
-      redisPort = Number(new URL(this.givenRedis).port || 6379);
+    let redisEnv;
+    if (this.redisSentinel) {
+      const { startRedisSentinel } = await import('../stack/redis.mjs');
+      this.redisSentinelSet = await startRedisSentinel({ basePort: await portRun(5), dataDir: join(this.runDir, 'redis'), logDir: this.runDir });
+      this.stoppers.push(() => this.redisSentinelSet.stop());
+      // REDIS_URL gives only credentials, db and TLS in Sentinel mode: none here.
+      redisEnv = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_SENTINELS: this.redisSentinelSet.sentinels, REDIS_SENTINEL_MASTER: this.redisSentinelSet.masterName };
     } else {
-      const { startRedis } = await import('../stack/redis.mjs');
-      [redisPort] = await fixedPorts(1);
-      const redis = await startRedis({ port: redisPort, dataDir: join(this.runDir, 'redis'), logFile: join(this.runDir, 'redis.log') });
-      this.stoppers.push(() => redis.stop());
-      this.redisPid = redis.pid;
+      let redisPort;
+      if (this.givenRedis) {
+        redisPort = Number(new URL(this.givenRedis).port || 6379);
+      } else {
+        const { startRedis } = await import('../stack/redis.mjs');
+        [redisPort] = await fixedPorts(1);
+        const redis = await startRedis({ port: redisPort, dataDir: join(this.runDir, 'redis'), logFile: join(this.runDir, 'redis.log') });
+        this.stoppers.push(() => redis.stop());
+        this.redisPid = redis.pid;
+      }
+      const [redisProxyPort] = await fixedPorts(1);
+      this.proxies.redis = await new FaultProxy({ listenPort: redisProxyPort, upstreamPort: redisPort, name: 'redis' }).start();
+      this.stoppers.push(() => this.proxies.redis.stop());
+      redisEnv = { REDIS_URL: `redis://127.0.0.1:${this.proxies.redis.listenPort}` };
     }
-    const [redisProxyPort] = await fixedPorts(1);
-    this.proxies.redis = await new FaultProxy({ listenPort: redisProxyPort, upstreamPort: redisPort, name: 'redis' }).start();
-    this.stoppers.push(() => this.proxies.redis.stop());
 
     this.env = {
       KAFKA_BROKERS: brokers,
-      REDIS_URL: `redis://127.0.0.1:${this.proxies.redis.listenPort}`,
+      ...redisEnv,
       FLOWGATE_TOPIC_PREFIX: this.prefix,
       FLOWGATE_JOBS: 'dist/examples/demo.js',
       FLOWGATE_REQUEST_PARTITIONS: '4',
@@ -210,7 +222,7 @@ export class Deployment {
       }
     }
     await Promise.all(this.apps.map((app) => this.bootOnce(app)));
-    this.log(`deployment ready: ${this.apps.map((a) => `${a.label} :${a.port}`).join(', ')}; Kafka ${brokers}, Redis via :${this.proxies.redis.listenPort}`);
+    this.log(`deployment ready: ${this.apps.map((a) => `${a.label} :${a.port}`).join(', ')}; Kafka ${brokers}, Redis ${this.redisSentinelSet ? `via Sentinels ${this.redisSentinelSet.sentinels}` : `via :${this.proxies.redis.listenPort}`}`);
   }
 
   /**

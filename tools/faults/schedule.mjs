@@ -61,10 +61,21 @@ export const FAULTS = {
     },
     heal: (d) => d.killedBroker.restart(),
   },
+  'redis-primary-kill': {
+    what: 'SIGKILL of the Redis primary (AOF, one replica, three Sentinels with quorum 2): Sentinel promotes the replica; the old primary restarted after 5 s',
+    needs: 'redisSentinel',
+    holdMs: 5_000,
+    inject: async (d) => {
+      const port = await d.redisSentinelSet.primaryPort();
+      d.killedRedis = d.redisSentinelSet.nodes.find((n) => n.port === port);
+      await d.killedRedis.kill();
+    },
+    heal: (d) => d.killedRedis.restart(),
+  },
 };
 
-/** Faults on the single broker behind a proxy, then those on the 3-node cluster (a deployment of its own). */
-export const FULL_SCHEDULE = ['processor-kill', 'gateway-kill', 'sweeper-kill', 'redis-delay', 'redis-loss', 'kafka-delay', 'kafka-loss', 'broker-leader-kill'];
+/** Faults on the single broker behind a proxy, then those on the replicated stores (a deployment of its own). */
+export const FULL_SCHEDULE = ['processor-kill', 'gateway-kill', 'sweeper-kill', 'redis-delay', 'redis-loss', 'kafka-delay', 'kafka-loss', 'broker-leader-kill', 'redis-primary-kill'];
 export const SHORT_SCHEDULE = ['processor-kill', 'gateway-kill', 'redis-delay'];
 
 /** Waits until every app is ready and each gateway answers an echo with 200. */
@@ -102,6 +113,7 @@ export async function runSchedule({ deployment, load, ledger, names, baselineMs 
     if (!fault) throw new Error(`unknown fault ${name}; known: ${Object.keys(FAULTS).join(', ')}`);
     if (fault.needs === 'kafkaProxy' && !deployment.proxies.kafka) throw new Error(`${name} needs the run's own Kafka behind a proxy`);
     if (fault.needs === 'kafkaCluster' && !deployment.kafkaCluster) throw new Error(`${name} needs the run's own 3-node Kafka cluster`);
+    if (fault.needs === 'redisSentinel' && !deployment.redisSentinelSet) throw new Error(`${name} needs the run's own Redis behind Sentinels`);
     await settle(deployment, load, settleMs);
     log(`${name}: ${fault.what}`);
     load.start(name);
