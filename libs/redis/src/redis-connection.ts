@@ -2,6 +2,9 @@ import { AccessError } from '@flowgate/config';
 import { redisAccessError } from './redis-access';
 import { createRedis, Redis, RedisSentinelOptions } from './redis-client';
 
+/** How long after an unexpected end the client is started again. */
+const RESTART_AFTER_END_MS = 1_000;
+
 export interface RedisConnectionOptions {
   readonly url: string;
   /** Find the primary through Sentinels; `url` then gives only credentials, db and TLS (see `createRedis`). */
@@ -24,6 +27,7 @@ export class RedisConnection {
   readonly client: Redis;
   private everReady = false;
   private refused: AccessError | undefined;
+  private closing = false;
 
   constructor(options: RedisConnectionOptions) {
     this.client = createRedis(options.url, options.name, options.sentinel);
@@ -38,6 +42,16 @@ export class RedisConnection {
         this.client.disconnect();
       }
       options.onError(refused ?? error);
+    });
+    // The client never gives up on its own (see createRedis), yet a Sentinel client can end for
+    // good after a failover (seen: "All sentinels are unreachable", then every command "Connection
+    // is closed" for as long as the app ran; ioredis #1683): start it again unless it was closed
+    // or refused here.
+    this.client.on('end', () => {
+      if (this.closing || this.refused) return;
+      setTimeout(() => {
+        if (!this.closing && this.client.status === 'end') this.client.connect().catch(() => undefined);
+      }, RESTART_AFTER_END_MS).unref();
     });
   }
 
@@ -81,6 +95,7 @@ export class RedisConnection {
 
   /** QUIT, so replies under way still arrive; a client that is not connected just stops trying. */
   async close(): Promise<void> {
+    this.closing = true;
     const { client } = this;
     if (client.status !== 'ready') return client.disconnect();
     const ended = new Promise((resolve) => client.once('end', resolve));

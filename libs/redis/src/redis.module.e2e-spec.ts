@@ -78,4 +78,27 @@ describe('RedisModule (real Redis)', () => {
     expect(redis.ready).toBe(false);
     await app.close();
   });
+
+  it('starts a client again that ended without being closed (as a Sentinel client can after a failover), and not one closed on purpose', async () => {
+    const connection = new RedisConnection({ url, name: 'redis-module-spec-ended', onError: () => undefined });
+    await connection.connect();
+    const ended = new Promise((resolve) => connection.client.once('end', resolve));
+    connection.client.disconnect(); // ends the client as ioredis itself would: status 'end', no more retries
+    await ended;
+    await waitFor(() => connection.ready, 'the ended client ready again');
+    expect(await connection.client.ping()).toBe('PONG');
+
+    await connection.close();
+    const endedAt = Date.now();
+    await waitFor(() => Date.now() - endedAt > 2_000, 'longer than the restart delay');
+    expect(connection.client.status).toBe('end');
+  });
 });
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
