@@ -1,4 +1,4 @@
-import { COMMON_ENV, kafkaSecurity } from './common.config';
+import { COMMON_ENV, commonProblems } from './common.config';
 import { ConfigError, EnvValues, int, oneOf, readEnv, str } from './env-reader';
 
 /**
@@ -28,6 +28,10 @@ export const PROCESSOR_ENV = {
     default: 500, min: 10, max: 60_000,
     description: 'How often finished offsets are committed.',
   }),
+  FLOWGATE_MAX_OUTPUT_BYTES: int({
+    default: 1_000_000, min: 1_024, max: 64 * 1_048_576,
+    description: 'Largest record a job may write, headers included (Kafka refuses records over the topic\'s max.message.bytes, 1 MiB by default): a larger emitted record fails the job\'s run on its input (dead letter with the reason; 500 for a request), a larger reply becomes a 500 problem.',
+  }),
   FLOWGATE_JOBS: str({
     default: '',
     description: 'Job modules this processor runs, comma-separated: file paths (relative to the working directory) or package names.',
@@ -46,7 +50,8 @@ export type ProcessorConfig = EnvValues<typeof PROCESSOR_ENV>;
 
 export function readProcessorConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
   const config = readEnv(PROCESSOR_ENV, env);
-  kafkaSecurity(config); // cross-variable checks, at boot like the others
+  const problems = commonProblems(config); // cross-variable checks, at boot like the others
+  if (problems.length > 0) throw new ConfigError(problems);
   if (jobModules(config).length === 0) throw new ConfigError(['FLOWGATE_JOBS names no job module: set it to the module(s) whose jobs this processor runs']);
   return config;
 }

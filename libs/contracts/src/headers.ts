@@ -49,4 +49,6 @@ export const HEADERS = {
   dlqSource: 'fg-dlq-source',
   /** Dead letter of an event: the job that refused it (several jobs may read one topic). */
   dlqJob: 'fg-dlq-job',
+  /** Dead letter whose value was cut to fit FLOWGATE_MAX_OUTPUT_BYTES: the original value's length in bytes. */
+  dlqTruncated: 'fg-dlq-truncated',
 } as const;

@@ -1,5 +1,5 @@
 import type { Producer, ProducerBatch } from 'kafkajs';
-import { BatchingProducer, ProduceTimeoutError } from './batching-producer';
+import { BatchingProducer, inRequests, ProduceTimeoutError } from './batching-producer';
 
 /** A stand-in for kafkajs's producer that records each produce request and acks on demand. */
 function fakeProducer() {
@@ -76,5 +76,23 @@ describe('BatchingProducer', () => {
     const errors = await Promise.all(sent);
     expect(requests).toHaveLength(1);
     expect(errors.every((e) => e instanceof ProduceTimeoutError)).toBe(true);
+  });
+});
+
+describe('inRequests', () => {
+  const record = (bytes: number) => ({ topic: 't', value: 'x'.repeat(bytes) });
+  const sizes = (requests: { value?: unknown }[][]) => requests.map((r) => r.map((one) => String(one.value).length));
+
+  it('cuts records, in order, into requests of at most maxBytes; a larger record goes alone', () => {
+    expect(sizes(inRequests([400, 500, 100, 1_500, 200, 800].map(record), 1_000))).toEqual([[400, 500, 100], [1_500], [200, 800]]);
+  });
+
+  it('keeps everything in one request when it fits, and gives none for no records', () => {
+    expect(sizes(inRequests([1, 2, 3].map(record), 1_000))).toEqual([[1, 2, 3]]);
+    expect(inRequests([], 1_000)).toEqual([]);
+  });
+
+  it('defaults to MAX_REQUEST_BYTES (512 KiB)', () => {
+    expect(sizes(inRequests([300_000, 300_000].map(record)))).toEqual([[300_000], [300_000]]);
   });
 });

@@ -89,14 +89,8 @@ export class BatchingProducer {
   /** How many queued records the next request takes: up to maxBatch, and maxBatchBytes unless the first is larger alone. */
   private batchLength(): number {
     const { maxBatch, maxBatchBytes = Infinity } = this.options;
-    let bytes = 0;
-    let length = 0;
-    while (length < Math.min(maxBatch, this.queue.length)) {
-      bytes += recordBytes(this.queue[length].record);
-      if (length > 0 && bytes > maxBatchBytes) break;
-      length++;
-    }
-    return length;
+    const [first] = inRequests(this.queue.slice(0, maxBatch).map((waiting) => waiting.record), maxBatchBytes);
+    return first?.length ?? 0;
   }
 
   private async sendBatch(batch: Waiting[]): Promise<void> {
@@ -130,6 +124,33 @@ export class BatchingProducer {
 export class ProduceTimeoutError extends Error {
   override readonly name = 'ProduceTimeoutError';
   readonly retriable = true;
+}
+
+/**
+ * Bytes of records one produce request carries at most (unless a single record is larger alone):
+ * half of Kafka's default message.max.bytes (1 MiB), so a request never holds two records near it.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/**
+ * `records` in order, cut into produce requests of at most `maxBytes` each; a record larger than
+ * that goes alone. A transaction may send any number of them.
+ */
+export function inRequests(records: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
+  const requests: OutgoingRecord[][] = [];
+  let current: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordBytes(record);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      requests.push(current);
+      [current, bytes] = [[], 0];
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }
 
 /** Bytes of a record's key, value and headers: what counts against Kafka's size limits (framing aside). */

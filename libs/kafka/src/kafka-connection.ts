@@ -1,5 +1,5 @@
 import { Consumer, Kafka, Partitioners, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
-import { BatchingProducer, OutgoingRecord, ProduceObserver } from './batching-producer';
+import { BatchingProducer, MAX_REQUEST_BYTES, OutgoingRecord, ProduceObserver } from './batching-producer';
 import { CompactedTopicReader } from './compacted-topic-reader';
 import { ConsumerOffsets } from './consumer-offsets';
 import { kafkaAccessError } from './kafka-access';
@@ -63,8 +63,7 @@ export class KafkaConnection {
     const observer = options.observer;
     this.batching = new BatchingProducer(this.producer, {
       maxBatch: 1_000,
-      // Half of Kafka's default message.max.bytes (1 MiB): a request never holds two records near it.
-      maxBatchBytes: 512 * 1024,
+      maxBatchBytes: MAX_REQUEST_BYTES,
       maxInFlight: 4,
       ackTimeoutMs: options.ackTimeoutMs ?? 15_000,
       observer: {

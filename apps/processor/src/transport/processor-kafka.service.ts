@@ -54,7 +54,7 @@ export class ProcessorKafka {
   /** The reply record for the gateway waiting on `meta` (a problem when status >= 400), with `extraHeaders` (e.g. the script version). */
   replyRecord(meta: RequestMeta, status: number, body: unknown, extraHeaders: Record<string, string> = {}): OutgoingRecord {
     const isProblem = status >= 400;
-    return {
+    const reply: OutgoingRecord = {
       topic: this.topics.replies,
       partition: meta.replyPartition,
       key: meta.requestId,
@@ -70,6 +70,8 @@ export class ProcessorKafka {
         ...extraHeaders,
       },
     };
+    // Written, Kafka would refuse it (and a keyed job's batch holding it could never commit).
+    return recordBytes(reply) > this.config.FLOWGATE_MAX_OUTPUT_BYTES ? this.tooLargeReply(reply, 'FLOWGATE_MAX_OUTPUT_BYTES') : reply;
   }
 
   /** `record` with the request's timing stamped on it when it is a reply (`fg-queue-ms`, `fg-handle-ms`); other records unchanged. */
@@ -81,7 +83,7 @@ export class ProcessorKafka {
   /** The DLQ record for a consumed record that could not be processed. */
   deadLetterRecord(record: ConsumedRecord, reason: string, kind: 'protocol' | 'handler', job?: string): OutgoingRecord {
     this.metrics.deadLetters.inc({ reason: kind });
-    return {
+    const letter = {
       topic: this.topics.dlq,
       key: record.key,
       value: record.value ?? Buffer.alloc(0),
@@ -93,6 +95,11 @@ export class ProcessorKafka {
         ...(job === undefined ? {} : { [HEADERS.dlqJob]: job }),
       },
     };
+    // A record near Kafka's limit is over it with these headers: the letter keeps what fits of its value.
+    const over = recordBytes(letter) - this.config.FLOWGATE_MAX_OUTPUT_BYTES;
+    if (over <= 0) return letter;
+    const truncated = { [HEADERS.dlqTruncated]: String(letter.value.length) };
+    return { ...letter, value: letter.value.subarray(0, Math.max(0, letter.value.length - over - 64)), headers: { ...letter.headers, ...truncated } };
   }
 
   /**
@@ -111,14 +118,15 @@ export class ProcessorKafka {
     } catch (error) {
       this.logger.error(`giving up writing to ${record.topic}: ${(error as Error).message}`);
       // A reply Kafka will never take: the caller learns it now, not at its deadline.
-      if (isTooLarge(error) && record.topic === this.topics.replies) await this.sendUntil(giveUpAt, this.tooLargeReply(record));
+      // (FLOWGATE_MAX_OUTPUT_BYTES above a topic's max.message.bytes lets such a reply through to here.)
+      if (isTooLarge(error) && record.topic === this.topics.replies) await this.sendUntil(giveUpAt, this.tooLargeReply(record, 'message.max.bytes'));
     }
   }
 
-  /** A 500 problem in place of a reply too large for Kafka, to the same caller and partition. */
-  private tooLargeReply(reply: OutgoingRecord): OutgoingRecord {
+  /** A 500 problem in place of a reply too large for Kafka (`limit` names the limit), to the same caller and partition. */
+  private tooLargeReply(reply: OutgoingRecord, limit: string): OutgoingRecord {
     const requestId = String(reply.key);
-    const body = problem('handlerFailed', `the answer (${recordBytes(reply)} bytes) is larger than Kafka takes in one record (message.max.bytes)`, requestId);
+    const body = problem('handlerFailed', `the answer (${recordBytes(reply)} bytes) is larger than Kafka takes in one record (${limit})`, requestId);
     const headers = encodeReplyHeaders({
       requestId, status: body.status, outcome: 'error', contentType: PROBLEM_CONTENT_TYPE,
       replyMode: String(reply.headers?.[HEADERS.replyMode]) === 'async' ? 'async' : 'sync',

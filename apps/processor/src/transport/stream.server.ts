@@ -162,6 +162,7 @@ export class StreamServer extends Server implements CustomTransportStrategy {
       sourceTopic,
       observeOperator: this.observeOperator(keyedJob),
       scripts: this.scripts,
+      maxOutputBytes: this.config.FLOWGATE_MAX_OUTPUT_BYTES,
       ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
       handle: async (record, run) => {
         const isRequest = hasRequestHeaders(record.headers);

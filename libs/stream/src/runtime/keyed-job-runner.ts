@@ -7,12 +7,10 @@ import type { ProcessingMode } from './transactional-commit';
 import { OperatorObserver, runOperators } from '../operators/run-operators';
 import { partitionWatermark } from '../operators/window-operator';
 
-/**
- * Bytes of outputs (replies, emitted records) one commit carries, besides the last record's own:
- * half of Kafka's default message.max.bytes (1 MiB), which a transaction's records for one
- * partition must stay under. A batch fetched with more is committed in parts.
- */
-const MAX_COMMIT_OUTPUT_BYTES = 512 * 1024;
+/** A job emitted a record over its `maxOutputBytes`: the run on that input fails like a throwing handler. */
+export class OutputTooLargeError extends Error {
+  override readonly name = 'OutputTooLargeError';
+}
 
 /** Runs the job on one record with its partition's state; what the app makes of the results. */
 export type RecordHandler = (
@@ -48,6 +46,11 @@ export interface KeyedJobRunnerOptions {
   readonly handle: RecordHandler;
   readonly observer: KeyedJobObserver;
   readonly observeOperator?: OperatorObserver;
+  /**
+   * Largest record the job may emit, headers included (Kafka refuses a record over the topic's
+   * max.message.bytes, and a batch holding one could never commit): a larger one fails the run.
+   */
+  readonly maxOutputBytes: number;
   /** Runs the job's `.script()` steps (see RunOptions.scripts). */
   readonly scripts?: ScriptSteps;
   /** See BatchCommitTarget.beforeOffsetCommit (a test-only fail point). */
@@ -57,8 +60,8 @@ export interface KeyedJobRunnerOptions {
 /**
  * Runs a job with keyed state over its source topic in a consumer group of its own. Each
  * assigned partition gets a PartitionTask (the TaskManager decides when); a partition's records
- * are processed in order, batch by batch, each batch committed (exactly-once: one transaction;
- * a batch with more than MAX_COMMIT_OUTPUT_BYTES of outputs in parts) before the next is read. A failed commit rolls the batch back and restarts the consumer from
+ * are processed in order, batch by batch, each batch committed (exactly-once: one transaction)
+ * before the next is read. A failed commit rolls the batch back and restarts the consumer from
  * the last committed offset.
  */
 export class KeyedJobRunner {
@@ -112,25 +115,13 @@ export class KeyedJobRunner {
       partitionsConsumedConcurrently: 8,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
         const task = await this.tasks.ready(batch.partition, heartbeat);
-        let outputs: OutgoingRecord[] = [];
-        let outputBytes = 0;
+        const outputs: OutgoingRecord[] = [];
         let records = 0;
         let late = 0;
         let last: string | undefined;
-        let started = process.hrtime.bigint();
-        const commit = async () => {
-          if (last === undefined) return;
-          await this.tasks.commit({ partition: batch.partition, task, outputs, nextOffset: (BigInt(last) + 1n).toString() });
-          resolveOffset(last);
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          this.options.observer.onBatch(batch.partition, { records, seconds, outputs, late });
-          [outputs, outputBytes, records, late, last, started] = [[], 0, 0, 0, undefined, process.hrtime.bigint()];
-          await heartbeat();
-        };
+        const started = process.hrtime.bigint();
         for (const message of batch.messages) {
           if (isStale()) break;
-          // A fetched batch is committed in parts of bounded output, so no transaction is refused for its size.
-          if (outputBytes >= MAX_COMMIT_OUTPUT_BYTES) await commit();
           const { offset, key, value, headers, timestamp } = message;
           const record: ConsumedRecord = { topic: batch.topic, partition: batch.partition, offset, key, value, headers, timestamp };
           // A record's state writes and emitted records count only if its job run succeeds; the
@@ -145,6 +136,7 @@ export class KeyedJobRunner {
               observe: this.options.observeOperator,
               scripts: this.options.scripts,
             });
+            this.refuseTooLarge(emitted);
             failed = false;
             return results;
           };
@@ -152,7 +144,6 @@ export class KeyedJobRunner {
             const answers = await this.options.handle(record, run);
             const produced = failed ? answers : [...emitted, ...answers];
             outputs.push(...produced);
-            for (const output of produced) outputBytes += recordBytes(output);
             if (!failed) late += lateInRecord;
           } finally {
             task.state.endRecord(!failed);
@@ -160,9 +151,23 @@ export class KeyedJobRunner {
           records++;
           last = offset;
         }
-        await commit();
+        if (last === undefined) return;
+        await this.tasks.commit({ partition: batch.partition, task, outputs, nextOffset: (BigInt(last) + 1n).toString() });
+        resolveOffset(last);
+        this.options.observer.onBatch(batch.partition, { records, seconds: Number(process.hrtime.bigint() - started) / 1e9, outputs, late });
       },
     });
+  }
+
+  /** Fails the record's run when it emitted a record Kafka would refuse: its batch could never commit. */
+  private refuseTooLarge(emitted: readonly OutgoingRecord[]): void {
+    const { maxOutputBytes } = this.options;
+    for (const output of emitted) {
+      const bytes = recordBytes(output);
+      if (bytes > maxOutputBytes) {
+        throw new OutputTooLargeError(`a record of ${bytes} bytes for ${output.topic} is over the ${maxOutputBytes} bytes a job may write (FLOWGATE_MAX_OUTPUT_BYTES)`);
+      }
+    }
   }
 
   async stop(): Promise<void> {

@@ -78,6 +78,19 @@ describe('commitBatch, exactly-once', () => {
     expect(state.entries('counts')).toEqual(new Map([['a', 2]]));
   });
 
+  it('sends outputs over 512 KiB in several produce requests of the one transaction, in order', async () => {
+    const kafka = fakeKafka();
+    const state = stateWithPendingWrite();
+    const big = (n: number) => ({ topic: 'flowgate.out', key: `k${n}`, value: 'x'.repeat(300_000) });
+
+    await commitBatch({ outputs: [big(1), big(2), big(3), reply], nextOffset: '42' }, target('exactly_once', kafka, state));
+
+    expect(kafka.names()).toEqual(['transaction', 'transaction.sendBatch', 'transaction.sendBatch', 'transaction.sendBatch', 'transaction.sendOffsets', 'transaction.commit']);
+    const keys = kafka.calls.filter((c) => c.call === 'transaction.sendBatch')
+      .map((c) => (c.arg as ProducerBatch).topicMessages!.flatMap((t) => t.messages.map((m) => m.key)));
+    expect(keys).toEqual([['k1'], ['k2'], ['k3', 'r1', 'counts\u0000a']]);
+  });
+
   it('moves the offset even when the batch wrote nothing', async () => {
     const kafka = fakeKafka();
 
@@ -151,6 +164,15 @@ describe('commitBatch, at-least-once', () => {
     expect(kafka.calls[1].arg).toBe('42');
     expect(state.entries('counts')).toEqual(new Map([['a', 2]]));
     expect(state.pendingChanges()).toEqual([]);
+  });
+
+  it('writes outputs over 512 KiB in several produce requests, all before the offset', async () => {
+    const kafka = fakeKafka();
+    const big = { topic: 'flowgate.out', key: 'k', value: 'x'.repeat(600_000) };
+
+    await commitBatch({ outputs: [big, reply], nextOffset: '7' }, target('at_least_once', kafka, new KeyedStore()));
+
+    expect(kafka.names()).toEqual(['shared.sendBatchDirect', 'shared.sendBatchDirect', 'commitOffset']);
   });
 
   it('does not commit the offset when the writes fail, and rolls the state back', async () => {

@@ -1,4 +1,4 @@
-import { groupByTopic, type KafkaConnection, OutgoingRecord, type Transaction } from '@flowgate/kafka';
+import { groupByTopic, inRequests, type KafkaConnection, OutgoingRecord, type TopicMessages, type Transaction } from '@flowgate/kafka';
 import { encodeChange } from '../state/changelog';
 import type { KeyedStore } from '../state/keyed-store';
 
@@ -36,6 +36,9 @@ export interface BatchCommitTarget {
  * changes (to the changelog, on the same partition number as the input) and the next offset to
  * read. kafkajs's `eosManager` drives the transaction; this decides what goes in it.
  *
+ * The records go in produce requests of at most MAX_REQUEST_BYTES each (one request per record
+ * larger than that), so a batch's size is bounded by no Kafka limit, only each record's.
+ *
  * Exactly-once: everything goes in one transaction of the partition's own producer, the offset
  * through `sendOffsets`, so a reader with `read_committed` sees the outputs and the state changes
  * exactly when the input offset moves, and never otherwise. If any step fails the transaction is
@@ -55,15 +58,15 @@ export interface BatchCommitTarget {
 export async function commitBatch(batch: { outputs: OutgoingRecord[]; nextOffset: string }, target: BatchCommitTarget): Promise<void> {
   const { mode, partition, changelogTopic, sourceTopic, consumerGroupId, state, beforeOffsetCommit } = target;
   const { outputs, nextOffset } = batch;
-  const changes = state.pendingChanges().map((change) => ({ ...encodeChange(change), partition }));
-  const topicMessages = groupByTopic(outputs);
-  if (changes.length > 0) topicMessages.push({ topic: changelogTopic, messages: changes });
+  const changes = state.pendingChanges().map((change) => ({ ...encodeChange(change), topic: changelogTopic, partition }));
+  // Kafka refuses a produce request over message.max.bytes, not a transaction of many requests.
+  const requests: TopicMessages[][] = inRequests([...outputs, ...changes]).map(groupByTopic);
   try {
     if (mode === 'exactly_once') {
       if (!target.transactionalProducer) throw new Error(`exactly-once commit of ${sourceTopic}[${partition}] without a transactional producer`);
       const transaction = await target.transactionalProducer.transaction();
       try {
-        if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages });
+        for (const topicMessages of requests) await transaction.sendBatch({ topicMessages });
         await transaction.sendOffsets({
           consumerGroupId,
           topics: [{ topic: sourceTopic, partitions: [{ partition, offset: nextOffset }] }],
@@ -75,7 +78,7 @@ export async function commitBatch(batch: { outputs: OutgoingRecord[]; nextOffset
         throw error;
       }
     } else {
-      if (topicMessages.length > 0) await target.sharedProducer.sendBatchDirect(topicMessages);
+      for (const topicMessages of requests) await target.sharedProducer.sendBatchDirect(topicMessages);
       // A crash from here to the offset commit replays the batch on top of a state restored
       // with its changes already in: a counter counts the batch twice, and its outputs are
       // written twice. This is the window exactly-once closes.
