@@ -9,7 +9,7 @@ async function bootstrap(): Promise<void> {
   const config = configOrExit('console', readConsoleConfig);
   const logger = createLogger('console', config.FLOWGATE_LOG_LEVEL);
   logProcessWarnings(logger);
-  const app = await createFastifyApp(ConsoleModule.forRoot(config, createRegistry('console')), { logger, bodyLimit: 4_096 });
+  const app = await createFastifyApp(ConsoleModule.forRoot(config, createRegistry('console')), { logger, bodyLimit: 4_096, httpLimits: config });
   await app.get(ConsoleLifecycle).start();
   await app.listen(config.FLOWGATE_CONSOLE_PORT, config.FLOWGATE_CONSOLE_HOST);
   const auth = config.FLOWGATE_CONSOLE_AUTH === 'token' ? 'admin token' : 'none (loopback only)';

@@ -20,7 +20,8 @@ const SLACK_MS = 15_000;
 const IDLE_CONNECTIONS = 2_000;
 
 /**
- * Raw HTTP abuse against the gateway's public port and its admin port (raw sockets, so the bytes
+ * Raw HTTP abuse against the gateway's public port, its admin port and a processor's port (every app
+ * reads FLOWGATE_HTTP_*; raw sockets, so the bytes
  * reach the server's parser as written): each gets a problem+json 4xx or a closed connection
  * within the configured limits, and a normal caller is served meanwhile.
  */
@@ -33,6 +34,7 @@ describe('hostile HTTP input (slowloris, oversized headers, smuggling, idle floo
     FLOWGATE_HTTP_MAX_CONNECTIONS: String(IDLE_CONNECTIONS + 500),
   });
   let gateway: AppProcess;
+  let processor: AppProcess;
   const open: RawConnection[] = [];
   const connection = (port = gateway.port) => {
     const c = new RawConnection(port);
@@ -48,16 +50,16 @@ describe('hostile HTTP input (slowloris, oversized headers, smuggling, idle floo
   const counterOf = async (key: string) => (await post(`${gateway.url}/v1/counter-get`, { key }, { 'x-timeout-ms': '20000' })).json?.value;
 
   beforeAll(async () => {
-    await cluster.start('processor');
+    processor = await cluster.start('processor');
     gateway = await cluster.start('gateway');
     expect(await served()).toBe(true);
   });
   afterEach(() => open.splice(0).forEach((c) => c.destroy()));
   afterAll(() => cluster.stopAll());
 
-  const ports = () => ({ public: gateway.port, admin: gateway.adminPort });
+  const ports = () => ({ public: gateway.port, admin: gateway.adminPort, processor: processor.port });
 
-  describe.each(['public', 'admin'] as const)('on the %s port', (which) => {
+  describe.each(['public', 'admin', 'processor'] as const)('on the %s port', (which) => {
     it('slow headers (slowloris) get 408 problem+json and a closed connection after the headers timeout; others are served meanwhile', async () => {
       const slow = connection(ports()[which]);
       slow.dribble(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ${'s'.repeat(100)}`, 100);

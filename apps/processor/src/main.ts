@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: ProcessorConfig, placement: JobPlacement, logger: ConsoleLogger): Promise<void> {
-  const app = await createFastifyApp(ProcessorModule.forRoot(config, createRegistry('processor'), placement), { logger });
+  const app = await createFastifyApp(ProcessorModule.forRoot(config, createRegistry('processor'), placement), { logger, httpLimits: config });
   app.connectMicroservice({ strategy: app.get(StreamServer) });
   await app.startAllMicroservices();
   await app.listen(config.FLOWGATE_PROCESSOR_PORT, '0.0.0.0');

@@ -9,7 +9,7 @@ async function bootstrap(): Promise<void> {
   const config = configOrExit('sweeper', readSweeperConfig);
   const logger = createLogger('sweeper', config.FLOWGATE_LOG_LEVEL);
   logProcessWarnings(logger);
-  const app = await createFastifyApp(SweeperModule.forRoot(config, createRegistry('sweeper')), { logger });
+  const app = await createFastifyApp(SweeperModule.forRoot(config, createRegistry('sweeper')), { logger, httpLimits: config });
   await app.get(SweeperLifecycle).start();
   await app.listen(config.FLOWGATE_SWEEPER_PORT, '0.0.0.0');
   logger.log(`sweeper ready, health and metrics on ${await app.getUrl()} (instance ${config.FLOWGATE_INSTANCE_ID})`, 'Bootstrap');

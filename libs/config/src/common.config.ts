@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX, topicNames } from '@flowgate/contracts';
 import { ConfigError, hostPorts, int, oneOf, redisUrl, str } from './env-reader';
+import { HTTP_LIMITS_ENV, httpLimitsProblems } from './http-limits.config';
 
 /** Variables every app reads. */
 export const COMMON_ENV = {
@@ -47,6 +48,7 @@ export const COMMON_ENV = {
     default: 'info', values: ['error', 'warn', 'info', 'debug'] as const,
     description: 'Log level.',
   }),
+  ...HTTP_LIMITS_ENV,
 } as const;
 
 export type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
@@ -65,6 +67,18 @@ export function kafkaSecurity(config: {
     throw new ConfigError([`KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`]);
   }
   return { ssl, sasl: { mechanism, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD } };
+}
+
+/** Cross-variable checks of the variables every app reads, all problems together (none: []). */
+export function commonProblems(config: Parameters<typeof kafkaSecurity>[0] & Parameters<typeof httpLimitsProblems>[0]): string[] {
+  const problems = httpLimitsProblems(config);
+  try {
+    kafkaSecurity(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  return problems;
 }
 
 /** Where the apps find Redis: REDIS_URL alone, or the primary the Sentinels name (RedisModuleOptions.sentinel). */

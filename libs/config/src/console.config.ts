@@ -1,4 +1,4 @@
-import { COMMON_ENV, kafkaSecurity } from './common.config';
+import { COMMON_ENV, commonProblems } from './common.config';
 import { ConfigError, EnvValues, int, oneOf, readEnv, str } from './env-reader';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -28,8 +28,7 @@ export type ConsoleConfig = EnvValues<typeof CONSOLE_ENV>;
  */
 export function readConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
   const config = readEnv(CONSOLE_ENV, env);
-  kafkaSecurity(config);
-  const problems: string[] = [];
+  const problems = commonProblems(config);
   if (config.FLOWGATE_CONSOLE_AUTH === 'token' && config.FLOWGATE_ADMIN_TOKEN.length < 16) {
     problems.push('FLOWGATE_ADMIN_TOKEN must be set (16 characters or more), or FLOWGATE_CONSOLE_AUTH=loopback for a development console on 127.0.0.1');
   }

@@ -1,14 +1,12 @@
-import { COMMON_ENV, kafkaSecurity } from './common.config';
+import { COMMON_ENV, commonProblems } from './common.config';
 import { ConfigError, EnvValues, int, oneOf, optionalInt, readEnv, str } from './env-reader';
 import { AUTH_ENV, authProblems } from './auth.config';
-import { HTTP_LIMITS_ENV } from './http-limits.config';
 import { REGISTRY_ENV } from './registry.config';
 
 export const GATEWAY_ENV = {
   ...COMMON_ENV,
   ...REGISTRY_ENV,
   ...AUTH_ENV,
-  ...HTTP_LIMITS_ENV,
   FLOWGATE_GATEWAY_PORT: int({ default: 8080, min: 0, max: 65_535, description: 'HTTP port of the gateway.' }),
   FLOWGATE_GATEWAY_HOST: str({ default: '0.0.0.0', description: 'Address the gateway listens on.' }),
   FLOWGATE_ADMIN_PORT: int({
@@ -102,13 +100,7 @@ export type GatewayConfig = EnvValues<typeof GATEWAY_ENV>;
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const config = readEnv(GATEWAY_ENV, env);
   // Cross-variable checks, at boot like the others, all reported together.
-  const problems = authProblems(config);
-  try {
-    kafkaSecurity(config);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-  }
+  const problems = [...authProblems(config), ...commonProblems(config)];
   for (const name of ['FLOWGATE_DEFAULT_TIMEOUT_MS', 'FLOWGATE_ASYNC_TIMEOUT_MS'] as const) {
     if (config[name] > config.FLOWGATE_MAX_TIMEOUT_MS) {
       problems.push(`${name}=${config[name]} is above FLOWGATE_MAX_TIMEOUT_MS=${config.FLOWGATE_MAX_TIMEOUT_MS}`);
@@ -117,9 +109,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   // The default minimum yields to a smaller maximum; one set on purpose must fit under it.
   if (env.FLOWGATE_MIN_INFLIGHT !== undefined && config.FLOWGATE_MIN_INFLIGHT > config.FLOWGATE_MAX_INFLIGHT) {
     problems.push(`FLOWGATE_MIN_INFLIGHT=${config.FLOWGATE_MIN_INFLIGHT} is above FLOWGATE_MAX_INFLIGHT=${config.FLOWGATE_MAX_INFLIGHT}`);
-  }
-  if (config.FLOWGATE_HTTP_REQUEST_TIMEOUT_MS < config.FLOWGATE_HTTP_HEADERS_TIMEOUT_MS) {
-    problems.push(`FLOWGATE_HTTP_REQUEST_TIMEOUT_MS=${config.FLOWGATE_HTTP_REQUEST_TIMEOUT_MS} is below FLOWGATE_HTTP_HEADERS_TIMEOUT_MS=${config.FLOWGATE_HTTP_HEADERS_TIMEOUT_MS}: the headers are part of the request`);
   }
   if (config.FLOWGATE_ADMIN_PORT !== 0 && config.FLOWGATE_ADMIN_PORT === config.FLOWGATE_GATEWAY_PORT) {
     problems.push(`FLOWGATE_ADMIN_PORT=${config.FLOWGATE_ADMIN_PORT} must differ from FLOWGATE_GATEWAY_PORT: internal endpoints stay off the public port`);

@@ -1,7 +1,8 @@
 import { int } from './env-reader';
 
 /**
- * Limits of the gateway's HTTP listeners (the public port and the admin port) against slow,
+ * Limits of every app's HTTP listeners (the gateway's public and admin ports, the processor's,
+ * the sweeper's and the console's) against slow,
  * oversized or idle callers. Node's and Fastify's own defaults leave a slow body unbounded
  * (Fastify turns Node's requestTimeout off), check the headers deadline only every 30 s and take
  * any number of connections; these are explicit, and documented in README "Hostile input".
@@ -32,4 +33,10 @@ export const HTTP_LIMITS_ENV = {
 /** How often Node looks for connections past the headers or request deadline: often enough that a limit is kept within a quarter of itself. */
 export function connectionsCheckingIntervalMs(limits: { FLOWGATE_HTTP_HEADERS_TIMEOUT_MS: number }): number {
   return Math.max(50, Math.min(1_000, Math.floor(limits.FLOWGATE_HTTP_HEADERS_TIMEOUT_MS / 4)));
+}
+
+/** Cross-variable problems of the HTTP limits (none: []). */
+export function httpLimitsProblems(config: { FLOWGATE_HTTP_REQUEST_TIMEOUT_MS: number; FLOWGATE_HTTP_HEADERS_TIMEOUT_MS: number }): string[] {
+  if (config.FLOWGATE_HTTP_REQUEST_TIMEOUT_MS >= config.FLOWGATE_HTTP_HEADERS_TIMEOUT_MS) return [];
+  return [`FLOWGATE_HTTP_REQUEST_TIMEOUT_MS=${config.FLOWGATE_HTTP_REQUEST_TIMEOUT_MS} is below FLOWGATE_HTTP_HEADERS_TIMEOUT_MS=${config.FLOWGATE_HTTP_HEADERS_TIMEOUT_MS}: the headers are part of the request`];
 }

@@ -1,5 +1,5 @@
-import { COMMON_ENV, kafkaSecurity } from './common.config';
-import { EnvValues, int, readEnv } from './env-reader';
+import { COMMON_ENV, commonProblems } from './common.config';
+import { ConfigError, EnvValues, int, readEnv } from './env-reader';
 import { REGISTRY_ENV } from './registry.config';
 
 export const SWEEPER_ENV = {
@@ -24,6 +24,7 @@ export type SweeperConfig = EnvValues<typeof SWEEPER_ENV>;
 
 export function readSweeperConfig(env: NodeJS.ProcessEnv = process.env): SweeperConfig {
   const config = readEnv(SWEEPER_ENV, env);
-  kafkaSecurity(config); // cross-variable checks, at boot like the others
+  const problems = commonProblems(config); // cross-variable checks, at boot like the others
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
