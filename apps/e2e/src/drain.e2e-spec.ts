@@ -135,3 +135,20 @@ describe('processor drain: SIGTERM finishes the requests it holds, then exits 0'
     expect(await exitWithin(processor, EXIT_WAIT_MS)).toBe(0);
   });
 });
+
+describe('processor stopped while it starts: exits 0 with no fatal line', () => {
+  const cluster = new Cluster('drain-boot');
+  afterAll(() => cluster.stopAll());
+
+  it('shuts down on a SIGTERM that comes between its first job\'s partitions and its HTTP listener', async () => {
+    const processor = await cluster.start('processor', { FLOWGATE_LOG_LEVEL: 'info' }, { waitReady: false });
+    // Its jobs' consumers join one after another, then the shared one: the listener comes seconds later.
+    await eventually(() => /"message":"job [\w-]+: assigned partitions/.test(processor.logs), 60_000, 'a job to be assigned its partitions');
+    processor.kill('SIGTERM');
+    expect(await exitWithin(processor, EXIT_WAIT_MS)).toBe(0);
+    expect(processor.logs).toMatch(/SIGTERM: shutting down/);
+    // It was stopped mid-boot (the case under test), and said so without a fatal line.
+    expect(processor.logs).not.toMatch(/processor ready/);
+    expect(processor.logs).not.toMatch(/"level":"fatal"/);
+  }, 90_000);
+});

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AccessError, ConfigError } from '@flowgate/config';
 import { answerClientError } from './client-error';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits, limitServer, serverOptions } from './http-limits';
+import { type HttpLimits, limitServer, serverOptions } from './http-limits';
 
 const LEVELS: Record<string, LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -57,10 +57,9 @@ export async function configOrExitAsync<T>(app: string, read: () => Promise<T>):
 
 export async function createFastifyApp(
   module: Type<unknown> | DynamicModule,
-  options: { logger: ConsoleLogger; bodyLimit?: number; httpLimits?: HttpLimits },
+  options: { logger: ConsoleLogger; bodyLimit?: number; httpLimits: HttpLimits },
 ): Promise<NestFastifyApplication> {
-  // Apps that do not read FLOWGATE_HTTP_* (processor, sweeper, console) get the defaults: bounded all the same.
-  const httpLimits = options.httpLimits ?? DEFAULT_HTTP_LIMITS;
+  const { httpLimits } = options;
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,
@@ -79,17 +78,19 @@ export async function createFastifyApp(
   return app;
 }
 
+/** A SIGTERM or SIGINT came: the app is closing, maybe while it was still starting. */
+let stopping = false;
+
 /**
  * SIGTERM/SIGINT run the app's shutdown hooks (drain) through `app.close()`, then exit 0. Nest's
  * own `enableShutdownHooks` re-raises the signal afterwards, so the process would end "killed by
  * SIGTERM" instead of with a clean exit code.
  */
 export function closeOnSignals(app: INestApplication, logger: ConsoleLogger): void {
-  let closing = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      if (closing) return;
-      closing = true;
+      if (stopping) return;
+      stopping = true;
       logger.log(`${signal}: shutting down`, 'Shutdown');
       app.close().then(
         () => process.exit(0),
@@ -105,10 +106,16 @@ export function closeOnSignals(app: INestApplication, logger: ConsoleLogger): vo
 /**
  * Ends the process if boot fails, with the reason logged: a half-started app helps nobody. Kafka
  * or Redis refusing this app (an `AccessError`: a wrong password, an untrusted certificate, an
- * ACL) is a wrong setting, not a bug: its one line says which, with no stack.
+ * ACL) is a wrong setting, not a bug: its one line says which, with no stack. A boot cut short
+ * by SIGTERM (a pod stopped while starting) is no failure: the close it started ends the process,
+ * with 0, and whatever the half-closed app threw on the way is only mentioned.
  */
 export function exitOnBootFailure(logger: ConsoleLogger) {
   return (error: unknown) => {
+    if (stopping) {
+      logger.log(`start-up stopped by the shutdown (${error instanceof Error ? error.message : String(error)})`, 'Bootstrap');
+      return;
+    }
     const reason = error instanceof AccessError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
     logger.fatal(reason, 'Bootstrap');
     process.exit(1);
