@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes } from 'kafkajs';
 import { AppName, AppProcess } from './support/app-process';
 import { keyLine } from './support/credentials';
 import { stablePorts } from './support/kafka-node';
@@ -47,7 +48,8 @@ describe('secure stack: Kafka TLS + SASL/SCRAM + ACLs, Redis TLS + ACL users', (
     const [port, adminPort] = ports.splice(0, 2);
     if (adminPort === undefined) throw new Error(`no ports left for ${name}: raise PORTS`);
     const portEnv = { [PORT_VARIABLE[name]]: String(port), ...(name === 'gateway' ? { FLOWGATE_ADMIN_PORT: String(adminPort) } : {}) };
-    const app = await AppProcess.start(name, { ...appEnv, ...portEnv }, { waitReady: false });
+    // All of its output: the secrets check reads every line an app wrote.
+    const app = await AppProcess.start(name, { ...appEnv, ...portEnv }, { waitReady: false, keepAllOutput: true });
     apps.push(app);
     if (waitReady) await app.waitReady(120_000);
     return app;
@@ -128,6 +130,34 @@ describe('secure stack: Kafka TLS + SASL/SCRAM + ACLs, Redis TLS + ACL users', (
       return view.status === 200 && JSON.stringify(view.json).includes('counter');
     }, 30_000, 'the console to show the processor\'s jobs');
   });
+
+  it('answers 503 when an ACL no longer lets the gateway write a route\'s topic; its log names the user and topic; served again once allowed', async () => {
+    const admin = new Kafka({
+      clientId: 'secure-acl-change', brokers: [stack.env({ kafka: 'admin' }).KAFKA_BROKERS],
+      ssl: { ca: [readFileSync(stack.ca, 'utf8')] }, sasl: { mechanism: 'scram-sha-512', username: 'admin', password: stack.passwords.admin },
+    }).admin();
+    const counterWrite = {
+      resourceType: AclResourceTypes.TOPIC, resourceName: `${prefix}counter`, resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:gateway', host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW,
+    };
+    await admin.connect();
+    try {
+      await admin.deleteAcls({ filters: [counterWrite] });
+      let denied!: HttpResult;
+      await eventually(async () => (denied = await call('counter', { key: 'acl' })).status === 503, 30_000, 'the write to be denied');
+      expect(denied.json).toMatchObject({ type: 'urn:flowgate:problem:kafka-unavailable', detail: 'Kafka refused to take the request: the gateway is not allowed to write it (see the gateway\'s log)' });
+      errorResponses.push(denied);
+      expect(gateway.logs).toMatch(new RegExp(`"level":"error".*Kafka denied user gateway access to a topic \\(TOPIC_AUTHORIZATION_FAILED\\) while writing request [^ ]+ to ${prefix}counter: its ACLs do not allow it`));
+      expect(await gateway.metric('flowgate_gateway_admission_rejections_total', { reason: 'kafka_denied' })).toBeGreaterThanOrEqual(1);
+      // A denial is not an outage: other routes are served meanwhile.
+      expect((await call('echo', { n: 3 })).status).toBe(200);
+      await admin.createAcls({ acl: [counterWrite] });
+      await eventually(async () => (await call('counter', { key: 'acl' })).status === 200, 30_000, 'the write to be allowed again');
+    } finally {
+      await admin.createAcls({ acl: [counterWrite] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 90_000);
 
   it('provokes error responses, kept for the secrets check', async () => {
     const provoked = await Promise.all([

@@ -40,12 +40,14 @@ export async function freePorts(count: number): Promise<number[]> {
 
 /**
  * One app running from its built bundle (dist/apps/<name>/main.js), the same file `npm start`
- * and the container images run; its output is kept (the last 20 kB) for failure messages.
+ * and the container images run; its output is kept (the last 20 kB, or all of it with
+ * `keepAllOutput`) for failure messages and checks of what it logged.
  */
 export class AppProcess {
   /** The exit code; null when a signal ended the process. */
   readonly exited: Promise<number | null>;
   private output = '';
+  private readonly keptOutput: number;
 
   private constructor(
     readonly name: AppName,
@@ -53,7 +55,9 @@ export class AppProcess {
     /** The gateway's internal port (FLOWGATE_ADMIN_PORT); the app's own port for the others. */
     readonly adminPort: number,
     private readonly child: ChildProcess,
+    keepAllOutput: boolean,
   ) {
+    this.keptOutput = keepAllOutput ? Infinity : 20_000;
     child.stdout?.on('data', (chunk: Buffer) => this.capture(chunk));
     child.stderr?.on('data', (chunk: Buffer) => this.capture(chunk));
     this.exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit(signal ? null : code)));
@@ -63,7 +67,7 @@ export class AppProcess {
    * Starts `name` with `env` over this process's environment, on the port `env` names or a free
    * one, and (unless `waitReady: false`) waits for its /readyz.
    */
-  static async start(name: AppName, env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<AppProcess> {
+  static async start(name: AppName, env: Record<string, string>, options: { waitReady?: boolean; keepAllOutput?: boolean } = {}): Promise<AppProcess> {
     const [freeA, freeB] = await freePorts(2);
     const port = Number(env[PORT_VARIABLE[name]] ?? freeA);
     // Every gateway gets an internal port of its own, so several run side by side.
@@ -76,7 +80,7 @@ export class AppProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const app = new AppProcess(name, port, adminPort, child);
+    const app = new AppProcess(name, port, adminPort, child, options.keepAllOutput ?? false);
     if (options.waitReady ?? true) await app.waitReady();
     return app;
   }
@@ -154,6 +158,6 @@ export class AppProcess {
   }
 
   private capture(chunk: Buffer): void {
-    this.output = (this.output + chunk.toString()).slice(-20_000);
+    this.output = (this.output + chunk.toString()).slice(-this.keptOutput);
   }
 }

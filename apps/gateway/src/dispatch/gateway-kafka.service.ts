@@ -24,6 +24,11 @@ export class GatewayKafka {
     readiness.register('kafka', () => connection.isReady);
   }
 
+  /** The SASL user the gateway writes as (undefined without SASL): named when Kafka denies a write. */
+  get user(): string | undefined {
+    return this.config.KAFKA_SASL_USERNAME || undefined;
+  }
+
   async start(): Promise<void> {
     // Uploads go to the access-log topic even before a processor has run, as they always have.
     const ingest = { topic: accessLogTopic(this.config.FLOWGATE_TOPIC_PREFIX), numPartitions: this.config.FLOWGATE_REQUEST_PARTITIONS };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeRequestHeaders, ProblemKind, ReplyMode } from '@flowgate/contracts';
-import { isTooLarge, recordBytes } from '@flowgate/kafka';
+import { isTooLarge, kafkaAccessError, recordBytes } from '@flowgate/kafka';
 import { Readiness } from '@flowgate/http';
 import type { GatewayMetrics } from '@flowgate/metrics';
 import { FlowControl } from '../admission/flow-control.service';
@@ -151,6 +151,13 @@ export class RequestDispatcher {
       await this.kafka.connection.send(record);
       return 'sent';
     } catch (error) {
+      // An ACL that does not (or no longer) let this gateway write: not an outage, and the caller
+      // cannot fix it; the log says who was denied what, the caller only that Kafka refused.
+      const denied = kafkaAccessError(error, { user: this.kafka.user, doing: `writing request ${request.requestId} to ${request.topic}` });
+      if (denied) {
+        this.logger.error(denied.message);
+        return this.reject('kafkaUnavailable', 'Kafka refused to take the request: the gateway is not allowed to write it (see the gateway\'s log)', 'kafka_denied', 1);
+      }
       // KafkaConnection has already opened the breaker if the cluster is out of reach.
       this.logger.warn(`request ${request.requestId} not sent: ${(error as Error).message}`);
       if (isTooLarge(error)) {
