@@ -23,9 +23,14 @@ export function series(results, key, rate, pick, rows = results.steps) {
 const systemCpu = (row) => row.cpu?.system;
 
 /** Capacity throughput per round (0 where no step passed), from the step search of every round. */
+/**
+ * Each round's capacity of `key`: the highest offered rate of the ladder it held (0: none). The
+ * offered rate, not the ok/s: a step's ok/s ends a little under its rate as the window closes, and
+ * 499.8 / 250.0 ok/s must read as the 2× that 500 / 250 is.
+ */
 function capacitySeries(results, key) {
   const caps = results.capacityRounds?.[key] ?? (results.capacity?.[key] ? [{ round: 0, ...results.capacity[key] }] : []);
-  return perRound(caps, roundsOf(results), (c) => (c.passed ? c.throughput : 0));
+  return perRound(caps, roundsOf(results), (c) => (c.passed ? c.rate : 0));
 }
 
 /**
@@ -67,7 +72,7 @@ export function roundTargets(results) {
       (v === 0 ? results.capacityRounds?.nest?.find((c) => c.round === round)?.lowestTried : v));
     push({
       name: capName, target: '≥ 2', values: pairedRatios(fg, nest), meets: (v) => v >= 2, show: (j) => ratioText(j),
-      detail: `ok/s at capacity: flowgate ${showSpread(spread(fg), (v) => fixed(v, 0))}, NestJS ${showSpread(spread(nest), (v) => fixed(v, 0))}`,
+      detail: `capacity (offered/s): flowgate ${showSpread(spread(fg), (v) => fixed(v, 0))}, NestJS ${showSpread(spread(nest), (v) => fixed(v, 0))}`,
     });
   }
 

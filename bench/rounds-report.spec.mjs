@@ -15,7 +15,8 @@ function results({ flowgateCpu, nestCpu, floorCpu, flowgateP50 = [3, 3, 3], floo
       steps.push(step('floor', rate, round, { cpu: floorCpu[round], p50: floorP50[round] }));
     }
   }
-  const cap = (throughputs) => throughputs.map((t, round) => (t ? { round, passed: true, rate: t, throughput: t } : { round, passed: false, lowestTried: 125 }));
+  // Each step's ok/s a little under its offered rate, as in a real run: the ratio goes by the rates.
+  const cap = (rates) => rates.map((rate, round) => (rate ? { round, passed: true, rate, throughput: rate * 0.9995 } : { round, passed: false, lowestTried: 125 }));
   return {
     systems, steps, rounds: 3, budgetMs: 50, fixedRates: [1000, 2000], skipped: [],
     capacityRounds: { flowgate: cap(capacities.flowgate), nest: cap(capacities.nest) },
@@ -41,6 +42,11 @@ describe('bench rounds report: targets judged on the median of paired per-round 
 
   it('judges the capacity ratio per round (3, 1.33, 3: median 3, met in 2 of 3)', () => {
     expect(byName['flowgate p99 ≤ 50 ms at 2 × the NestJS peer\'s p99 capacity (capacity ratio)']).toMatchObject({ met: true, k: 2, n: 3 });
+  });
+
+  it('compares offered rates: 500 vs 250/s is 2×, met, though each step\'s ok/s is a little under its rate', () => {
+    const even = roundTargets(results({ flowgateCpu: [1, 1, 1], nestCpu: [1, 1, 1], floorCpu: [1, 1, 1], capacities: { flowgate: [500, 500, 250], nest: [250, 250, 250] } }));
+    expect(even.find((t) => t.name.includes('capacity ratio'))).toMatchObject({ met: true, k: 2, n: 3, value: '2.00× (1.00×–2.00×)' });
   });
 
   it('judges the p50 target against 1.5 × the floor\'s p50 + 1 ms', () => {
