@@ -1,6 +1,7 @@
+import Redis from 'ioredis';
 import { AppProcess } from './support/app-process';
 import { Cluster } from './support/cluster';
-import { post } from './support/http';
+import { eventually, post } from './support/http';
 
 /** Idempotency-Key: a retry gets the first outcome, on any gateway, and is not processed again. */
 describe('idempotency keys', () => {
@@ -71,4 +72,33 @@ describe('idempotency keys', () => {
     expect(sync.json).toEqual({ key: 'idem-d', value: 1 });
     expect(await valueOf('idem-d')).toBe(1);
   });
+
+  it('answers at the deadline even while Redis stalls, without waiting for Redis to record the timeout', async () => {
+    // Every Redis client paused (CLIENT PAUSE ALL; it ends by itself) right after the request was
+    // admitted: the gateway's expire at the deadline (1.5 s) waits RECORD_PATIENCE_MS (1 s), then
+    // it answers; without that patience it would answer when Redis comes back, 10 s later.
+    const PAUSE_MS = 10_000;
+    const redis = new Redis(process.env.REDIS_URL!);
+    const admits = () => gateways[0].metric('flowgate_gateway_registry_seconds_count', { op: 'admit' });
+    try {
+      const before = await admits();
+      const call = post(`${gateways[0].url}/v1/delay`, { ms: 5_000 }, { 'x-timeout-ms': '1500', 'idempotency-key': 'stall-1' });
+      await eventually(async () => (await admits()) > before, 10_000, 'the request to be admitted');
+      await redis.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL');
+      const pausedAt = Date.now();
+      const res = await call;
+      expect(res.status).toBe(504);
+      expect(Date.now() - pausedAt).toBeLessThan(PAUSE_MS - 3_000);
+      // Once Redis is back the request has one outcome, whichever Redis took first: the gateway's
+      // timeout, or the reply a sweeper recorded (the 504 said it might still take effect).
+      // Retries replay that one outcome, every time.
+      const retry = () => post(`${gateways[1].url}/v1/delay`, { ms: 5_000 }, { 'x-timeout-ms': '30000', 'idempotency-key': 'stall-1' });
+      const [first, second] = [await retry(), await retry()];
+      expect([200, 504]).toContain(first.status);
+      expect(first.headers.get('idempotent-replayed')).toBe('true');
+      expect({ status: second.status, text: second.text }).toEqual({ status: first.status, text: first.text });
+    } finally {
+      redis.disconnect();
+    }
+  }, 90_000);
 });

@@ -37,6 +37,13 @@ export type RegisteredResult = DispatchResult | Accepted | Replay;
 
 const POLL_MS = [25, 50, 100, 200];
 
+/**
+ * How long an answer that is due — a reply in hand, or the deadline passed — waits for Redis to
+ * record it. Past that the caller gets it anyway and a sweeper records the outcome: a stalled
+ * Redis must not keep callers beyond their deadline.
+ */
+export const RECORD_PATIENCE_MS = 1_000;
+
 /** Random bytes of an anonymous request's handle: 192 bits, 32 base64url characters. */
 const HANDLE_BYTES = 24;
 
@@ -132,9 +139,9 @@ export class RegisteredDispatch {
   /** Records the reply before answering, so a retry or a status query right after sees it. */
   private async recorded(requestId: string, reply: Extract<Outcome, { kind: 'reply' }>): Promise<RegisteredResult> {
     try {
-      const verdict = await this.registry.complete(requestId, {
+      const verdict = await withinPatience(this.registry.complete(requestId, {
         status: reply.status < 400 ? 'succeeded' : 'failed', code: reply.status, contentType: reply.contentType, body: reply.body.toString('utf8'),
-      });
+      }));
       // A sweeper timed it out a moment before: that is the request's one outcome.
       if (verdict === 'late') return { kind: 'timeout' };
     } catch (error) {
@@ -146,7 +153,7 @@ export class RegisteredDispatch {
   /** The deadline passed on this gateway: time the request out unless an outcome beat us to it. */
   private async expired(requestId: string): Promise<RegisteredResult> {
     try {
-      const entry = await this.registry.expire(requestId);
+      const entry = await withinPatience(this.registry.expire(requestId));
       if (entry && (entry.status === 'succeeded' || entry.status === 'failed')) return storedReply(entry);
     } catch (error) {
       this.logger.warn(`request ${requestId}: timeout not recorded here (a sweeper will): ${(error as Error).message}`);
@@ -203,6 +210,16 @@ export class RegisteredDispatch {
     this.metrics.admissionRejections.inc({ reason: 'registry_down' });
     return { kind: 'rejected', problem: 'registryUnavailable', detail: 'async and idempotent requests need Redis, which is out of reach', retryAfterS: 1 };
   }
+}
+
+/** `call`, or a rejection once it has taken RECORD_PATIENCE_MS (it may still land later). */
+function withinPatience<T>(call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${RECORD_PATIENCE_MS} ms`)), RECORD_PATIENCE_MS);
+  });
+  call.catch(() => undefined); // a late failure has nobody left to tell
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
 }
 
 /** Same route and same body bytes: the same request. */
