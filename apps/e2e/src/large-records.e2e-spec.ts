@@ -96,6 +96,21 @@ describe('records near and over Kafka\'s size limit', () => {
     expect(JSON.parse(letter.value!)).toEqual({ key: 'big', bytes: MAX_OUTPUT + 1 });
   }, 90_000);
 
+  it('cuts the value of a dead letter that would be over FLOWGATE_MAX_OUTPUT_BYTES, saying how long it was', async () => {
+    const dlq = await records.tail(`${cluster.prefix}dlq`);
+    // Not JSON, so its job refuses it; Kafka takes it (under 1 MiB), but not with the letter's headers on top.
+    const value = 'y'.repeat(MAX_OUTPUT - 20);
+    await records.write(`${cluster.prefix}pad-in`, [{ key: 'cut', value }, { key: 'cut-after', value: JSON.stringify({ key: 'cut-after', bytes: 10 }) }]);
+    const letter = await dlq.waitFor((r) => r.key === 'cut', 30_000, 'the dead letter of key cut');
+    expect(letter.headers['fg-dlq-truncated']).toBe(String(value.length));
+    expect(letter.headers['fg-dlq-reason']).toBeDefined();
+    expect(letter.value!.length).toBeLessThan(value.length);
+    expect(value.startsWith(letter.value!)).toBe(true);
+    // The partition went on past it.
+    const out = await records.tail(`${cluster.prefix}pad-out`);
+    await out.waitFor((r) => r.key === 'cut-after', 30_000, 'the record after it');
+  }, 90_000);
+
   it('answers a keyed route\'s reply over FLOWGATE_MAX_OUTPUT_BYTES with a 500 problem at once, and its batch commits', async () => {
     const res = await post(`${gateway.url}/v1/blow-up-keyed`, { key: 'r', bytes: 1_100_000 }, { 'x-flowgate-timeout': '30000' });
     expect(res.status).toBe(500);
