@@ -61,6 +61,9 @@
 //   BENCH_AUTH_ROUNDS=3               rounds of it, the variants' order rotating (quick: 2)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
 //   BENCH_APP_NODE_ARGS="--trace-gc"  node flags for gateway and processor, also ones NODE_OPTIONS refuses
+//   BENCH_VARIANT="FLOWGATE_X=v ..."  a second flowgate (its own processor and gateway, topics benchv.*,
+//                                     ports 18380/18381/18387) with these settings, as one more system
+//                                     of every round: an A/B of a setting, paired round by round
 //   BENCH_GATEWAYS=1                  flowgate gateway replicas (ports 18180, 18280, ...), the load spread over
 //                                     them like a load balancer would; more than 1 skips the overload
 //   BENCH_HTTP_CLIENT=undici          the load generator on undici instead of its lean client (bench/lib/raw-http.mjs)
@@ -138,6 +141,14 @@ const probeMaxSeconds = quick ? 10 : 30;
 const body = JSON.stringify({ user: 'bench', item: 42, note: 'a small JSON event' });
 // Gateway replica i: public port gateway + 100 i, internal (/metrics) port gatewayAdmin + 100 i.
 const ports = { gateway: 18180, gatewayAdmin: 18187, processor: 18181, sweeper: 18186, fastify: 18190, nest: 18200 };
+/** The variant's ports (BENCH_VARIANT). */
+const VARIANT_PORTS = { gateway: 18380, gatewayAdmin: 18387, processor: 18381 };
+/** BENCH_VARIANT="FLOWGATE_A=1 FLOWGATE_B=x": a second flowgate with these settings, as one more system. */
+const variantEnv = Object.fromEntries((process.env.BENCH_VARIANT ?? '').split(/\s+/).filter(Boolean).map((pair) => {
+  const at = pair.indexOf('=');
+  if (at < 1) throw new Error(`BENCH_VARIANT: "${pair}" is not NAME=value`);
+  return [pair.slice(0, at), pair.slice(at + 1)];
+}));
 
 // ------------------------------------------------------------------ processes
 
@@ -333,22 +344,28 @@ try {
   const httpOffer = (url) => (rate, seconds) => load.call('offer', { url, path: '/v1/echo', body, rate, seconds, timeoutMs: stepTimeoutMs });
 
   const systems = [];
-  if (wanted.has('flowgate')) {
-    const processor = launchApp('processor');
-    const gateway = launchApp('gateway');
-    const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => ports.gateway + 100 * i);
+  /**
+   * A flowgate deployment (a processor, `gatewayCount` gateways) as a system of the bench: `key`,
+   * `name`, the processes' `label` prefix, its `ports` and extra `env` (the variant's own topic
+   * prefix and settings).
+   */
+  const flowgateSystem = ({ key, name, label = '', ports: own, replicas, env = {} }) => {
+    const portEnv = { FLOWGATE_GATEWAY_PORT: String(own.gateway), FLOWGATE_ADMIN_PORT: String(own.gatewayAdmin), FLOWGATE_PROCESSOR_PORT: String(own.processor) };
+    const processor = launchApp('processor', { ...portEnv, ...env });
+    const gateway = launchApp('gateway', { ...portEnv, ...env });
+    const gatewayPorts = Array.from({ length: replicas }, (_, i) => own.gateway + 100 * i);
     const moreGateways = Object.fromEntries(gatewayPorts.slice(1).map((port, i) =>
-      [`gateway ${i + 2}`, launchApp('gateway', { FLOWGATE_GATEWAY_PORT: String(port), FLOWGATE_ADMIN_PORT: String(ports.gatewayAdmin + 100 * (i + 1)) })]));
-    systems.push({
-      key: 'flowgate', name: 'flowgate', url: gatewayPorts.map((port) => `http://127.0.0.1:${port}`).join(','),
+      [`${label}gateway ${i + 2}`, launchApp('gateway', { ...portEnv, ...env, FLOWGATE_GATEWAY_PORT: String(port), FLOWGATE_ADMIN_PORT: String(own.gatewayAdmin + 100 * (i + 1)) })]));
+    return {
+      key, name, url: gatewayPorts.map((port) => `http://127.0.0.1:${port}`).join(','),
       // Connections are counted on the one gateway's port (with replicas, not at all).
-      port: gatewayCount === 1 ? ports.gateway : undefined, usesKafka: true,
-      procs: { gateway, ...moreGateways, processor }, extraPids: { redis: redisPid },
+      port: replicas === 1 ? own.gateway : undefined, usesKafka: true,
+      procs: { [`${label}gateway`]: gateway, ...moreGateways, [`${label}processor`]: processor }, extraPids: { redis: redisPid },
       // Produce requests and records per app, from their own metrics (batching evidence).
       counters: async () => {
         const read = async (port, app) => {
           const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-          const value = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+          const value = (metric) => Number(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
           return {
             [`${app}ProduceRequests`]: value(`flowgate_${app}_produce_batch_size_count`),
             [`${app}ProducedRecords`]: value(`flowgate_${app}_produce_batch_size_sum`),
@@ -359,21 +376,28 @@ try {
           };
         };
         try {
-          return { ...(await read(ports.gatewayAdmin, 'gateway')), ...(await read(ports.processor, 'processor')) };
+          return { ...(await read(own.gatewayAdmin, 'gateway')), ...(await read(own.processor, 'processor')) };
         } catch {
           return {};
         }
       },
       ready: async function () {
         for (const [i, port] of gatewayPorts.entries()) {
-          const proc = () => (i === 0 ? this.procs.gateway : this.procs[`gateway ${i + 1}`]);
+          const proc = () => this.procs[i === 0 ? `${label}gateway` : `${label}gateway ${i + 1}`];
           if (!(await waitForOk(`http://127.0.0.1:${port}/readyz`, { alive: () => alive(proc()) }))) throw new Error(`gateway :${port} not ready`);
         }
-        if (!(await waitForOk(`http://127.0.0.1:${ports.processor}/readyz`, { alive: () => alive(processor) }))) throw new Error('processor not ready');
+        if (!(await waitForOk(`http://127.0.0.1:${own.processor}/readyz`, { alive: () => alive(processor) }))) throw new Error('processor not ready');
         for (const url of this.url.split(',')) await waitForEcho(this.name, url);
         return { ok: true };
       },
-    });
+    };
+  };
+  if (wanted.has('flowgate')) systems.push(flowgateSystem({ key: 'flowgate', name: 'flowgate', ports, replicas: gatewayCount }));
+  if (wanted.has('flowgate') && Object.keys(variantEnv).length > 0) {
+    // The same bundles with other settings, on topics of their own, in the same rounds: an A/B.
+    const env = { FLOWGATE_TOPIC_PREFIX: 'benchv.', ...variantEnv };
+    ensureTopics({ ...appEnv, ...env });
+    systems.push(flowgateSystem({ key: 'flowgateVariant', name: `flowgate with ${process.env.BENCH_VARIANT.trim()}`, label: 'variant ', ports: VARIANT_PORTS, replicas: 1, env }));
   }
   if (wanted.has('nest')) {
     const service = startNode('nest service', 'bench/peers/nest-kafka/service.mjs', { env: peerEnv });
