@@ -4,48 +4,23 @@
 // it was. Everything on 127.0.0.1; app logs go to files under the run directory.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { stablePortRun } from '../stack/common.mjs';
 import { FaultProxy } from './proxy.mjs';
 
 export const root = resolve(import.meta.dirname, '../..');
 const PORT_VARIABLE = { gateway: 'FLOWGATE_GATEWAY_PORT', processor: 'FLOWGATE_PROCESSOR_PORT', sweeper: 'FLOWGATE_SWEEPER_PORT' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function isFree(port) {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => done(true)));
-  });
-}
-
 /**
- * Ports below Linux's ephemeral range (32768+), none in use: a process killed and started again
- * binds the same port, which an outgoing connection could otherwise have taken in between.
+ * `count` free ports below Linux's ephemeral range, each on its own: a process killed and started
+ * again binds the same port, which an outgoing connection could otherwise have taken in between.
  */
-export async function fixedPorts(count) {
-  const ports = [];
-  const taken = new Set();
-  for (let attempt = 0; ports.length < count && attempt < 500; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 9_000);
-    if (!taken.has(port) && (await isFree(port))) {
-      ports.push(port);
-      taken.add(port);
-    }
-  }
-  if (ports.length < count) throw new Error(`no ${count} free ports between 20000 and 29000`);
-  return ports;
-}
-
-/** The first of `count` consecutive free ports below the ephemeral range (a cluster's nodes). */
-async function portRun(count) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + 2 * Math.floor(Math.random() * 4_500);
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports between 20000 and 29000`);
+async function fixedPorts(count) {
+  const ports = new Set();
+  for (let attempt = 0; ports.size < count && attempt < 500; attempt++) ports.add(await stablePortRun(1));
+  if (ports.size < count) throw new Error(`no ${count} free ports between 20000 and 29000`);
+  return [...ports];
 }
 
 /** Polls `url` until it answers 200, failing fast when `alive()` says the process is gone. */
@@ -159,7 +134,7 @@ export class Deployment {
     if (!brokers && this.kafkaNodes > 1) {
       const { startKafkaCluster } = await import('../stack/kafka.mjs');
       this.kafkaCluster = await startKafkaCluster({
-        nodes: this.kafkaNodes, basePort: await portRun(2 * this.kafkaNodes), dataDir: join(this.runDir, 'kafka'), logDir: this.runDir,
+        nodes: this.kafkaNodes, basePort: await stablePortRun(2 * this.kafkaNodes), dataDir: join(this.runDir, 'kafka'), logDir: this.runDir,
       });
       this.stoppers.push(() => this.kafkaCluster.stop());
       brokers = this.kafkaCluster.brokers;
@@ -179,7 +154,7 @@ export class Deployment {
     let redisEnv;
     if (this.redisSentinel) {
       const { startRedisSentinel } = await import('../stack/redis.mjs');
-      this.redisSentinelSet = await startRedisSentinel({ basePort: await portRun(5), dataDir: join(this.runDir, 'redis'), logDir: this.runDir });
+      this.redisSentinelSet = await startRedisSentinel({ basePort: await stablePortRun(5), dataDir: join(this.runDir, 'redis'), logDir: this.runDir });
       this.stoppers.push(() => this.redisSentinelSet.stop());
       // REDIS_URL gives only credentials, db and TLS in Sentinel mode: none here.
       redisEnv = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_SENTINELS: this.redisSentinelSet.sentinels, REDIS_SENTINEL_MASTER: this.redisSentinelSet.masterName };

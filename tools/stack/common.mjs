@@ -21,15 +21,38 @@ export function tailFile(file, lines = 40) {
 
 // Binding (rather than connecting) also catches servers listening on 0.0.0.0 / [::], and it guarantees
 // the readiness probe can only ever reach the process we spawn, never some other server on that port.
-export function assertPortFree(port, what) {
-  return new Promise((resolve, reject) => {
+/** Binds 127.0.0.1:`port` exclusively and lets it go: undefined when it is free, else the bind error's code. */
+function bindError(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', (err) => {
-      const reason = err.code === 'EADDRINUSE' ? 'is already in use' : `cannot be bound (${err.code})`;
-      reject(new Error(`${what}: port ${port} on 127.0.0.1 ${reason}; stop whatever holds it or pick another port`));
-    });
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve()));
+    server.once('error', (err) => resolve(err.code ?? 'error'));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(undefined)));
   });
+}
+
+export async function assertPortFree(port, what) {
+  const code = await bindError(port);
+  if (code === undefined) return;
+  const reason = code === 'EADDRINUSE' ? 'is already in use' : `cannot be bound (${code})`;
+  throw new Error(`${what}: port ${port} on 127.0.0.1 ${reason}; stop whatever holds it or pick another port`);
+}
+
+async function isPortFree(port) {
+  return (await bindError(port)) === undefined;
+}
+
+/**
+ * The first of `count` consecutive free ports between 20000 and 29000, below Linux's ephemeral
+ * range (32768+): a server started (or killed and started again) long after its port was picked
+ * finds it still free, where an ephemeral port may meanwhile be the local end of a connection.
+ */
+export async function stablePortRun(count) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (9_000 - count));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports between 20000 and 29000`);
 }
 
 const live = new Set();

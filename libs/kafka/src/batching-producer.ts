@@ -89,8 +89,7 @@ export class BatchingProducer {
   /** How many queued records the next request takes: up to maxBatch, and maxBatchBytes unless the first is larger alone. */
   private batchLength(): number {
     const { maxBatch, maxBatchBytes = Infinity } = this.options;
-    const [first] = inRequests(this.queue.slice(0, maxBatch).map((waiting) => waiting.record), maxBatchBytes);
-    return first?.length ?? 0;
+    return requestLength(Math.min(maxBatch, this.queue.length), (i) => recordBytes(this.queue[i].record), maxBatchBytes);
   }
 
   private async sendBatch(batch: Waiting[]): Promise<void> {
@@ -138,19 +137,24 @@ export const MAX_REQUEST_BYTES = 512 * 1024;
  */
 export function inRequests(records: readonly OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): OutgoingRecord[][] {
   const requests: OutgoingRecord[][] = [];
-  let current: OutgoingRecord[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    const size = recordBytes(record);
-    if (current.length > 0 && bytes + size > maxBytes) {
-      requests.push(current);
-      [current, bytes] = [[], 0];
-    }
-    current.push(record);
-    bytes += size;
+  for (let start = 0; start < records.length;) {
+    const length = requestLength(records.length - start, (i) => recordBytes(records[start + i]), maxBytes);
+    requests.push(records.slice(start, start + length));
+    start += length;
   }
-  if (current.length > 0) requests.push(current);
   return requests;
+}
+
+/** How many of `count` records (sized by `bytesOf`) the next request takes: at most `maxBytes`, at least one. */
+function requestLength(count: number, bytesOf: (index: number) => number, maxBytes: number): number {
+  let bytes = 0;
+  let length = 0;
+  while (length < count) {
+    bytes += bytesOf(length);
+    if (length > 0 && bytes > maxBytes) break;
+    length++;
+  }
+  return length;
 }
 
 /** Bytes of a record's key, value and headers: what counts against Kafka's size limits (framing aside). */
