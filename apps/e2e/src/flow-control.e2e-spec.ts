@@ -4,21 +4,23 @@ import { eventually, HttpResult, post, sleep } from './support/http';
 
 /** Slow work that fills the processor: this many delay requests of this long, two at a time. */
 const SLOW_REQUESTS = 40;
+/** Callers sending slow work in closed loops until the limit is cut: more than it lets in. */
+const PRESSING_CALLERS = 48;
 const SLOW_MS = 500;
 const CONCURRENCY = 2;
 const SHORT_TIMEOUT_MS = 1_000;
 const RETRY_AFTER_MAX_S = 30;
-/** The limit's maximum: the 40 slow requests put more than half of it in play. */
-const MAX_INFLIGHT = 64;
+/** The limit's maximum: the pressing callers keep it in play (90 % of it in use). */
+const MAX_INFLIGHT = 44;
 
 const isRefusal = (res: HttpResult) =>
   res.status === 503 && ['urn:flowgate:problem:deadline-unreachable', 'urn:flowgate:problem:overloaded'].includes(String(res.json?.type));
 
 /**
  * Backpressure reaches the door: a processor that falls behind (one partition, two requests at a
- * time, 20 s of delay work queued in front of everything else) makes the gateway measure the
- * queueing its requests get, lower its limit, refuse what cannot make its deadline at once with a
- * computed Retry-After, and recover by itself once the backlog is gone.
+ * time, ~11 s of delay work queued in front of everything else, callers pressing for more) makes
+ * the gateway measure the queueing its requests get, lower its limit, refuse what cannot make its
+ * deadline at once with a computed Retry-After, and recover by itself once the backlog is gone.
  */
 describe('adaptive flow control: backpressure from a slow processor reaches the door, and goes away', () => {
   const cluster = new Cluster('flow-control', { FLOWGATE_REQUEST_PARTITIONS: '1' });
@@ -50,11 +52,22 @@ describe('adaptive flow control: backpressure from a slow processor reaches the 
     for (let i = 0; i < 5; i++) expect((await echo(`warm-${i}`)).status).toBe(200);
     expect(await limit()).toBe(MAX_INFLIGHT);
 
-    // The slowness: 40 × 500 ms two at a time is ~10 s of work in front of everything else.
-    const slow = Array.from({ length: SLOW_REQUESTS }, (_, i) =>
-      post(`${gateway.url}/v1/delay`, { ms: SLOW_MS, i }, { 'x-timeout-ms': '60000' }));
+    // The slowness: 48 callers press 500 ms requests on a limit of 44, two handled at a time, so the
+    // limit is reached and ~11 s of work queues in front of everything else. The limit is cut once
+    // the queueing has lasted two ticks; then the callers stop and the backlog drains.
+    let pressing = true;
+    const slow = Array.from({ length: PRESSING_CALLERS }, async (_, caller) => {
+      const answers: HttpResult[] = [];
+      for (let n = 0; pressing; n++) {
+        const res = await post(`${gateway.url}/v1/delay`, { ms: SLOW_MS, caller, n }, { 'x-timeout-ms': '60000' });
+        answers.push(res);
+        if (res.status !== 200) await sleep(50);
+      }
+      return answers;
+    });
     await eventually(async () => (await queueDelay()) * 1000 > 2 * SHORT_TIMEOUT_MS, 15_000, 'the gateway sees the queueing');
-    expect(await limit()).toBeLessThan(MAX_INFLIGHT);
+    await eventually(async () => (await limit()) < MAX_INFLIGHT, 5_000, 'the limit cut');
+    pressing = false;
 
     // Async requests take no slot; they are accepted while their deadline outlasts the queue, refused when it cannot.
     const asyncShort = await post(`${gateway.url}/v1/echo`, { async: 'short' }, { prefer: 'respond-async', 'x-timeout-ms': String(SHORT_TIMEOUT_MS) });
@@ -89,13 +102,15 @@ describe('adaptive flow control: backpressure from a slow processor reaches the 
     expect(retryAfter[retryAfter.length - 1]).toBeLessThan(Math.max(...retryAfter));
     expect(admitted.ms).toBeLessThan(SHORT_TIMEOUT_MS);
 
-    // The slow requests themselves were admitted before the queue built and all made their 60 s deadline.
-    for (const res of await Promise.all(slow)) expect(res.status).toBe(200);
+    // The slow requests were answered within their 60 s deadline, or refused at the door.
+    const pressed = (await Promise.all(slow)).flat();
+    expect(pressed.filter((res) => res.status !== 200 && !isRefusal(res)).map((res) => `${res.status} ${res.text}`)).toEqual([]);
+    expect(pressed.filter((res) => res.status === 200).length).toBeGreaterThanOrEqual(SLOW_REQUESTS);
 
     // Recovery, with nobody's help: the limit climbs back and a burst goes through without a refusal.
     await eventually(async () => (await limit()) === MAX_INFLIGHT, 15_000, 'the limit back at its maximum');
     const refusedBefore = await refused();
-    const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => echo(`after-${i}`)));
+    const burst = await Promise.all(Array.from({ length: SLOW_REQUESTS }, (_, i) => echo(`after-${i}`)));
     expect(burst.filter((res) => res.status !== 200).map((res) => `${res.status} ${res.text}`)).toEqual([]);
     expect(await refused()).toBe(refusedBefore);
     process.stdout.write(`flow control: ${refusals.length} refusals while slow, Retry-After ${retryAfter.join(',')} s\n`);

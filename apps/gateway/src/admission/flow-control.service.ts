@@ -55,7 +55,7 @@ export class FlowControl implements OnModuleInit, OnModuleDestroy {
   /** A reply for a request of this table arrived (before it is delivered). */
   observeReply(requestId: string, queueMs: number | undefined, handleMs: number | undefined): void {
     const pending = this.table.admittedAt(requestId);
-    if (pending) this.flow.observeReply(pending.route, Date.now() - pending.at, queueMs, handleMs);
+    if (pending) this.flow.observeReply(pending.route, pending.at, Date.now(), queueMs, handleMs);
   }
 
   /** Whether a request with `timeoutMs` to go would wait longer than that in the queue. */

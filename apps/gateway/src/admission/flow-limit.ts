@@ -29,8 +29,9 @@ export interface TickSample {
 /** Largest cut in one tick, and the growth per tick at zero pressure. */
 const MAX_CUT = 0.5;
 const GROWTH = 0.15;
-/** In flight at which any limit is in play (smaller limits: half of them). */
+/** In flight at which any limit is in play (smaller limits: when 90 % of them are in use). */
 const IN_PLAY = 128;
+const IN_PLAY_SHARE = 0.9;
 /** A route's longest handling decays by this per tick (halves in about 10 s). */
 const HANDLE_DECAY = 0.985;
 
@@ -42,17 +43,30 @@ const HANDLE_DECAY = 0.985;
  * these signals only rise when requests queue. Pure: the caller supplies the clock, the replies
  * and one sample per tick (`FlowControl` every 250 ms).
  *
- * Each tick, pressure = the larger of queueing delay ÷ its target and event-loop delay (sustained
- * over two ticks) ÷ its target. Above 1, with the limit in play (half of it, or 128, in use: a limit
- * far above what is in flight does not cause the queueing), the limit is cut in proportion (at most by half), from what was
- * actually in use, so a cut bites at once; at or below 1 it grows by up to 15 % (+1 at least), faster the
- * further below target, so it comes back within seconds once the pressure is gone. It stays
- * within [min, max] and starts at max: a gateway that sees no congestion never refuses for it.
+ * Each tick, pressure = the larger of queueing delay ÷ its target and event-loop delay ÷ its target,
+ * each sustained over two ticks (the smaller of the two readings): one pause of a processor or of
+ * the machine is no congestion. Above 1, with the limit in play (90 % of it, or 128, in use: a limit
+ * that is not reached does not cause the queueing), the limit is cut in proportion (at most by half),
+ * from what was actually in use, so a cut bites at once. At or below 1 it grows by up to 15 %, less
+ * near the target, but by √limit at least, so a small limit does not creep back by one a tick while
+ * it refuses. It stays within [min, max] and starts at max: a gateway that sees no congestion never
+ * refuses for it.
+ *
+ * One cut per round trip, as TCP does: after a cut, only requests admitted after it say whether the
+ * new limit still queues, or whether the event loop still lags with it; until they reply, the limit
+ * holds. The backlog a pause left drains with
+ * the queueing it had before the cut. The first version read it as fresh evidence, read the queue's
+ * normal p90 on a busy 2-core machine (10–15 ms at 1000 req/s) as over target, called any limit
+ * in play at half of it, and grew back by one a tick: one 150 ms pause of a processor took a
+ * gateway at 1000 req/s from 1024 to 8 and kept it there, refusing thousands of requests.
  */
 export class FlowLimit {
   private current: number;
   private lastTickAt: number;
+  /** Queueing of this tick's replies, ms; and of those admitted since the last cut. */
   private samples: number[] = [];
+  private sinceCut: number[] = [];
+  private lastCutAt = -Infinity;
   private replies = 0;
   private readonly handleMax = new Map<string, number>();
   /** Smoothed queueing delay, ms: rises at once with the evidence, falls by half per tick. */
@@ -60,9 +74,10 @@ export class FlowLimit {
   /** Event-loop delay sustained over the last two ticks (the smaller of their p90s), ms. */
   loopDelayMs = 0;
   private lastLoopDelayMs = 0;
+  private lastQueueSinceCutMs = 0;
   /** Replies per second, smoothed: how fast this gateway's backlog drains. */
   replyRate = 0;
-  /** The larger of the two signals over their targets, last tick. */
+  /** The larger of the two signals over their targets, last tick, from requests admitted since the last cut. */
   pressure = 0;
 
   constructor(private readonly options: FlowLimitOptions, now: number) {
@@ -78,10 +93,13 @@ export class FlowLimit {
    * A reply arrived: its queueing (`fg-queue-ms`, clamped to what the round trip leaves after the
    * handling, so a processor's clock ahead of ours cannot inflate it) and its handling time.
    */
-  observeReply(route: string, roundTripMs: number, queueMs: number | undefined, handleMs: number | undefined): void {
+  observeReply(route: string, admittedAt: number, now: number, queueMs: number | undefined, handleMs: number | undefined): void {
     this.replies++;
     if (handleMs !== undefined && handleMs > (this.handleMax.get(route) ?? -1)) this.handleMax.set(route, handleMs);
-    if (queueMs !== undefined) this.samples.push(Math.min(queueMs, Math.max(0, roundTripMs - (handleMs ?? 0))));
+    if (queueMs === undefined) return;
+    const queued = Math.min(queueMs, Math.max(0, now - admittedAt - (handleMs ?? 0)));
+    this.samples.push(queued);
+    if (admittedAt >= this.lastCutAt) this.sinceCut.push(queued);
   }
 
   /** The longest recent handling of `route`, ms; undefined until one of its replies was stamped. */
@@ -95,8 +113,12 @@ export class FlowLimit {
     const rate = this.replies / seconds;
     this.replyRate = this.replyRate === 0 ? rate : 0.7 * this.replyRate + 0.3 * rate;
     this.replies = 0;
+    const stale = this.samples.length > 0 && this.sinceCut.length === 0;
     const seen = Math.max(percentile(this.samples, 0.9), sample.stalledMs);
+    // A stall counts for a cut only with the time since the last one: the requests stalled before it say nothing of it.
+    const seenSinceCut = Math.max(percentile(this.sinceCut, 0.9), Math.min(sample.stalledMs, now - this.lastCutAt));
     this.samples = [];
+    this.sinceCut = [];
     this.queueDelayMs = seen >= this.queueDelayMs ? seen : (this.queueDelayMs + seen) / 2;
     // A lag has to last two ticks to count: one GC pause or a moment without a CPU is no congestion.
     this.loopDelayMs = Math.min(this.lastLoopDelayMs, sample.loopDelayMs);
@@ -104,15 +126,22 @@ export class FlowLimit {
     for (const [route, ms] of this.handleMax) this.handleMax.set(route, ms * HANDLE_DECAY);
 
     const { min, max, targetQueueMs, targetLoopDelayMs } = this.options;
-    this.pressure = Math.max(this.queueDelayMs / targetQueueMs, this.loopDelayMs / targetLoopDelayMs);
-    if (this.options.mode === 'fixed') return;
-    // A limit not in play (less than half of it, or 128, in use) is not what makes requests
+    // Queueing has to last two ticks as well: one pause of a processor is no congestion either.
+    const queueSinceCutMs = Math.min(this.lastQueueSinceCutMs, seenSinceCut);
+    this.lastQueueSinceCutMs = seenSinceCut;
+    this.pressure = Math.max(queueSinceCutMs / targetQueueMs, this.loopDelayMs / targetLoopDelayMs);
+    // Fixed; or replies only from before the last cut: no word yet on the limit it set.
+    if (this.options.mode === 'fixed' || stale) return;
+    // A limit not in play (less than 90 % of it, or 128, in use) is not what makes requests
     // queue: a burst far below it, or a busy moment of the machine, must not cut it.
-    if (this.pressure > 1 && sample.peakInflight >= Math.min(this.current / 2, IN_PLAY)) {
+    if (this.pressure > 1 && sample.peakInflight >= Math.min(this.current * IN_PLAY_SHARE, IN_PLAY)) {
       const inUse = Math.min(this.current, Math.max(sample.peakInflight, min));
       this.current = Math.max(min, Math.floor(inUse * Math.max(MAX_CUT, 1 / this.pressure)));
+      this.lastCutAt = now;
     } else if (this.pressure <= 1) {
-      this.current = Math.min(max, this.current + Math.max(1, Math.round(this.current * GROWTH * (1 - this.pressure))));
+      // At least √limit: a small limit left by a cut must not creep back by one a tick while it refuses.
+      const growth = Math.max(Math.ceil(Math.sqrt(this.current)), Math.round(this.current * GROWTH * (1 - this.pressure)));
+      this.current = Math.min(max, this.current + growth);
     }
   }
 
@@ -143,3 +172,4 @@ function percentile(values: number[], q: number): number {
   values.sort((a, b) => a - b);
   return values[Math.min(values.length - 1, Math.floor(q * values.length))];
 }
+
