@@ -64,6 +64,8 @@
 //   BENCH_VARIANT="FLOWGATE_X=v ..."  a second flowgate (its own processor and gateway, topics benchv.*,
 //                                     ports 18380/18381/18387) with these settings, as one more system
 //                                     of every round: an A/B of a setting, paired round by round
+//   BENCH_VARIANT_DIST=<dir>          the variant runs the bundles in <dir>/apps (a build of another commit,
+//                                     copied under dist/ so that it finds node_modules): an A/B of code
 //   BENCH_GATEWAYS=1                  flowgate gateway replicas (ports 18180, 18280, ...), the load spread over
 //                                     them like a load balancer would; more than 1 skips the overload
 //   BENCH_HTTP_CLIENT=undici          the load generator on undici instead of its lean client (bench/lib/raw-http.mjs)
@@ -317,8 +319,8 @@ try {
   // the profiles are written when they exit (on the SIGTERM at the end).
   const profDir = process.env.BENCH_CPU_PROF;
   const nodeArgs = [...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
-  const launchApp = (name, extraEnv = {}) => nodeArgs.length > 0
-    ? startNode(name, `dist/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs })
+  const launchApp = (name, extraEnv = {}, dist = 'dist') => nodeArgs.length > 0 || dist !== 'dist'
+    ? startNode(name, `${dist}/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs })
     : track(name, startApp(name, { ...appEnv, ...extraEnv }));
   const peerEnv = { KAFKA_BROKERS: stack.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   ensureTopics(appEnv);
@@ -346,16 +348,16 @@ try {
   const systems = [];
   /**
    * A flowgate deployment (a processor, `gatewayCount` gateways) as a system of the bench: `key`,
-   * `name`, the processes' `label` prefix, its `ports` and extra `env` (the variant's own topic
-   * prefix and settings).
+   * `name`, the processes' `label` prefix, its `ports`, extra `env` (the variant's own topic
+   * prefix and settings) and the `dist` directory of its bundles.
    */
-  const flowgateSystem = ({ key, name, label = '', ports: own, replicas, env = {} }) => {
+  const flowgateSystem = ({ key, name, label = '', ports: own, replicas, env = {}, dist }) => {
     const portEnv = { FLOWGATE_GATEWAY_PORT: String(own.gateway), FLOWGATE_ADMIN_PORT: String(own.gatewayAdmin), FLOWGATE_PROCESSOR_PORT: String(own.processor) };
-    const processor = launchApp('processor', { ...portEnv, ...env });
-    const gateway = launchApp('gateway', { ...portEnv, ...env });
+    const processor = launchApp('processor', { ...portEnv, ...env }, dist);
+    const gateway = launchApp('gateway', { ...portEnv, ...env }, dist);
     const gatewayPorts = Array.from({ length: replicas }, (_, i) => own.gateway + 100 * i);
     const moreGateways = Object.fromEntries(gatewayPorts.slice(1).map((port, i) =>
-      [`${label}gateway ${i + 2}`, launchApp('gateway', { ...portEnv, ...env, FLOWGATE_GATEWAY_PORT: String(port), FLOWGATE_ADMIN_PORT: String(own.gatewayAdmin + 100 * (i + 1)) })]));
+      [`${label}gateway ${i + 2}`, launchApp('gateway', { ...portEnv, ...env, FLOWGATE_GATEWAY_PORT: String(port), FLOWGATE_ADMIN_PORT: String(own.gatewayAdmin + 100 * (i + 1)) }, dist)]));
     return {
       key, name, url: gatewayPorts.map((port) => `http://127.0.0.1:${port}`).join(','),
       // Connections are counted on the one gateway's port (with replicas, not at all).
@@ -393,11 +395,13 @@ try {
     };
   };
   if (wanted.has('flowgate')) systems.push(flowgateSystem({ key: 'flowgate', name: 'flowgate', ports, replicas: gatewayCount }));
-  if (wanted.has('flowgate') && Object.keys(variantEnv).length > 0) {
-    // The same bundles with other settings, on topics of their own, in the same rounds: an A/B.
+  const variantDist = process.env.BENCH_VARIANT_DIST;
+  if (wanted.has('flowgate') && (Object.keys(variantEnv).length > 0 || variantDist)) {
+    // Other settings or other bundles, on topics of their own, in the same rounds: an A/B.
     const env = { FLOWGATE_TOPIC_PREFIX: 'benchv.', ...variantEnv };
     ensureTopics({ ...appEnv, ...env });
-    systems.push(flowgateSystem({ key: 'flowgateVariant', name: `flowgate with ${process.env.BENCH_VARIANT.trim()}`, label: 'variant ', ports: VARIANT_PORTS, replicas: 1, env }));
+    const name = ['flowgate', variantDist && `of ${variantDist}`, process.env.BENCH_VARIANT?.trim() && `with ${process.env.BENCH_VARIANT.trim()}`].filter(Boolean).join(' ');
+    systems.push(flowgateSystem({ key: 'flowgateVariant', name, label: 'variant ', ports: VARIANT_PORTS, replicas: 1, env, dist: variantDist }));
   }
   if (wanted.has('nest')) {
     const service = startNode('nest service', 'bench/peers/nest-kafka/service.mjs', { env: peerEnv });
@@ -470,6 +474,7 @@ try {
     await system.offer(300, warmSeconds);
     await system.offer(1000, warmSeconds);
   }
+  await kafkaSettled();
 
   // Kafka's own idle cost (every system's consumers long-poll it all the time), subtracted from
   // its CPU per step so that 'Kafka CPU per 1k' is what the requests cost it. Measured again before
@@ -485,6 +490,27 @@ try {
     results.kafkaIdleCpuPct ??= kafkaIdleRate * 100;
     log(`kafka idle: ${(kafkaIdleRate * 100).toFixed(1)}% of a core`);
   };
+
+  /**
+   * Kafka settled after its start and the warm-up: a freshly started broker goes on compiling (JIT)
+   * and housekeeping for a minute, at 64–106 % of a core in 3 s windows where it later idles at
+   * 10–16 %, and every run's first round was measured in that (its first system refused requests
+   * where the same code in later rounds did not). Until a 3 s window is under 30 % of a core, or 90 s.
+   */
+  async function kafkaSettled() {
+    if (!kafkaPid) return;
+    const started = Date.now();
+    for (;;) {
+      const k0 = cpuSeconds(kafkaPid);
+      await sleep(3_000);
+      const rate = (cpuSeconds(kafkaPid) - k0) / 3;
+      if (rate < 0.3 || Date.now() - started > 90_000) {
+        log(`kafka settled after the warm-up in ${((Date.now() - started) / 1000).toFixed(0)} s (${(rate * 100).toFixed(0)} % of a core)`);
+        results.kafkaSettleS = (Date.now() - started) / 1000;
+        return;
+      }
+    }
+  }
 
   /** CPU of the system's processes dropping to near idle (a backlog drained), at most maxMs. */
   async function settle(system, maxMs = 30_000) {

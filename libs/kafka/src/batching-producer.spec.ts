@@ -69,6 +69,28 @@ describe('BatchingProducer', () => {
     await Promise.all(sent);
   });
 
+  it('holds a request back lingerMs for more records to join it, unless maxBatch is reached', async () => {
+    const { producer, requests, acks } = fakeProducer();
+    const batching = new BatchingProducer(producer, { maxBatch: 3, maxInFlight: 1, lingerMs: 50 });
+    const startedAt = Date.now();
+    const sent = [batching.send({ topic: 't', value: '1' })];
+    await tick();
+    await tick();
+    expect(requests).toHaveLength(0);
+    sent.push(batching.send({ topic: 't', value: '2' }));
+    while (requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(45);
+    expect(count(requests[0])).toBe(2);
+    acks[0]();
+    await Promise.all(sent);
+    // A full batch does not wait: three records at once go in the next turn of the loop.
+    const full = [1, 2, 3].map((i) => batching.send({ topic: 't', value: String(i) }));
+    await tick();
+    expect(requests.map(count)).toEqual([2, 3]);
+    acks[1]();
+    await Promise.all(full);
+  });
+
   it('fails a batch Kafka does not acknowledge within ackTimeoutMs', async () => {
     const { producer, requests } = fakeProducer();
     const batching = new BatchingProducer(producer, { maxBatch: 10, maxInFlight: 1, ackTimeoutMs: 20 });

@@ -18,6 +18,8 @@ export interface ProduceObserver {
 
 interface Waiting {
   readonly record: OutgoingRecord;
+  /** When it was sent (Date.now()): the linger counts from the oldest record waiting. */
+  readonly at: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
@@ -25,7 +27,8 @@ interface Waiting {
 /**
  * Turns many `send()` calls into few produce requests. Records that arrive while a request is in
  * flight wait and go together in the next one (group commit): batches grow exactly as fast as
- * load does, and an idle producer adds no delay beyond one event-loop turn.
+ * load does, and an idle producer adds no delay beyond one event-loop turn — or `lingerMs`, which
+ * holds a request back that long so that more records join it (Kafka's linger.ms).
  *
  * @example
  * const batching = new BatchingProducer(producer, { maxBatch: 500, maxInFlight: 2 });
@@ -35,6 +38,7 @@ export class BatchingProducer {
   private queue: Waiting[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private lingering?: NodeJS.Timeout;
 
   constructor(
     private readonly producer: Producer,
@@ -48,6 +52,8 @@ export class BatchingProducer {
        */
       maxBatchBytes?: number;
       maxInFlight: number;
+      /** How long a record waits for more to join its request, from when it was sent (0: one event-loop turn). */
+      lingerMs?: number;
       /** A batch not acknowledged by then fails with ProduceTimeoutError (one timer per batch). */
       ackTimeoutMs?: number;
       observer?: ProduceObserver;
@@ -57,7 +63,7 @@ export class BatchingProducer {
   /** Resolves when Kafka has acknowledged the record (acks=all). */
   send(record: OutgoingRecord): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
+      this.queue.push({ record, at: this.options.lingerMs ? Date.now() : 0, resolve, reject });
       this.schedule();
     });
   }
@@ -68,14 +74,25 @@ export class BatchingProducer {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.options.maxInFlight) return;
+    if (this.inFlight >= this.options.maxInFlight) return;
+    const { lingerMs = 0, maxBatch } = this.options;
+    if (this.lingering && this.queue.length >= maxBatch) {
+      // A full batch does not wait out the linger.
+      clearTimeout(this.lingering);
+      this.lingering = undefined;
+      this.scheduled = false;
+    }
+    if (this.scheduled) return;
     this.scheduled = true;
+    const wait = lingerMs > 0 && this.queue.length < maxBatch ? this.queue[0].at + lingerMs - Date.now() : 0;
+    if (wait > 0) this.lingering = setTimeout(() => this.flush(), wait);
     // setImmediate, not a timer: everything that arrived in this turn of the loop joins the batch.
-    setImmediate(() => this.flush());
+    else setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
+    this.lingering = undefined;
     while (this.queue.length > 0 && this.inFlight < this.options.maxInFlight) {
       const batch = this.queue.splice(0, this.batchLength());
       this.inFlight++;

@@ -19,6 +19,8 @@ export interface KafkaConnectionOptions extends KafkaClientOptions {
    * cannot hold a slot of the batching producer for good).
    */
   readonly ackTimeoutMs?: number;
+  /** How long a produce request waits for more records to join it (FLOWGATE_PRODUCE_LINGER_MS; here 0 unless given). */
+  readonly lingerMs?: number;
   readonly observer?: ProduceObserver;
 }
 
@@ -65,6 +67,7 @@ export class KafkaConnection {
       maxBatch: 1_000,
       maxBatchBytes: MAX_REQUEST_BYTES,
       maxInFlight: 4,
+      lingerMs: options.lingerMs ?? 0,
       ackTimeoutMs: options.ackTimeoutMs ?? 15_000,
       observer: {
         onBatch: (size, seconds) => {

@@ -8,7 +8,11 @@ export interface KafkaModuleOptions {
   /** Names the client `flowgate-<app>-<instance>` and the producer metrics `flowgate_<app>_produce_*`. */
   readonly app: 'gateway' | 'processor' | 'sweeper';
   /** The app's validated config: brokers, TLS and SASL, instance id. */
-  readonly config: Parameters<typeof kafkaSecurity>[0] & { readonly KAFKA_BROKERS: string[]; readonly FLOWGATE_INSTANCE_ID: string };
+  readonly config: Parameters<typeof kafkaSecurity>[0] & {
+    readonly KAFKA_BROKERS: string[];
+    readonly FLOWGATE_INSTANCE_ID: string;
+    readonly FLOWGATE_PRODUCE_LINGER_MS: number;
+  };
   /** A topic that exists, asked for by the health probe. */
   readonly probeTopic: string;
   /** Where the producer metrics are registered. */
@@ -45,6 +49,7 @@ export class KafkaModule implements OnApplicationShutdown {
               ...kafkaSecurity(config),
               clientId: `flowgate-${app}-${config.FLOWGATE_INSTANCE_ID}`,
               probeTopic,
+              lingerMs: config.FLOWGATE_PRODUCE_LINGER_MS,
               ...(ackTimeoutMs === undefined ? {} : { ackTimeoutMs }),
               // An ACL denial says so (user and resource kind), instead of kafkajs's bare "Not authorized".
               observer: new ProducerMetrics(registry, app).observer((error) => {
