@@ -54,11 +54,11 @@ const HANDLE_DECAY = 0.985;
  *
  * One cut per round trip, as TCP does: after a cut, only requests admitted after it say whether the
  * new limit still queues, or whether the event loop still lags with it; until they reply, the limit
- * holds. The backlog a pause left drains with
- * the queueing it had before the cut. The first version read it as fresh evidence, read the queue's
- * normal p90 on a busy 2-core machine (10–15 ms at 1000 req/s) as over target, called any limit
- * in play at half of it, and grew back by one a tick: one 150 ms pause of a processor took a
- * gateway at 1000 req/s from 1024 to 8 and kept it there, refusing thousands of requests.
+ * holds. The backlog a pause left drains with the queueing it had before the cut. The first version
+ * read that backlog as fresh evidence, read single spikes, called any limit in play at half of it
+ * and grew back by one a tick: on a busy 2-core machine, where the queueing's p90 sits at 10–15 ms
+ * at 1000 req/s, one 150 ms pause of a processor took a gateway from 1024 to 8 and kept it there,
+ * refusing thousands of requests (bench/results/ab-flow-limit.md).
  */
 export class FlowLimit {
   private current: number;
@@ -172,4 +172,3 @@ function percentile(values: number[], q: number): number {
   values.sort((a, b) => a - b);
   return values[Math.min(values.length - 1, Math.floor(q * values.length))];
 }
-
