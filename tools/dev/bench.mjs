@@ -483,9 +483,7 @@ try {
   results.kafkaIdleCpuPctByRound = [];
   const measureKafkaIdle = async () => {
     if (!kafkaPid) return;
-    const k0 = cpuSeconds(kafkaPid);
-    await sleep(3_000);
-    kafkaIdleRate = (cpuSeconds(kafkaPid) - k0) / 3;
+    kafkaIdleRate = await kafkaCpuRate();
     results.kafkaIdleCpuPctByRound.push(kafkaIdleRate * 100);
     results.kafkaIdleCpuPct ??= kafkaIdleRate * 100;
     log(`kafka idle: ${(kafkaIdleRate * 100).toFixed(1)}% of a core`);
@@ -501,15 +499,20 @@ try {
     if (!kafkaPid) return;
     const started = Date.now();
     for (;;) {
-      const k0 = cpuSeconds(kafkaPid);
-      await sleep(3_000);
-      const rate = (cpuSeconds(kafkaPid) - k0) / 3;
+      const rate = await kafkaCpuRate();
       if (rate < 0.3 || Date.now() - started > 90_000) {
         log(`kafka settled after the warm-up in ${((Date.now() - started) / 1000).toFixed(0)} s (${(rate * 100).toFixed(0)} % of a core)`);
         results.kafkaSettleS = (Date.now() - started) / 1000;
         return;
       }
     }
+  }
+
+  /** Kafka's CPU over the next 3 s, in cores. */
+  async function kafkaCpuRate() {
+    const k0 = cpuSeconds(kafkaPid);
+    await sleep(3_000);
+    return (cpuSeconds(kafkaPid) - k0) / 3;
   }
 
   /** CPU of the system's processes dropping to near idle (a backlog drained), at most maxMs. */

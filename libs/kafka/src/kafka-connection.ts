@@ -67,7 +67,7 @@ export class KafkaConnection {
       maxBatch: 1_000,
       maxBatchBytes: MAX_REQUEST_BYTES,
       maxInFlight: 4,
-      lingerMs: options.lingerMs ?? 0,
+      lingerMs: options.lingerMs,
       ackTimeoutMs: options.ackTimeoutMs ?? 15_000,
       observer: {
         onBatch: (size, seconds) => {
