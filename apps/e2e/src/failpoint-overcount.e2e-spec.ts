@@ -42,7 +42,10 @@ describe.each([
     expect(get.json).toEqual({ key: 'k', value: counted });
     // At-least-once also wrote the reply twice; the gateway dropped the second as late.
     expect(await gateway.metric('flowgate_gateway_late_replies_total')).toBe(lateReplies);
-    expect(await successor.metric('flowgate_processor_batch_commits_total', { job: 'counter', result: 'committed' })).toBeGreaterThanOrEqual(2);
+    // The successor replayed the increment itself. Batches are not counted: at-least-once, the
+    // caller is answered before the crash, so the get can join the replay's batch.
+    expect(await successor.metric('flowgate_processor_records_total', { route: 'counter', result: 'processed' })).toBe(1);
+    expect(await successor.metric('flowgate_processor_batch_commits_total', { job: 'counter', result: 'committed' })).toBeGreaterThanOrEqual(1);
   }, 150_000);
 });
 
