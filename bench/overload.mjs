@@ -2,6 +2,7 @@
 // p99 capacity, in the same run and on the same machine:
 //   adaptive   flowgate, its gateway restarted with FLOWGATE_INFLIGHT_LIMIT=adaptive
 //              (FLOWGATE_MAX_INFLIGHT its upper bound)
+//   adaptiveVariant  the same with more gateway settings (BENCH_OVERLOAD_VARIANT), when given
 //   fixed      flowgate with the best fixed limit for this machine: first, short trials of each
 //              candidate limit at the same rate; the highest goodput at the objective wins
 //   nest       the NestJS peer, which has no limit of its own
@@ -43,7 +44,7 @@ export function generatorKeptUp(result) {
  *   log
  */
 export async function compareOverload({
-  flowgate, nest, capacity, budgetMs, seconds, rounds, fixedLimits, trialSeconds, maxInflight, flowgateRate,
+  flowgate, nest, capacity, budgetMs, seconds, rounds, variantEnv = {}, fixedLimits, trialSeconds, maxInflight, flowgateRate,
   connections, stepSeconds, probeMaxSeconds, deps,
 }) {
   const capacityOf = (key) => {
@@ -58,6 +59,12 @@ export async function compareOverload({
     const cap = capacityOf('flowgate');
     const common = { system: flowgate, httpProcess: 'gateway', ...cap, rate: flowgateRate ?? 3 * cap.capacityRate };
     variants.adaptive = { ...common, key: 'adaptive', label: 'flowgate (adaptive limit)', limit: `adaptive, ≤ ${maxInflight}`, env: { FLOWGATE_INFLIGHT_LIMIT: 'adaptive', FLOWGATE_MAX_INFLIGHT: String(maxInflight) } };
+    const tuned = Object.entries(variantEnv).map(([name, value]) => `${name}=${value}`).join(' ');
+    if (tuned) {
+      variants.adaptiveVariant = {
+        ...variants.adaptive, key: 'adaptiveVariant', label: `flowgate (adaptive, ${tuned})`, env: { ...variants.adaptive.env, ...variantEnv },
+      };
+    }
     const fixed = (limit) => ({ ...common, key: 'fixed', label: 'flowgate (best fixed limit)', limit: `fixed ${limit}`, env: { FLOWGATE_INFLIGHT_LIMIT: 'fixed', FLOWGATE_MAX_INFLIGHT: String(limit) } });
     if (fixedLimits.length > 0) variants.fixed = fixed(fixedLimits[0]);
     variants.fixedTrial = fixed;
@@ -138,7 +145,7 @@ export async function compareOverload({
   }
 
   // The full-length runs, interleaved; each round starts one later in the order, so none is always first.
-  const order = ['adaptive', 'fixed', 'nest'].filter((key) => variants[key]);
+  const order = ['adaptive', 'adaptiveVariant', 'fixed', 'nest'].filter((key) => variants[key]);
   const runs = [];
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < order.length; i++) {
@@ -324,7 +331,7 @@ export function overloadTargets(overload, budgetMs) {
 export function overloadMarkdown(overload, { budgetMs, flowgateEnv = {} }) {
   if (!overload) return [];
   if (!overload.median) return ['', '## Overload', '', '(results of an older harness; not shown)'];
-  const rows = ['adaptive', 'fixed', 'nest'].map((key) => overload.median[key]).filter(Boolean);
+  const rows = ['adaptive', 'adaptiveVariant', 'fixed', 'nest'].map((key) => overload.median[key]).filter(Boolean);
   const lines = [];
   const settings = Object.entries(flowgateEnv).filter(([k]) => !/BROKERS|URL|PORT|PREFIX|LOG_LEVEL|INFLIGHT/.test(k));
   lines.push('', `## Overload: each system at 3 × its own p99 capacity${overload.flowgateRate ? ` (flowgate at ${overload.flowgateRate}/s, set by BENCH_OVERLOAD_RATE)` : ''} for ${overload.seconds} s` +
@@ -337,7 +344,7 @@ export function overloadMarkdown(overload, { budgetMs, flowgateEnv = {} }) {
   for (const row of rows) {
     const r = row.result;
     const seen = [
-      row.key === 'adaptive' && row.limitSeen ? `limit ${num(row.limitSeen.min)}–${num(row.limitSeen.max)}` : undefined,
+      row.key.startsWith('adaptive') && row.limitSeen ? `limit ${num(row.limitSeen.min)}–${num(row.limitSeen.max)}` : undefined,
       row.inflightMax !== undefined ? `most in flight ${row.inflightMax}` : undefined,
     ].filter(Boolean);
     const limit = `${row.limit}${seen.length ? ` (seen: ${seen.join(', ')})` : ''}`;

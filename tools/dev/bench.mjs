@@ -38,6 +38,8 @@
 //   BENCH_OVERLOAD_TRIAL_SECONDS=5    length of each of those trials
 //   BENCH_OVERLOAD_ROUNDS=1           full runs of adaptive, fixed and the peer, interleaved; the
 //                                     report gives each one's median round
+//   BENCH_OVERLOAD_VARIANT="FLOWGATE_X=v ..."  one more adaptive run in every round, its gateway with
+//                                     these settings too: an A/B of a gateway setting under overload
 //   BENCH_OVERLOAD_CONNECTIONS=<n>    client connections during the overload, all opened before it
 //                                     begins (default FLOWGATE_MAX_INFLIGHT + 256: more than the
 //                                     adaptive limit's upper bound)
@@ -145,12 +147,16 @@ const body = JSON.stringify({ user: 'bench', item: 42, note: 'a small JSON event
 const ports = { gateway: 18180, gatewayAdmin: 18187, processor: 18181, sweeper: 18186, fastify: 18190, nest: 18200 };
 /** The variant's ports (BENCH_VARIANT). */
 const VARIANT_PORTS = { gateway: 18380, gatewayAdmin: 18387, processor: 18381 };
-/** BENCH_VARIANT="FLOWGATE_A=1 FLOWGATE_B=x": a second flowgate with these settings, as one more system. */
-const variantEnv = Object.fromEntries((process.env.BENCH_VARIANT ?? '').split(/\s+/).filter(Boolean).map((pair) => {
+/** The settings in `name`'s value, "FLOWGATE_A=1 FLOWGATE_B=x", as an env object. */
+const settingsOf = (name) => Object.fromEntries((process.env[name] ?? '').split(/\s+/).filter(Boolean).map((pair) => {
   const at = pair.indexOf('=');
-  if (at < 1) throw new Error(`BENCH_VARIANT: "${pair}" is not NAME=value`);
+  if (at < 1) throw new Error(`${name}: "${pair}" is not NAME=value`);
   return [pair.slice(0, at), pair.slice(at + 1)];
 }));
+/** BENCH_VARIANT: a second flowgate with these settings, as one more system. */
+const variantEnv = settingsOf('BENCH_VARIANT');
+/** BENCH_OVERLOAD_VARIANT: one more adaptive overload run, the gateway with these settings. */
+const overloadVariantEnv = settingsOf('BENCH_OVERLOAD_VARIANT');
 
 // ------------------------------------------------------------------ processes
 
@@ -714,7 +720,7 @@ try {
     const overloadStarted = performance.now();
     results.overload = await compareOverload({
       flowgate, nest, capacity: results.capacity, budgetMs, seconds: overloadSeconds, stepSeconds, probeMaxSeconds, maxInflight,
-      rounds: Number(process.env.BENCH_OVERLOAD_ROUNDS ?? 1),
+      rounds: Number(process.env.BENCH_OVERLOAD_ROUNDS ?? 1), variantEnv: overloadVariantEnv,
       fixedLimits: list(process.env.BENCH_OVERLOAD_FIXED_LIMITS ?? '16,32,64,128'),
       trialSeconds: Number(process.env.BENCH_OVERLOAD_TRIAL_SECONDS ?? 5),
       flowgateRate: process.env.BENCH_OVERLOAD_RATE ? Number(process.env.BENCH_OVERLOAD_RATE) : undefined,

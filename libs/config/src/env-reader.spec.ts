@@ -13,7 +13,7 @@ describe('readGatewayConfig', () => {
 
   it('adapts the in-flight limit by default, within bounds that must fit together', () => {
     const config = readGatewayConfig({});
-    expect(config).toMatchObject({ FLOWGATE_INFLIGHT_LIMIT: 'adaptive', FLOWGATE_MIN_INFLIGHT: 8, FLOWGATE_TARGET_QUEUE_MS: 10, FLOWGATE_TARGET_LOOP_DELAY_MS: 10, FLOWGATE_FAIRNESS_HEADER: '', FLOWGATE_RETRY_AFTER_MAX_S: 30 });
+    expect(config).toMatchObject({ FLOWGATE_INFLIGHT_LIMIT: 'adaptive', FLOWGATE_MIN_INFLIGHT: 8, FLOWGATE_TARGET_QUEUE_MS: 25, FLOWGATE_TARGET_LOOP_DELAY_MS: 10, FLOWGATE_FAIRNESS_HEADER: '', FLOWGATE_RETRY_AFTER_MAX_S: 30 });
     // The default minimum yields to a small maximum...
     expect(readGatewayConfig({ FLOWGATE_MAX_INFLIGHT: '5' }).FLOWGATE_MAX_INFLIGHT).toBe(5);
     // ...one set on purpose does not.

@@ -45,7 +45,7 @@ export const GATEWAY_ENV = {
     description: 'The adaptive limit never goes below this (nor above FLOWGATE_MAX_INFLIGHT, which wins when smaller and this is left at its default).',
   }),
   FLOWGATE_TARGET_QUEUE_MS: int({
-    default: 10, min: 1, max: 60_000,
+    default: 25, min: 1, max: 60_000,
     description: 'Queueing delay (time requests wait in Kafka and processors before their handler starts) the adaptive limit steers to: above it the limit falls, below it the limit grows.',
   }),
   FLOWGATE_TARGET_LOOP_DELAY_MS: int({
