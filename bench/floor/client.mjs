@@ -3,7 +3,7 @@
 // floor.requests (8 partitions, keyed by id) and waits for the record with the same id on its own
 // partition of floor.replies, read with a pinned single-member group as flowgate's gateway does.
 // Latency runs from the due time to the reply being handed to the waiting promise.
-// FLOOR_KAFKA_CLIENT=kafkajs (default) | platformatic picks the Kafka client (bench/floor/kafka/).
+// FLOOR_KAFKA_CLIENT=kafkajs (default) | platformatic | confluent picks the Kafka client (bench/floor/kafka/).
 import { serve } from '../lib/ipc.mjs';
 import { startOpenLoop, summarize } from '../lib/open-loop.mjs';
 import { FLOOR_REPLY_PARTITION, floorTopicNames } from './topics.mjs';

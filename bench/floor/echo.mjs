@@ -2,7 +2,7 @@
 // floor.requests; each record's reply (the echo answer, as flowgate's processor computes it) is
 // produced to the partition of floor.replies named in its `reply-partition` header, batched like
 // flowgate does, without waiting for the produce before reading on.
-// FLOOR_KAFKA_CLIENT=kafkajs (default) | platformatic picks the Kafka client (bench/floor/kafka/).
+// FLOOR_KAFKA_CLIENT=kafkajs (default) | platformatic | confluent picks the Kafka client (bench/floor/kafka/).
 import { floorTopicNames } from './topics.mjs';
 
 const client = process.env.FLOOR_KAFKA_CLIENT ?? 'kafkajs';

@@ -4,7 +4,8 @@
 //   nestjs kafka        Nest HTTP controller -> ClientKafka.send -> @MessagePattern in a Nest
 //                       microservice -> reply -> controller (bench/peers/nest-kafka)
 //   kafka floor         the Kafka round trip alone with kafkajs, no HTTP (bench/floor); the same on
-//                       @platformatic/kafka with BENCH_SYSTEMS=...,floorPlatformatic (bench/floor/kafka/)
+//                       @platformatic/kafka with BENCH_SYSTEMS=...,floorPlatformatic, on librdkafka
+//                       (@confluentinc/kafka-javascript, built on demand) with ...,floorConfluent (bench/floor/kafka/)
 //   fastify (no kafka)  the ceiling: a plain Fastify echo (bench/peers/fastify-echo.mjs)
 // at fixed rates, then a step search for the highest rate each keeps p99 within budget, CPU
 // seconds per 1000 requests and peak RSS per process; then the overload (bench/overload.mjs):
@@ -48,7 +49,7 @@
 //   BENCH_WARM_SECONDS=3              seconds of each warm-up rate (300/s, then 1000/s) per system
 //                                     (15 when one system runs alone; quick: 2)
 //   BENCH_P99_BUDGET_MS=50            the p99 bound of the step search, and the overload's objective
-//   BENCH_SYSTEMS=flowgate,nest,floor,fastify,processing   (also floorPlatformatic; processing: the counter route under
+//   BENCH_SYSTEMS=flowgate,nest,floor,fastify,processing   (also floorPlatformatic, floorConfluent; processing: the counter route under
 //                                     exactly_once vs at_least_once, bench/processing.mjs)
 //   BENCH_PROCESSING_RATES=250,...    counter rates of that comparison (quick: 250,500,1000)
 //   (registry, with flowgate: echo plain vs Idempotency-Key vs Prefer: respond-async on the same
@@ -134,6 +135,11 @@ const gatewayCount = Number(process.env.BENCH_GATEWAYS ?? 1);
 const overloadSeconds = gatewayCount > 1 ? 0 : Number(process.env.BENCH_OVERLOAD_SECONDS ?? (quick ? 10 : 30));
 const budgetMs = Number(process.env.BENCH_P99_BUDGET_MS ?? 50);
 const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastify,registry,validation,auth,processing').split(','));
+/** The floors: system key → Kafka client (bench/floor/kafka/<client>.mjs). */
+const FLOOR_SYSTEMS = { floor: 'kafkajs', floorPlatformatic: 'platformatic', floorConfluent: 'confluent' };
+const FLOOR_CLIENT_NAMES = { kafkajs: 'kafkajs', platformatic: '@platformatic/kafka', confluent: 'librdkafka via @confluentinc/kafka-javascript' };
+// Built before anything starts, like vegeta, so that its build is no part of the run.
+if (wanted.has('floorConfluent')) await (await import('../../bench/lib/native-kafka.mjs')).ensureNativeKafka({ log });
 const registryRates = list(process.env.BENCH_REGISTRY_RATES ?? (quick ? '500' : '500,1000'));
 const validationRates = list(process.env.BENCH_VALIDATION_RATES ?? (quick ? '500' : '500,1000'));
 const validationRounds = Number(process.env.BENCH_VALIDATION_ROUNDS ?? (quick ? 2 : 3));
@@ -421,7 +427,7 @@ try {
       },
     });
   }
-  for (const [key, client] of [['floor', 'kafkajs'], ['floorPlatformatic', 'platformatic']]) {
+  for (const [key, client] of Object.entries(FLOOR_SYSTEMS)) {
     if (!wanted.has(key)) continue;
     const env = { ...peerEnv, FLOOR_KAFKA_CLIENT: client };
     const label = client === 'kafkajs' ? 'floor' : `floor-${client}`;
@@ -429,7 +435,7 @@ try {
     const floorChild = startNode(`${label} client`, 'bench/floor/client.mjs', { args: ['--serve'], ipc: true, env });
     const floor = ipcClient(floorChild);
     systems.push({
-      key, name: `kafka floor (${client === 'kafkajs' ? 'kafkajs' : '@platformatic/kafka'})`,
+      key, name: `kafka floor (${FLOOR_CLIENT_NAMES[client]})`,
       // Its client is its own generator too (no HTTP): all of it is charged as the system's.
       procs: { [`${label} client`]: floorChild, [`${label} echo`]: echo }, usesKafka: true,
       offer: (rate, seconds) => floor.call('offer', { body, rate, seconds, timeoutMs: stepTimeoutMs }),

@@ -1,18 +1,19 @@
 // Debian packages the stack and tests need, installed with apt-get when missing: redis-server
 // (the local Redis), redis-sentinel (failover of the replicated stack's Redis), prometheus
 // (scraping the local stack in the deployment tests), nginx (the blue/green entry point of the
-// drill), chromium (the console's browser test and screenshot) and unzip (the Go toolchain of the
-// bench's vegeta).
+// drill), chromium (the console's browser test and screenshot), unzip (the Go toolchain of the
+// bench's vegeta) and the libraries librdkafka links to (the bench's native-client floor).
 //   node tools/stack/debian-tools.mjs prometheus nginx     # prints one "name=/path" line per tool
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { log, seconds } from './common.mjs';
 
 /**
- * What each tool needs: the Debian package and the binaries it must provide. Debian puts nginx
- * in /usr/sbin, which is not on every user's PATH, so the usual directories are searched too.
+ * What each tool needs: the Debian packages and the binaries (or, for libraries, the header files)
+ * they must provide. Debian puts nginx in /usr/sbin, which is not on every user's PATH, so the
+ * usual directories are searched too.
  */
 export const DEBIAN_TOOLS = {
   redis: { pkg: 'redis-server', binaries: ['redis-server'] },
@@ -22,6 +23,8 @@ export const DEBIAN_TOOLS = {
   chromium: { pkg: 'chromium', binaries: ['chromium'] },
   // Unpacks the Go toolchain the bench fetches from the Go module proxy to build vegeta.
   unzip: { pkg: 'unzip', binaries: ['unzip'] },
+  // What @confluentinc/kafka-javascript's librdkafka links to when built with CKJS_LINKING=dynamic.
+  'librdkafka-libs': { pkg: 'libzstd-dev liblz4-dev libsasl2-dev', files: ['/usr/include/zstd.h', '/usr/include/lz4.h', '/usr/include/sasl/sasl.h'] },
 };
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -50,8 +53,10 @@ function run(command, args) {
   });
 }
 
-function findAll(binaries) {
-  const found = Object.fromEntries(binaries.map((b) => [b, findBinary(b)]));
+const provides = ({ binaries = [], files = [] }) => [...binaries, ...files].join(', ');
+
+function findAll({ binaries = [], files = [] }) {
+  const found = Object.fromEntries([...binaries.map((b) => [b, findBinary(b)]), ...files.map((f) => [f, existsSync(f) ? f : null])]);
   return Object.values(found).every(Boolean) ? found : null;
 }
 
@@ -64,14 +69,14 @@ function findAll(binaries) {
 export async function ensureDebianTool(name) {
   const tool = DEBIAN_TOOLS[name];
   if (!tool) throw new Error(`unknown tool ${name}; known: ${Object.keys(DEBIAN_TOOLS).join(', ')}`);
-  const present = findAll(tool.binaries);
+  const present = findAll(tool);
   if (present) return present;
   if (process.getuid?.() !== 0) {
-    throw new Error(`${tool.binaries.join(', ')} not installed; install it (e.g. \`sudo apt-get install ${tool.pkg}\`)`);
+    throw new Error(`${provides(tool)} not installed; install it (e.g. \`sudo apt-get install ${tool.pkg}\`)`);
   }
   const start = Date.now();
   log(`${name} not found; installing Debian's ${tool.pkg} with apt-get (first run only)`);
-  const install = ['install', '-y', '--no-install-recommends', tool.pkg];
+  const install = ['install', '-y', '--no-install-recommends', ...tool.pkg.split(' ')];
   try {
     await run('apt-get', install);
   } catch (error) {
@@ -79,8 +84,8 @@ export async function ensureDebianTool(name) {
     await run('apt-get', ['update']);
     await run('apt-get', install);
   }
-  const installed = findAll(tool.binaries);
-  if (!installed) throw new Error(`apt-get installed ${tool.pkg} but ${tool.binaries.join(', ')} are still not found`);
+  const installed = findAll(tool);
+  if (!installed) throw new Error(`apt-get installed ${tool.pkg} but ${provides(tool)} are still not found`);
   log(`${tool.pkg} installed (${seconds(start)})`);
   return installed;
 }
