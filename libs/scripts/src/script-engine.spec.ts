@@ -427,15 +427,19 @@ async function whileTicking<T>(work: Promise<T>): Promise<{ result: T; ticks: nu
   }
 }
 
-/** One builtin call of seconds (QuickJS converts every number to a string to compare it), after a setup of about 100 ms. */
-const OVERRUN = `const a = new Array(2e6).fill(0.1); a.sort(); return a.length`;
+/**
+ * One builtin call of seconds: QuickJS converts every number to a string to compare it, and a tiny
+ * number's shortest digits take long to find (12 s here on a quiet machine; with 0.1 it took 1.1 s,
+ * under the 1.3 s the watchdog allows a 300 ms budget, so a quiet machine finished it).
+ */
+const OVERRUN = `const a = new Array(2e6).fill(Math.PI * 1e-300); a.sort(); return a.length`;
 
 describe('ScriptEngine: worker threads and their watchdog', () => {
   const abusers: Record<string, { source: string; limits: { cpuMs: number; memoryMb?: number }; reasons: string[] }> = {
     // Cut by the interrupt handler inside the worker, at its budget (which, on the caller's thread, blocked everything for 500 ms).
     'an infinite loop': { source: `for (;;) {}`, limits: { cpuMs: 500 }, reasons: ['budget'] },
     // One builtin call of seconds: QuickJS never polls inside it; the watchdog terminates the worker.
-    // (The sort alone runs about 3 s; the budget leaves room for the fill in a fresh worker's WebAssembly memory.)
+    // (The sort alone runs about 12 s; the budget leaves room for the fill in a fresh worker's WebAssembly memory.)
     'a builtin overrun (one sort of 2 million numbers)': { source: OVERRUN, limits: { cpuMs: 300, memoryMb: 128 }, reasons: ['budget'] },
     // Grows the WebAssembly memory by hundreds of MiB for a second (on the caller's thread: a second's stall).
     'a memory bomb of strings': { source: `const a = []; for (;;) a.push('x'.repeat(1e6))`, limits: { cpuMs: 1_000, memoryMb: 16 }, reasons: ['budget', 'memory'] },
