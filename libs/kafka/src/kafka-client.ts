@@ -2,6 +2,7 @@ import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ISocketFactory, Kafka, logLevel as KafkaLogLevel, SASLOptions } from 'kafkajs';
 import { logKafkaEntry } from './kafka-log';
+import { fixRequestQueueTimer } from './request-queue-timer';
 
 export interface KafkaClientOptions {
   readonly brokers: string[];
@@ -12,9 +13,11 @@ export interface KafkaClientOptions {
 
 /**
  * A kafkajs client tuned to fail fast: short connection and request timeouts and few retries,
- * so a dead broker turns into a quick 503 at the gateway instead of a hanging request.
+ * so a dead broker turns into a quick 503 at the gateway instead of a hanging request; its
+ * connections without kafkajs's idle 1 ms timer (request-queue-timer.ts).
  */
 export function createKafka({ brokers, clientId, ssl, sasl }: KafkaClientOptions): Kafka {
+  fixRequestQueueTimer();
   return new Kafka({
     brokers,
     clientId,
