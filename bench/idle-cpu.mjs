@@ -3,7 +3,7 @@
 // answered, then their CPU over a quiet window from /proc. The builds alternate, round by round,
 // and each figure is printed per round and as the median, with its ratio to the first build's.
 //   KAFKA_BROKERS=... REDIS_URL=... node bench/idle-cpu.mjs <dist dir> [<dist dir> ...]
-//   (env: IDLE_ROUNDS=3, IDLE_SECONDS=15)
+//   (env: IDLE_ROUNDS=3, IDLE_SECONDS=15; IDLE_KAFKA_PID=<pid>: the broker's CPU in the same windows too)
 import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { cpuSeconds } from './lib/procstat.mjs';
@@ -11,6 +11,7 @@ import { cpuSeconds } from './lib/procstat.mjs';
 const dists = process.argv.slice(2).map((dir) => resolve(dir));
 const rounds = Number(process.env.IDLE_ROUNDS ?? 3);
 const seconds = Number(process.env.IDLE_SECONDS ?? 15);
+const kafkaPid = process.env.IDLE_KAFKA_PID ? Number(process.env.IDLE_KAFKA_PID) : undefined;
 if (dists.length === 0 || !process.env.KAFKA_BROKERS || !process.env.REDIS_URL) {
   throw new Error('usage: KAFKA_BROKERS=... REDIS_URL=... node bench/idle-cpu.mjs <dist dir> [<dist dir> ...]');
 }
@@ -45,9 +46,10 @@ async function measure(dist) {
     await waitOk(`http://127.0.0.1:${PORTS.gateway}/v1/echo`);
     for (let i = 0; i < 20; i++) await waitOk(`http://127.0.0.1:${PORTS.gateway}/v1/echo`);
     await sleep(2_000); // the answers' own work done
-    const before = Object.fromEntries(Object.entries(apps).map(([app, child]) => [app, cpuSeconds(child.pid)]));
+    const pids = { ...Object.fromEntries(Object.entries(apps).map(([app, child]) => [app, child.pid])), ...(kafkaPid ? { kafka: kafkaPid } : {}) };
+    const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
     await sleep(seconds * 1_000);
-    return Object.fromEntries(Object.entries(apps).map(([app, child]) => [app, (100 * (cpuSeconds(child.pid) - before[app])) / seconds]));
+    return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, (100 * (cpuSeconds(pid) - before[name])) / seconds]));
   } finally {
     await Promise.all(Object.values(apps).map((child) => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); })));
   }
@@ -63,7 +65,8 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
-const total = (pct) => Object.values(pct).reduce((a, b) => a + b, 0);
+/** The apps' total: the broker, when measured, is shown apart. */
+const total = (pct) => Object.entries(pct).filter(([name]) => name !== 'kafka').reduce((a, [, p]) => a + p, 0);
 const base = median(results[0].map(total));
 console.log(`idle CPU, % of a core, median of ${rounds} rounds of ${seconds} s (gateway + processor + sweeper):`);
 dists.forEach((dist, i) => {

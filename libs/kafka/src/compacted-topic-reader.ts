@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
 import { ConsumerSupervisor, RestartedBy } from './consumer-supervisor';
+import { NEVER_PAUSED_MAX_WAIT_MS } from './kafka-client';
 import { topicOffsets } from './topic-admin';
 
 export interface CompactedTopicReaderOptions {
@@ -39,8 +40,7 @@ export class CompactedTopicReader {
           groupId: this.groupId,
           sessionTimeout: 10_000,
           heartbeatInterval: 3_000,
-          // New records should reach the reader at once, not after a long poll.
-          maxWaitTimeInMs: 100,
+          maxWaitTimeInMs: NEVER_PAUSED_MAX_WAIT_MS,
           retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
         }),
       run: (consumer) => this.run(consumer),

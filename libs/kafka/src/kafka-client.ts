@@ -12,6 +12,16 @@ export interface KafkaClientOptions {
 }
 
 /**
+ * How long a fetch of a reader that never pauses waits at the broker for a record. The broker
+ * answers as soon as one arrives (the fetch's minimum is one byte), so this costs no latency; it
+ * sets how often an idle reader asks: at 100 ms, ten fetch requests a second per reader, which an
+ * idle gateway, processor, sweeper and their broker spent about half their CPU on
+ * (`bench/idle-cpu.mjs`). Consumers that pause partitions for backpressure keep a short wait:
+ * kafkajs fetches a resumed partition only once the fetch in flight has returned.
+ */
+export const NEVER_PAUSED_MAX_WAIT_MS = 500;
+
+/**
  * A kafkajs client tuned to fail fast: short connection and request timeouts and few retries,
  * so a dead broker turns into a quick 503 at the gateway instead of a hanging request; its
  * connections without kafkajs's idle 1 ms timer (request-queue-timer.ts).

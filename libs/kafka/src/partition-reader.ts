@@ -1,5 +1,6 @@
 import { Consumer, IHeaders, Kafka } from 'kafkajs';
 import { ConsumerSupervisor, RestartedBy } from './consumer-supervisor';
+import { NEVER_PAUSED_MAX_WAIT_MS } from './kafka-client';
 import { pinnedPartitionAssigner } from './pinned-partition-assigner';
 import { topicOffsets } from './topic-admin';
 
@@ -58,7 +59,7 @@ export class PartitionReader {
           heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
           rebalanceTimeout: sessionTimeoutMs,
           partitionAssigners: [pinnedPartitionAssigner(partition)],
-          maxWaitTimeInMs: 100,
+          maxWaitTimeInMs: NEVER_PAUSED_MAX_WAIT_MS,
           retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
         }),
       run: (consumer) => this.run(consumer),
