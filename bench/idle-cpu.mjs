@@ -4,8 +4,9 @@
 // and each figure is printed per round and as the median, with its ratio to the first build's.
 //   KAFKA_BROKERS=... REDIS_URL=... node bench/idle-cpu.mjs <dist dir> [<dist dir> ...]
 //   (env: IDLE_ROUNDS=3, IDLE_SECONDS=15; IDLE_KAFKA_PID=<pid>: the broker's CPU in the same windows too)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { DEMO_ENV, ensureTopics, root } from '../tools/dev/bootstrap.mjs';
 import { cpuSeconds } from './lib/procstat.mjs';
 
 const dists = process.argv.slice(2).map((dir) => resolve(dir));
@@ -15,7 +16,6 @@ const kafkaPid = process.env.IDLE_KAFKA_PID ? Number(process.env.IDLE_KAFKA_PID)
 if (dists.length === 0 || !process.env.KAFKA_BROKERS || !process.env.REDIS_URL) {
   throw new Error('usage: KAFKA_BROKERS=... REDIS_URL=... node bench/idle-cpu.mjs <dist dir> [<dist dir> ...]');
 }
-const root = resolve(import.meta.dirname, '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PORTS = { gateway: 38480, admin: 38483, processor: 38481, sweeper: 38482 };
 
@@ -30,10 +30,9 @@ async function waitOk(url, ms = 90_000) {
   throw new Error(`${url} never answered 200`);
 }
 
-const common = { ...process.env, FLOWGATE_TOPIC_PREFIX: 'idle.', FLOWGATE_JOBS: join(root, 'dist/examples/demo.js'), FLOWGATE_EVENT_ROUTE: 'echo' };
-// The topics first, as `npm start` does (the processor bundle's ensure-topics).
-const topics = spawnSync(process.execPath, [join(dists[0], 'apps/processor/main.js'), 'ensure-topics'], { env: { ...common, FLOWGATE_LOG_LEVEL: 'warn' }, encoding: 'utf8' });
-if (topics.status !== 0) throw new Error(`ensure-topics failed: ${topics.stderr}`);
+const common = { ...process.env, ...DEMO_ENV, FLOWGATE_TOPIC_PREFIX: 'idle.' };
+// The topics first, as `npm start` does.
+ensureTopics({ FLOWGATE_TOPIC_PREFIX: 'idle.' });
 
 async function measure(dist) {
   const env = {
@@ -41,7 +40,7 @@ async function measure(dist) {
     FLOWGATE_GATEWAY_PORT: String(PORTS.gateway), FLOWGATE_ADMIN_PORT: String(PORTS.admin),
     FLOWGATE_PROCESSOR_PORT: String(PORTS.processor), FLOWGATE_SWEEPER_PORT: String(PORTS.sweeper),
   };
-  const apps = Object.fromEntries(['processor', 'sweeper', 'gateway'].map((app) => [app, spawn(process.execPath, [join(dist, 'apps', app, 'main.js')], { env, stdio: 'ignore' })]));
+  const apps = Object.fromEntries(['processor', 'sweeper', 'gateway'].map((app) => [app, spawn(process.execPath, [join(dist, 'apps', app, 'main.js')], { cwd: root, env, stdio: 'ignore' })]));
   try {
     await waitOk(`http://127.0.0.1:${PORTS.gateway}/v1/echo`);
     for (let i = 0; i < 20; i++) await waitOk(`http://127.0.0.1:${PORTS.gateway}/v1/echo`);
