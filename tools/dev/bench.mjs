@@ -64,6 +64,9 @@
 //   BENCH_AUTH_ROUNDS=3               rounds of it, the variants' order rotating (quick: 2)
 //   BENCH_CPU_PROF=<dir>              run gateway and processor with --cpu-prof into <dir>
 //   BENCH_APP_NODE_ARGS="--trace-gc"  node flags for gateway and processor, also ones NODE_OPTIONS refuses
+//   BENCH_HOP_TRACE=<dir>             flowgate's and the kafkajs floor's processes record when each request
+//                                     passes each hop, to the microsecond (bench/lib/hop-trace.mjs); then
+//                                     `node bench/hop-report.mjs <dir>` gives each hop's quartiles
 //   BENCH_VARIANT="FLOWGATE_X=v ..."  a second flowgate (its own processor and gateway, topics benchv.*,
 //                                     ports 18380/18381/18387) with these settings, as one more system
 //                                     of every round: an A/B of a setting, paired round by round
@@ -79,7 +82,8 @@
 import { fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildApps, DEMO_ENV, ensureNpmPackages, ensureTopics, log, root, startApp, waitForOk } from './bootstrap.mjs';
 import { onPinnedNode } from './node-runtime.mjs';
 
@@ -169,10 +173,15 @@ const overloadVariantEnv = settingsOf('BENCH_OVERLOAD_VARIANT');
 const children = []; // { name, child }
 let stopping;
 const alive = (child) => child.exitCode === null && child.signalCode === null;
+/** BENCH_HOP_TRACE: where traced processes write, and the node flags that load the tracer. */
+const hopTraceDir = process.env.BENCH_HOP_TRACE ? resolve(process.env.BENCH_HOP_TRACE) : undefined;
+if (hopTraceDir) mkdirSync(hopTraceDir, { recursive: true });
+const hopTraceArgs = hopTraceDir ? ['--import', pathToFileURL(join(root, 'bench/lib/hop-trace.mjs')).href] : [];
 
 /** Starts a Node script with its output prefixed by name (fork: with an IPC channel). */
 function startNode(name, file, { env = {}, args = [], ipc = false, nodeArgs = [] } = {}) {
-  const options = { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])] };
+  const traceEnv = hopTraceDir ? { HOP_TRACE_DIR: hopTraceDir, HOP_TRACE_NAME: name } : {};
+  const options = { cwd: root, env: { ...process.env, ...traceEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])] };
   const child = ipc
     ? fork(join(root, file), args, { ...options, execArgv: nodeArgs })
     : spawn(process.execPath, [...nodeArgs, join(root, file), ...args], options);
@@ -330,7 +339,7 @@ try {
   // --cpu-prof is not allowed in NODE_OPTIONS, so profiled apps are started here with the flag;
   // the profiles are written when they exit (on the SIGTERM at the end).
   const profDir = process.env.BENCH_CPU_PROF;
-  const nodeArgs = [...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+  const nodeArgs = [...hopTraceArgs, ...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
   const launchApp = (name, extraEnv = {}, dist = 'dist') => nodeArgs.length > 0 || dist !== 'dist'
     ? startNode(name, `${dist}/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs })
     : track(name, startApp(name, { ...appEnv, ...extraEnv }));
@@ -431,8 +440,8 @@ try {
     if (!wanted.has(key)) continue;
     const env = { ...peerEnv, FLOOR_KAFKA_CLIENT: client };
     const label = client === 'kafkajs' ? 'floor' : `floor-${client}`;
-    const echo = startNode(`${label} echo`, 'bench/floor/echo.mjs', { env });
-    const floorChild = startNode(`${label} client`, 'bench/floor/client.mjs', { args: ['--serve'], ipc: true, env });
+    const echo = startNode(`${label} echo`, 'bench/floor/echo.mjs', { env, nodeArgs: hopTraceArgs });
+    const floorChild = startNode(`${label} client`, 'bench/floor/client.mjs', { args: ['--serve'], ipc: true, env, nodeArgs: hopTraceArgs });
     const floor = ipcClient(floorChild);
     systems.push({
       key, name: `kafka floor (${FLOOR_CLIENT_NAMES[client]})`,

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Joins the hop traces of a bench run (BENCH_HOP_TRACE=<dir>, bench/lib/hop-trace.mjs) request by
+// request and prints, per system, the quartiles of each hop as a Markdown table:
+//   node bench/hop-report.mjs <dir> [skip share, default 0.2]
+// A system is a pair of topics <prefix>.requests and <prefix>.replies (bench.: flowgate, benchv.:
+// its variant, floor.: the kafkajs floor). Its front (gateway, floor client) sends to the first and
+// reads the second; its back (processor, floor echo) the other way round. The first `skip` share of
+// each system's requests (warm-up) is left out; run one rate (BENCH_RATES=1000) so the hops are of it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The legs of one request, µs: [label, from event, to event]; events are `<side>:<kind>`. */
+export const LEGS = [
+  ['HTTP in → produce request (parse, admission, linger)', 'front:arrive', 'front:send:requests'],
+  ['request hop (produce → consumer has it)', 'front:send:requests', 'back:fetch:requests'],
+  ['processor (consumed → reply produce request)', 'back:fetch:requests', 'back:send:replies'],
+  ['reply hop (produce → gateway has it)', 'back:send:replies', 'front:fetch:replies'],
+  ['reply → HTTP answer written', 'front:fetch:replies', 'front:end'],
+  ['Kafka round trip (produce request → reply read)', 'front:send:requests', 'front:fetch:replies'],
+  ['whole (HTTP in → answer written)', 'front:arrive', 'front:end'],
+];
+
+/** id → µs for one kind of event (the first time an id was seen). */
+function times(list = []) {
+  const map = new Map();
+  for (let i = 0; i < list.length; i += 2) if (!map.has(list[i])) map.set(list[i], list[i + 1]);
+  return map;
+}
+
+/** traces: [{ name, events }] → [{ system, front, back, rows: [{ leg, n, p25, p50, p75, p90 }] }], ms. */
+export function joinHops(traces, skip = 0.2) {
+  const prefixes = new Set();
+  for (const { events } of traces) {
+    for (const kind of Object.keys(events)) {
+      const match = /^send:(.+)\.requests$/.exec(kind);
+      if (match) prefixes.add(match[1]);
+    }
+  }
+  const systems = [];
+  for (const prefix of [...prefixes].sort()) {
+    // Replicas of a side (two gateways, two processors) are joined as one.
+    const fronts = traces.filter(({ events }) => events[`send:${prefix}.requests`] && events[`fetch:${prefix}.replies`]);
+    const backs = traces.filter(({ events }) => events[`fetch:${prefix}.requests`] && events[`send:${prefix}.replies`]);
+    if (fronts.length === 0 || backs.length === 0) continue;
+    const event = (key) => {
+      const [side, ...rest] = key.split(':');
+      const kind = rest.join(':').replace(/:(requests|replies)$/, `:${prefix}.$1`);
+      return times((side === 'front' ? fronts : backs).flatMap(({ events }) => events[kind] ?? []));
+    };
+    const sent = event('front:send:requests');
+    const ids = [...sent.keys()].slice(Math.floor(sent.size * skip));
+    const rows = [];
+    for (const [leg, from, to] of LEGS) {
+      const start = event(from);
+      const stop = event(to);
+      const values = [];
+      for (const id of ids) {
+        const a = start.get(id);
+        const b = stop.get(id);
+        if (a !== undefined && b !== undefined) values.push((b - a) / 1000);
+      }
+      if (values.length === 0) continue;
+      values.sort((x, y) => x - y);
+      const q = (p) => values[Math.min(values.length - 1, Math.floor(p * values.length))];
+      rows.push({ leg, n: values.length, p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9) });
+    }
+    systems.push({ system: prefix, front: fronts.map((t) => t.name).join(', '), back: backs.map((t) => t.name).join(', '), rows });
+  }
+  return systems;
+}
+
+export function renderHops(systems) {
+  const lines = [];
+  for (const { system, front, back, rows } of systems) {
+    lines.push(`### ${system}.* (front: ${front}, back: ${back})`, '', '| leg | requests | p25 ms | p50 ms | p75 ms | p90 ms |', '|---|---:|---:|---:|---:|---:|');
+    for (const { leg, n, p25, p50, p75, p90 } of rows) lines.push(`| ${leg} | ${n} | ${[p25, p50, p75, p90].map((v) => v.toFixed(2)).join(' | ')} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [dir, skip = '0.2'] = process.argv.slice(2);
+  if (!dir) {
+    console.error('usage: node bench/hop-report.mjs <BENCH_HOP_TRACE dir> [skip share]');
+    process.exit(2);
+  }
+  const traces = readdirSync(dir).filter((file) => file.endsWith('.json')).map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  process.stdout.write(renderHops(joinHops(traces, Number(skip))));
+}
