@@ -2,7 +2,8 @@
 // p99 capacity, in the same run and on the same machine:
 //   adaptive   flowgate, its gateway restarted with FLOWGATE_INFLIGHT_LIMIT=adaptive
 //              (FLOWGATE_MAX_INFLIGHT its upper bound)
-//   adaptiveVariant  the same with more gateway settings (BENCH_OVERLOAD_VARIANT), when given
+//   adaptiveVariant  the same with more gateway settings (BENCH_OVERLOAD_VARIANT) or another build
+//              of the gateway (BENCH_OVERLOAD_VARIANT_DIST), when given
 //   fixed      flowgate with the best fixed limit for this machine: first, short trials of each
 //              candidate limit at the same rate; the highest goodput at the objective wins
 //   nest       the NestJS peer, which has no limit of its own
@@ -34,8 +35,8 @@ export function generatorKeptUp(result) {
 /**
  * Runs the overload comparison. `flowgate` and `nest` are bench.mjs's systems (either may be
  * missing: its runs are left out), `capacity` its step search's results. `deps` from bench.mjs:
- *   restartGateway(env)            flowgate's gateway stopped and started with env over the run's
- *                                  own, ready and warm
+ *   restartGateway(env, dist)      flowgate's gateway stopped and started with env over the run's
+ *                                  own (from the bundles in `dist`, default the run's), ready and warm
  *   overload(url, args)            the load generator's runOverload on that url
  *   settle(system, maxMs)          until the system's processes are near idle
  *   record(names)                  the RSS sampler's timeline of those processes (returns its end)
@@ -44,7 +45,7 @@ export function generatorKeptUp(result) {
  *   log
  */
 export async function compareOverload({
-  flowgate, nest, capacity, budgetMs, seconds, rounds, variantEnv = {}, fixedLimits, trialSeconds, maxInflight, flowgateRate,
+  flowgate, nest, capacity, budgetMs, seconds, rounds, variantEnv = {}, variantDist, fixedLimits, trialSeconds, maxInflight, flowgateRate,
   connections, stepSeconds, probeMaxSeconds, deps,
 }) {
   const capacityOf = (key) => {
@@ -59,10 +60,10 @@ export async function compareOverload({
     const cap = capacityOf('flowgate');
     const common = { system: flowgate, httpProcess: 'gateway', ...cap, rate: flowgateRate ?? 3 * cap.capacityRate };
     variants.adaptive = { ...common, key: 'adaptive', label: 'flowgate (adaptive limit)', limit: `adaptive, ≤ ${maxInflight}`, env: { FLOWGATE_INFLIGHT_LIMIT: 'adaptive', FLOWGATE_MAX_INFLIGHT: String(maxInflight) } };
-    const tuned = Object.entries(variantEnv).map(([name, value]) => `${name}=${value}`).join(' ');
+    const tuned = [...Object.entries(variantEnv).map(([name, value]) => `${name}=${value}`), variantDist && `of ${variantDist}`].filter(Boolean).join(' ');
     if (tuned) {
       variants.adaptiveVariant = {
-        ...variants.adaptive, key: 'adaptiveVariant', label: `flowgate (adaptive, ${tuned})`, env: { ...variants.adaptive.env, ...variantEnv },
+        ...variants.adaptive, key: 'adaptiveVariant', label: `flowgate (adaptive, ${tuned})`, env: { ...variants.adaptive.env, ...variantEnv }, dist: variantDist,
       };
     }
     const fixed = (limit) => ({ ...common, key: 'fixed', label: 'flowgate (best fixed limit)', limit: `fixed ${limit}`, env: { FLOWGATE_INFLIGHT_LIMIT: 'fixed', FLOWGATE_MAX_INFLIGHT: String(limit) } });
@@ -78,7 +79,7 @@ export async function compareOverload({
   async function measure(variant, { round, trial = false }) {
     const { system } = variant;
     const runSeconds = trial ? trialSeconds : seconds;
-    if (variant.env) await deps.restartGateway(variant.env);
+    if (variant.env) await deps.restartGateway(variant.env, variant.dist);
     const probeRate = Math.max(10, Math.round(variant.capacityRate / 4));
     const baseline = trial ? undefined : await system.offer(probeRate, stepSeconds);
     await deps.settle(system);

@@ -41,6 +41,8 @@
 //                                     report gives each one's median round
 //   BENCH_OVERLOAD_VARIANT="FLOWGATE_X=v ..."  one more adaptive run in every round, its gateway with
 //                                     these settings too: an A/B of a gateway setting under overload
+//   BENCH_OVERLOAD_VARIANT_DIST=<dir>  the same, its gateway running the bundles in <dir>/apps (as
+//                                     BENCH_VARIANT_DIST): an A/B of the gateway's code under overload
 //   BENCH_OVERLOAD_CONNECTIONS=<n>    client connections during the overload, all opened before it
 //                                     begins (default FLOWGATE_MAX_INFLIGHT + 256: more than the
 //                                     adaptive limit's upper bound)
@@ -717,14 +719,14 @@ try {
   const flowgate = systems.find((s) => s.key === 'flowgate' && Object.values(s.procs).every(alive));
   const nest = systems.find((s) => s.key === 'nest' && Object.values(s.procs).every(alive));
   /** Stops the gateway and starts it again with `extraEnv` over the run's own, ready and warm. */
-  const restartGateway = async (extraEnv) => {
+  const restartGateway = async (extraEnv, dist) => {
     const old = flowgate.procs.gateway;
     retired.add(old);
     const exited = new Promise((resolve) => old.once('exit', resolve));
     old.kill('SIGTERM');
     await Promise.race([exited, sleep(20_000).then(() => old.kill('SIGKILL'))]);
     await exited;
-    flowgate.procs.gateway = launchApp('gateway', extraEnv);
+    flowgate.procs.gateway = launchApp('gateway', extraEnv, dist);
     sampler.track('gateway', flowgate.procs.gateway.pid);
     await flowgate.ready();
     await flowgate.offer(300, warmSeconds);
@@ -736,6 +738,7 @@ try {
     results.overload = await compareOverload({
       flowgate, nest, capacity: results.capacity, budgetMs, seconds: overloadSeconds, stepSeconds, probeMaxSeconds, maxInflight,
       rounds: Number(process.env.BENCH_OVERLOAD_ROUNDS ?? 1), variantEnv: overloadVariantEnv,
+      variantDist: process.env.BENCH_OVERLOAD_VARIANT_DIST,
       fixedLimits: list(process.env.BENCH_OVERLOAD_FIXED_LIMITS ?? '16,32,64,128'),
       trialSeconds: Number(process.env.BENCH_OVERLOAD_TRIAL_SECONDS ?? 5),
       flowgateRate: process.env.BENCH_OVERLOAD_RATE ? Number(process.env.BENCH_OVERLOAD_RATE) : undefined,
