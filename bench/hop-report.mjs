@@ -28,6 +28,12 @@ function times(list = []) {
   return map;
 }
 
+function quartiles(leg, values) {
+  values.sort((x, y) => x - y);
+  const q = (p) => values[Math.min(values.length - 1, Math.floor(p * values.length))];
+  return { leg, n: values.length, p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9) };
+}
+
 /** traces: [{ name, events }] → [{ system, front, back, rows: [{ leg, n, p25, p50, p75, p90 }] }], ms. */
 export function joinHops(traces, skip = 0.2) {
   const prefixes = new Set();
@@ -60,10 +66,15 @@ export function joinHops(traces, skip = 0.2) {
         const b = stop.get(id);
         if (a !== undefined && b !== undefined) values.push((b - a) / 1000);
       }
-      if (values.length === 0) continue;
-      values.sort((x, y) => x - y);
-      const q = (p) => values[Math.min(values.length - 1, Math.floor(p * values.length))];
-      rows.push({ leg, n: values.length, p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9) });
+      if (values.length > 0) rows.push(quartiles(leg, values));
+    }
+    // Each side's produce requests, through the broker and back (not joined to requests: a produce request carries several).
+    for (const [side, traced] of [['front', fronts], ['back', backs]]) {
+      const started = times(traced.flatMap(({ events }) => events['produce:start'] ?? []));
+      const acked = times(traced.flatMap(({ events }) => events['produce:acked'] ?? []));
+      const ids = [...started.keys()];
+      const values = ids.slice(Math.floor(ids.length * skip)).filter((id) => acked.has(id)).map((id) => (acked.get(id) - started.get(id)) / 1000);
+      if (values.length > 0) rows.push(quartiles(`${side}'s produce requests (kafkajs connection → acknowledged)`, values));
     }
     systems.push({ system: prefix, front: fronts.map((t) => t.name).join(', '), back: backs.map((t) => t.name).join(', '), rows });
   }

@@ -10,6 +10,9 @@ describe('joinHops', () => {
     'send:bench.requests': ['a', 2_000, 'b', 11_000],
     'fetch:bench.replies': ['a', 7_000, 'b', 15_000],
     end: ['a', 7_500, 'b', 15_300],
+    // Produce requests, by their own ids (a request may carry several records).
+    'produce:start': ['1-1', 2_000, '1-2', 11_000],
+    'produce:acked': ['1-1', 3_000, '1-2', 11_500],
   });
   const processor = trace('processor', {
     'fetch:bench.requests': ['a', 4_000, 'b', 12_000],
@@ -33,6 +36,8 @@ describe('joinHops', () => {
     expect(p50['reply hop (produce → gateway has it)']).toEqual([2, 1, 2]);
     expect(p50['reply → HTTP answer written']).toEqual([2, 0.3, 0.5]);
     expect(p50['whole (HTTP in → answer written)']).toEqual([2, 5.3, 7.5]);
+    expect(p50["front's produce requests (kafkajs connection → acknowledged)"]).toEqual([2, 0.5, 1]);
+    expect(p50["back's produce requests (kafkajs connection → acknowledged)"]).toBeUndefined();
     // The floor has no HTTP: only its Kafka legs.
     expect(floor.system).toBe('floor');
     expect(floor.rows.map((row) => [row.leg, row.p50])).toEqual([

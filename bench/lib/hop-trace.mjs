@@ -10,6 +10,9 @@
 // and per HTTP answer with an X-Request-Id (flowgate's gateway):
 //   arrive         the request's 'request' event on the HTTP server
 //   end            the answer's res.end() returned
+// and per produce request, keyed by its kafkajs correlation id (not a request id):
+//   produce:start  kafkajs's connection took it (before encoding it)
+//   produce:acked  its response was decoded: the produce's round trip through the broker
 // Written to $HOP_TRACE_DIR/<HOP_TRACE_NAME>-<pid>.json when the process exits (or on SIGTERM).
 // --import loads it before the app; kafkajs's classes are patched in place, in the module the app
 // will load (the same file, so the same cached module).
@@ -36,8 +39,12 @@ function requestId(headers) {
 }
 
 let kafkajs;
+let Connection;
 try {
-  kafkajs = createRequire(join(process.cwd(), 'package.json'))('kafkajs');
+  const load = createRequire(join(process.cwd(), 'package.json'));
+  kafkajs = load('kafkajs');
+  // kafkajs's internal module, as libs/kafka/src/request-queue-timer.ts uses (2.2.4 is pinned).
+  Connection = load('kafkajs/src/network/connection');
 } catch {
   kafkajs = undefined; // not a Kafka client: nothing to trace
 }
@@ -81,6 +88,17 @@ if (dir && kafkajs) {
       return sendBatch(batch);
     };
     return created;
+  };
+
+  let produced = 0;
+  const send = Connection.prototype.send;
+  Connection.prototype.send = function sendTraced(args) {
+    const sent = send.call(this, args);
+    if (args.request.apiKey !== 0) return sent; // Produce
+    const id = `${process.pid}-${++produced}`;
+    record('produce:start', id, now());
+    sent.then(() => record('produce:acked', id, now()), () => undefined);
+    return sent;
   };
 
   // HTTP: when a request arrived, and when its answer was written. Its id is known only at the end.
