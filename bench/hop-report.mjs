@@ -72,8 +72,8 @@ export function joinHops(traces, skip = 0.2) {
     for (const [side, traced] of [['front', fronts], ['back', backs]]) {
       const started = times(traced.flatMap(({ events }) => events['produce:start'] ?? []));
       const acked = times(traced.flatMap(({ events }) => events['produce:acked'] ?? []));
-      const ids = [...started.keys()];
-      const values = ids.slice(Math.floor(ids.length * skip)).filter((id) => acked.has(id)).map((id) => (acked.get(id) - started.get(id)) / 1000);
+      const produces = [...started.keys()];
+      const values = produces.slice(Math.floor(produces.length * skip)).filter((id) => acked.has(id)).map((id) => (acked.get(id) - started.get(id)) / 1000);
       if (values.length > 0) rows.push(quartiles(`${side}'s produce requests (kafkajs connection → acknowledged)`, values));
     }
     systems.push({ system: prefix, front: fronts.map((t) => t.name).join(', '), back: backs.map((t) => t.name).join(', '), rows });

@@ -10,7 +10,7 @@
 // and per HTTP answer with an X-Request-Id (flowgate's gateway):
 //   arrive         the request's 'request' event on the HTTP server
 //   end            the answer's res.end() returned
-// and per produce request, keyed by its kafkajs correlation id (not a request id):
+// and per produce request (keyed by <pid>-<count>: one carries records of several requests):
 //   produce:start  kafkajs's connection took it (before encoding it)
 //   produce:acked  its response was decoded: the produce's round trip through the broker
 // Written to $HOP_TRACE_DIR/<HOP_TRACE_NAME>-<pid>.json when the process exits (or on SIGTERM).
