@@ -14,8 +14,12 @@ import { pathToFileURL } from 'node:url';
 export const LEGS = [
   ['HTTP in → produce request (parse, admission, linger)', 'front:arrive', 'front:send:requests'],
   ['request hop (produce → consumer has it)', 'front:send:requests', 'back:fetch:requests'],
+  ['  of it: produce → fetch response at the processor (broker, network)', 'front:send:requests', 'back:bytes:requests'],
+  ['  of it: fetch response → eachBatch (kafkajs)', 'back:bytes:requests', 'back:fetch:requests'],
   ['processor (consumed → reply produce request)', 'back:fetch:requests', 'back:send:replies'],
   ['reply hop (produce → gateway has it)', 'back:send:replies', 'front:fetch:replies'],
+  ['  of it: produce → fetch response at the gateway (broker, network)', 'back:send:replies', 'front:bytes:replies'],
+  ['  of it: fetch response → eachBatch (kafkajs)', 'front:bytes:replies', 'front:fetch:replies'],
   ['reply → HTTP answer written', 'front:fetch:replies', 'front:end'],
   ['Kafka round trip (produce request → reply read)', 'front:send:requests', 'front:fetch:replies'],
   ['whole (HTTP in → answer written)', 'front:arrive', 'front:end'],

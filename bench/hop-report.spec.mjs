@@ -17,6 +17,8 @@ describe('joinHops', () => {
   const processor = trace('processor', {
     'fetch:bench.requests': ['a', 4_000, 'b', 12_000],
     'send:bench.replies': ['a', 5_000, 'b', 14_000],
+    // When the fetch responses carrying them reached the connection.
+    'bytes:bench.requests': ['a', 3_500, 'b', 11_800],
     // A job's own topic: not a hop of the round trip.
     'fetch:bench.counter': ['c', 1],
   });
@@ -34,6 +36,11 @@ describe('joinHops', () => {
     expect(p50['request hop (produce → consumer has it)']).toEqual([2, 1, 2]);
     expect(p50['processor (consumed → reply produce request)']).toEqual([2, 1, 2]);
     expect(p50['reply hop (produce → gateway has it)']).toEqual([2, 1, 2]);
+    // The request hop split where the fetch response arrived: a 1.5 + 0.5 ms, b 0.8 + 0.2 ms.
+    expect(p50['  of it: produce → fetch response at the processor (broker, network)']).toEqual([2, 0.8, 1.5]);
+    expect(p50['  of it: fetch response → eachBatch (kafkajs)']).toEqual([2, 0.2, 0.5]);
+    // The gateway's side was not traced that deep here: no rows for it.
+    expect(p50['  of it: produce → fetch response at the gateway (broker, network)']).toBeUndefined();
     expect(p50['reply → HTTP answer written']).toEqual([2, 0.3, 0.5]);
     expect(p50['whole (HTTP in → answer written)']).toEqual([2, 5.3, 7.5]);
     expect(p50["front's produce requests (kafkajs connection → acknowledged)"]).toEqual([2, 0.5, 1]);

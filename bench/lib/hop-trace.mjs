@@ -7,6 +7,8 @@
 // Per record with a request id (flowgate's fg-request-id header, the floor's id header):
 //   send:<topic>   kafkajs's producer.sendBatch was called with it (after any batching or linger)
 //   fetch:<topic>  kafkajs handed it to the consumer's eachBatch
+//   bytes:<topic>  the last bytes of the fetch response that carried it reached kafkajs's
+//                  connection (so the broker's and the network's share ends here, kafkajs's begins)
 // and per HTTP answer with an X-Request-Id (flowgate's gateway):
 //   arrive         the request's 'request' event on the HTTP server
 //   end            the answer's res.end() returned
@@ -62,10 +64,13 @@ if (dir && kafkajs) {
         ...config,
         eachBatch: (payload) => {
           const at = now();
-          const kind = `fetch:${payload.batch.topic}`;
+          const { topic } = payload.batch;
+          const bytesAt = fetchBytesAt.get(topic);
           for (const message of payload.batch.messages) {
             const id = requestId(message.headers);
-            if (id !== undefined) record(kind, id, at);
+            if (id === undefined) continue;
+            record(`fetch:${topic}`, id, at);
+            if (bytesAt !== undefined) record(`bytes:${topic}`, id, bytesAt);
           }
           return eachBatch(payload);
         },
@@ -90,10 +95,23 @@ if (dir && kafkajs) {
     return created;
   };
 
+  // When each topic's latest fetch response arrived: its last chunk, before kafkajs decodes it.
+  const fetchBytesAt = new Map();
+  const processData = Connection.prototype.processData;
+  Connection.prototype.processData = function processDataTraced(data) {
+    this.traceDataAt = now();
+    return processData.call(this, data);
+  };
   let produced = 0;
   const send = Connection.prototype.send;
   Connection.prototype.send = function sendTraced(args) {
     const sent = send.call(this, args);
+    if (args.request.apiKey === 1) { // Fetch
+      sent.then((response) => {
+        for (const { topicName } of response?.responses ?? []) fetchBytesAt.set(topicName, this.traceDataAt);
+      }, () => undefined);
+      return sent;
+    }
     if (args.request.apiKey !== 0) return sent; // Produce
     const id = `${process.pid}-${++produced}`;
     record('produce:start', id, now());
