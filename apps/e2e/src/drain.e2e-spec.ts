@@ -140,10 +140,12 @@ describe('processor stopped while it starts: exits 0 with no fatal line', () => 
   const cluster = new Cluster('drain-boot');
   afterAll(() => cluster.stopAll());
 
-  it('shuts down on a SIGTERM that comes between its first job\'s partitions and its HTTP listener', async () => {
+  it('shuts down on a SIGTERM that comes while its microservice starts, before its HTTP listener', async () => {
     const processor = await cluster.start('processor', { FLOWGATE_LOG_LEVEL: 'info' }, { waitReady: false });
-    // Its jobs' consumers join one after another, then the shared one: the listener comes seconds later.
-    await eventually(() => /"message":"job [\w-]+: assigned partitions/.test(processor.logs), 60_000, 'a job to be assigned its partitions');
+    // The signal handlers are in place by then. After the scripts come the route catalog and every
+    // job's consumer joining its group, then the listener: hundreds of ms at least. (From the first
+    // job's partitions, the listener could come within 90 ms, faster than this test reacts.)
+    await eventually(() => /"message":"scripts read: /.test(processor.logs), 60_000, 'the scripts to be read');
     processor.kill('SIGTERM');
     expect(await exitWithin(processor, EXIT_WAIT_MS)).toBe(0);
     expect(processor.logs).toMatch(/SIGTERM: shutting down/);
