@@ -74,11 +74,17 @@ export function joinHops(traces, skip = 0.2) {
     }
     // Each side's produce requests, through the broker and back (not joined to requests: a produce request carries several).
     for (const [side, traced] of [['front', fronts], ['back', backs]]) {
-      const started = times(traced.flatMap(({ events }) => events['produce:start'] ?? []));
-      const acked = times(traced.flatMap(({ events }) => events['produce:acked'] ?? []));
-      const produces = [...started.keys()];
-      const values = produces.slice(Math.floor(produces.length * skip)).filter((id) => acked.has(id)).map((id) => (acked.get(id) - started.get(id)) / 1000);
-      if (values.length > 0) rows.push(quartiles(`${side}'s produce requests (kafkajs connection → acknowledged)`, values));
+      const stamps = (kind) => times(traced.flatMap(({ events }) => events[kind] ?? []));
+      const [started, written, acked] = [stamps('produce:start'), stamps('produce:written'), stamps('produce:acked')];
+      const produces = [...started.keys()].slice(Math.floor(started.size * skip));
+      for (const [leg, from, to] of [
+        ['kafkajs connection → acknowledged', started, acked],
+        ['connection → written to the socket (encoding)', started, written],
+        ['written → acknowledged (broker, loopback)', written, acked],
+      ]) {
+        const values = produces.filter((id) => from.has(id) && to.has(id)).map((id) => (to.get(id) - from.get(id)) / 1000);
+        if (values.length > 0) rows.push(quartiles(`${side}'s produce requests: ${leg}`, values));
+      }
     }
     systems.push({ system: prefix, front: fronts.map((t) => t.name).join(', '), back: backs.map((t) => t.name).join(', '), rows });
   }

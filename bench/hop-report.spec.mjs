@@ -12,6 +12,7 @@ describe('joinHops', () => {
     end: ['a', 7_500, 'b', 15_300],
     // Produce requests, by their own ids (a request may carry several records).
     'produce:start': ['1-1', 2_000, '1-2', 11_000],
+    'produce:written': ['1-1', 2_100, '1-2', 11_050],
     'produce:acked': ['1-1', 3_000, '1-2', 11_500],
   });
   const processor = trace('processor', {
@@ -43,8 +44,10 @@ describe('joinHops', () => {
     expect(p50['  of it: produce → fetch response at the gateway (broker, network)']).toBeUndefined();
     expect(p50['reply → HTTP answer written']).toEqual([2, 0.3, 0.5]);
     expect(p50['whole (HTTP in → answer written)']).toEqual([2, 5.3, 7.5]);
-    expect(p50["front's produce requests (kafkajs connection → acknowledged)"]).toEqual([2, 0.5, 1]);
-    expect(p50["back's produce requests (kafkajs connection → acknowledged)"]).toBeUndefined();
+    expect(p50["front's produce requests: kafkajs connection → acknowledged"]).toEqual([2, 0.5, 1]);
+    expect(p50["front's produce requests: connection → written to the socket (encoding)"]).toEqual([2, 0.05, 0.1]);
+    expect(p50["front's produce requests: written → acknowledged (broker, loopback)"]).toEqual([2, 0.45, 0.9]);
+    expect(p50["back's produce requests: kafkajs connection → acknowledged"]).toBeUndefined();
     // The floor has no HTTP: only its Kafka legs.
     expect(floor.system).toBe('floor');
     expect(floor.rows.map((row) => [row.leg, row.p50])).toEqual([

@@ -14,12 +14,15 @@
 //   end            the answer's res.end() returned
 // and per produce request (keyed by <pid>-<count>: one carries records of several requests):
 //   produce:start  kafkajs's connection took it (before encoding it)
+//   produce:written  it was written to the socket (encoded; a request of another kind written in
+//                  between on the same connection, rare on a producer's, would shift this)
 //   produce:acked  its response was decoded: the produce's round trip through the broker
 // Written to $HOP_TRACE_DIR/<HOP_TRACE_NAME>-<pid>.json when the process exits (or on SIGTERM).
 // --import loads it before the app; kafkajs's classes are patched in place, in the module the app
 // will load (the same file, so the same cached module).
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -115,8 +118,16 @@ if (dir && kafkajs) {
     if (args.request.apiKey !== 0) return sent; // Produce
     const id = `${process.pid}-${++produced}`;
     record('produce:start', id, now());
+    if (this.socket) (this.socket.traceProduces ??= []).push(id);
     sent.then(() => record('produce:acked', id, now()), () => undefined);
     return sent;
+  };
+
+  const socketWrite = net.Socket.prototype.write;
+  net.Socket.prototype.write = function writeTraced(...args) {
+    const id = this.traceProduces?.shift();
+    if (id !== undefined) record('produce:written', id, now());
+    return socketWrite.apply(this, args);
   };
 
   // HTTP: when a request arrived, and when its answer was written. Its id is known only at the end.
