@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { quantile } from './lib/open-loop.mjs';
 
 /** The legs of one request, µs: [label, from event, to event]; events are `<side>:<kind>`. */
 export const LEGS = [
@@ -34,7 +35,7 @@ function times(list = []) {
 
 function quartiles(leg, values) {
   values.sort((x, y) => x - y);
-  const q = (p) => values[Math.min(values.length - 1, Math.floor(p * values.length))];
+  const q = (p) => quantile(values, p);
   return { leg, n: values.length, p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9) };
 }
 

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { DEMO_ENV, ensureTopics, root } from '../tools/dev/bootstrap.mjs';
 import { cpuSeconds } from './lib/procstat.mjs';
+import { median } from './lib/rounds.mjs';
 
 const dists = process.argv.slice(2).map((dir) => resolve(dir));
 const rounds = Number(process.env.IDLE_ROUNDS ?? 3);
@@ -63,7 +64,6 @@ for (let round = 0; round < rounds; round++) {
     console.log(`round ${round + 1}, ${dists[at]}: ${Object.entries(pct).map(([app, p]) => `${app} ${p.toFixed(2)} %`).join(', ')} of a core`);
   }
 }
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 /** The apps' total: the broker, when measured, is shown apart. */
 const total = (pct) => Object.entries(pct).filter(([name]) => name !== 'kafka').reduce((a, [, p]) => a + p, 0);
 const base = median(results[0].map(total));
