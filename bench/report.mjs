@@ -9,7 +9,7 @@ import { authMarkdown } from './auth-cost.mjs';
 import { registryMarkdown } from './registry-cost.mjs';
 import { overloadMarkdown, overloadTargets } from './overload.mjs';
 import { medianRow } from './lib/rounds.mjs';
-import { crossCheckMarkdown, roundsMarkdown, roundTargets, targetsMarkdown } from './rounds-report.mjs';
+import { cpuWaitMarkdown, crossCheckMarkdown, roundsMarkdown, roundTargets, targetsMarkdown } from './rounds-report.mjs';
 
 const ms = (v) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const num = (v, digits = 0) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -32,6 +32,7 @@ export function markdown(results) {
       .map((d) => `${d.name} (${d.exit}, ${d.at})`).join('; ')}.`, '');
   }
   lines.push(...roundsMarkdown(results));
+  lines.push(...cpuWaitMarkdown(results));
   lines.push('', `## Targets (the echo ones judged on the median of ${results.rounds ?? 1} round${results.rounds > 1 ? 's' : ''}; the overload ones on its median run)`, '');
   lines.push(...targetsMarkdown(targets(results)));
   // Per rate and system, the round whose p50 was the median one, for the figures that follow.

@@ -119,6 +119,30 @@ export function roundsMarkdown(results) {
   return lines;
 }
 
+/**
+ * How long each system's processes' main threads (Node's event loops; Redis) were ready to run
+ * but waited for a CPU, ms per answered request (`cpuWaitMs` of each step): delay that CPU
+ * contention alone adds to the requests they carry. Empty for results without the figure.
+ */
+export function cpuWaitMarkdown(results) {
+  const rows = [];
+  for (const rate of results.fixedRates) {
+    for (const system of results.systems) {
+      const waits = series(results, system.key, rate, (r) => r.cpuWaitMs);
+      const names = [...new Set(waits.flatMap((w) => Object.keys(w ?? {})))];
+      if (names.length === 0) continue;
+      const total = spread(waits.map((w) => (w ? Object.values(w).reduce((a, b) => a + b, 0) : undefined)));
+      const each = names.map((name) => `${name} ${cpuText(spread(waits.map((w) => w?.[name])))}`).join(', ');
+      rows.push(`| ${rate} | ${system.name} | ${cpuText(total)} | ${each} |`);
+    }
+  }
+  if (rows.length === 0) return [];
+  return ['', '## Main threads waiting for a CPU: median (min–max) of the rounds', '',
+    'ms per answered request that each process\'s main thread (a Node event loop; Redis) was ready to run but waited for a CPU (/proc/<pid>/schedstat): ' +
+    'delay CPU contention alone adds to the requests it carries.', '',
+    '| offered/s | system | all its processes | by process |', '|---:|---|---:|---|', ...rows];
+}
+
 /** The targets table, each judged on its median with the rounds that met it on their own. */
 export function targetsMarkdown(targets) {
   const lines = ['| target | value (median, min–max) | | rounds met | detail |', '|---|---|---|---:|---|'];

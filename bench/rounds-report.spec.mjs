@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { crossCheckMarkdown, roundsMarkdown, roundTargets, showSpread } from './rounds-report.mjs';
+import { cpuWaitMarkdown, crossCheckMarkdown, roundsMarkdown, roundTargets, showSpread } from './rounds-report.mjs';
 
 const systems = ['flowgate', 'nest', 'floor', 'fastify'].map((key) => ({ key, name: key, processes: [] }));
 /** A step row as tools/dev/bench.mjs writes it, with the figures the report reads. */
@@ -79,6 +79,17 @@ describe('bench rounds report: tables', () => {
     const nestRow = roundsMarkdown(run).find((l) => l.startsWith('| 1000 | nest |'));
     expect(nestRow).toContain('| 0.50× (0.30×–0.60×) |');
     expect(roundsMarkdown(run).find((l) => l.startsWith('| 2000 | fastify |'))).toContain('not run');
+  });
+
+  it("gives each system's main-thread waits for a CPU, summed and by process, as median (min–max) of the rounds", () => {
+    const waits = [{ gateway: 0.2, processor: 0.1 }, { gateway: 0.4, processor: 0.3 }, { gateway: 0.3, processor: 0.2 }];
+    const steps = waits.map((cpuWaitMs, round) => ({ ...step('flowgate', 1000, round, { cpu: 1 }), cpuWaitMs }));
+    const lines = cpuWaitMarkdown({ systems, steps, rounds: 3, fixedRates: [1000] });
+    expect(lines.filter((l) => l.startsWith('| 1000 |'))).toEqual([
+      '| 1000 | flowgate | 0.500 (0.300–0.700) | gateway 0.300 (0.200–0.400), processor 0.200 (0.100–0.300) |',
+    ]);
+    // Results of runs before the figure existed: no section.
+    expect(cpuWaitMarkdown({ systems, steps: steps.map((row) => ({ ...row, cpuWaitMs: undefined })), rounds: 3, fixedRates: [1000] })).toEqual([]);
   });
 
   it('lists both generators per system and rate in the cross-check, or why it did not run', () => {

@@ -72,6 +72,8 @@
 //   BENCH_VARIANT="FLOWGATE_X=v ..."  a second flowgate (its own processor and gateway, topics benchv.*,
 //                                     ports 18380/18381/18387) with these settings, as one more system
 //                                     of every round: an A/B of a setting, paired round by round
+//   BENCH_VARIANT="BENCH_NATIVE_PRODUCER=1"  the variant's gateway produces through librdkafka
+//                                     (@confluentinc/kafka-javascript, built on demand; bench/lib/native-producer.mjs)
 //   BENCH_VARIANT_DIST=<dir>          the variant runs the bundles in <dir>/apps (a build of another commit,
 //                                     copied under dist/ so that it finds node_modules): an A/B of code
 //   BENCH_GATEWAYS=1                  flowgate gateway replicas (ports 18180, 18280, ...), the load spread over
@@ -112,7 +114,7 @@ if (generators.includes('vegeta')) {
 const { startStack, createTopics } = await import('../stack/stack.mjs');
 const { probeRedis } = await import('../stack/redis.mjs');
 const { client: ipcClient } = await import('../../bench/lib/ipc.mjs');
-const { cpuSeconds, findPid, RssSampler, totalCpu } = await import('../../bench/lib/procstat.mjs');
+const { cpuSeconds, findPid, mainThreadSched, RssSampler, totalCpu } = await import('../../bench/lib/procstat.mjs');
 const { accountCpu } = await import('../../bench/lib/cpu-account.mjs');
 const { watchConnections } = await import('../../bench/lib/connections.mjs');
 const { medianRow, rotation } = await import('../../bench/lib/rounds.mjs');
@@ -167,6 +169,7 @@ const settingsOf = (name) => Object.fromEntries((process.env[name] ?? '').split(
 }));
 /** BENCH_VARIANT: a second flowgate with these settings, as one more system. */
 const variantEnv = settingsOf('BENCH_VARIANT');
+if (variantEnv.BENCH_NATIVE_PRODUCER === '1') await (await import('../../bench/lib/native-kafka.mjs')).ensureNativeKafka({ log });
 /** BENCH_OVERLOAD_VARIANT: one more adaptive overload run, the gateway with these settings. */
 const overloadVariantEnv = settingsOf('BENCH_OVERLOAD_VARIANT');
 
@@ -179,6 +182,8 @@ const alive = (child) => child.exitCode === null && child.signalCode === null;
 const hopTraceDir = process.env.BENCH_HOP_TRACE ? resolve(process.env.BENCH_HOP_TRACE) : undefined;
 if (hopTraceDir) mkdirSync(hopTraceDir, { recursive: true });
 const hopTraceArgs = hopTraceDir ? ['--import', pathToFileURL(join(root, 'bench/lib/hop-trace.mjs')).href] : [];
+/** BENCH_VARIANT="BENCH_NATIVE_PRODUCER=1": the flags that let a gateway with that setting swap its producer. */
+const nativeProducerArgs = variantEnv.BENCH_NATIVE_PRODUCER === '1' ? ['--import', pathToFileURL(join(root, 'bench/lib/native-producer.mjs')).href] : [];
 
 /** Starts a Node script with its output prefixed by name (fork: with an IPC channel). */
 function startNode(name, file, { env = {}, args = [], ipc = false, nodeArgs = [] } = {}) {
@@ -341,7 +346,7 @@ try {
   // --cpu-prof is not allowed in NODE_OPTIONS, so profiled apps are started here with the flag;
   // the profiles are written when they exit (on the SIGTERM at the end).
   const profDir = process.env.BENCH_CPU_PROF;
-  const nodeArgs = [...hopTraceArgs, ...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+  const nodeArgs = [...hopTraceArgs, ...nativeProducerArgs, ...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
   const launchApp = (name, extraEnv = {}, dist = 'dist') => nodeArgs.length > 0 || dist !== 'dist'
     ? startNode(name, `${dist}/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs })
     : track(name, startApp(name, { ...appEnv, ...extraEnv }));
@@ -569,7 +574,10 @@ try {
     // vegeta's CPU comes with its result (it has exited by then): 0 before, its total after.
     if (generator === 'vegeta') add('vegeta', undefined, 'generator');
     const sampleCpu = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, pid && cpuSeconds(pid)]));
+    // How long each process's main thread (a Node process's event loop) was ready to run but waited for a CPU.
+    const sampleWaits = () => Object.fromEntries(system.processes.map((name) => [name, pids[name] && mainThreadSched(pids[name])?.waiting]));
     const cpu0 = sampleCpu();
+    const waits0 = sampleWaits();
     const kafka0 = kafkaPid ? cpuSeconds(kafkaPid) : 0;
     const load0 = cpuSeconds(loadChild.pid) ?? 0;
     const busy0 = machineBusySeconds();
@@ -582,6 +590,7 @@ try {
     const wall = (performance.now() - wall0) / 1000;
     const connections = stopWatching?.();
     const cpu1 = sampleCpu();
+    const waits1 = sampleWaits();
     if (generator === 'vegeta') [cpu0.vegeta, cpu1.vegeta] = [0, result.cpuS];
     const counters1 = await system.counters?.();
     const counters = counters0 && counters1
@@ -594,6 +603,9 @@ try {
     const loadCpu = (cpuSeconds(loadChild.pid) ?? 0) - load0 + (generator === 'vegeta' ? result.cpuS : 0);
     const otherCpu = machineBusySeconds() - busy0 - cpu - (kafkaCpu ?? 0) - loadCpu;
     const ok = Math.max(1, result.ok);
+    const cpuWaitMs = Object.fromEntries(Object.keys(waits1)
+      .filter((name) => waits0[name] !== undefined && waits1[name] !== undefined)
+      .map((name) => [name, ((waits1[name] - waits0[name]) * 1000) / ok]));
     const row = {
       key: system.key, system: system.name, round, generator, order: order++, ...result,
       cpuS: cpu, cpuByProcess, cpuPer1k: (cpu / ok) * 1000,
@@ -605,6 +617,8 @@ try {
         kafkaTotal: system.usesKafka && kafkaCpu !== undefined ? (kafkaCpu * 1000) / ok : undefined,
         byProcess: Object.fromEntries(Object.entries(account.byProcess).map(([name, p]) => [name, p.msPerRequest])), missing: account.missing,
       },
+      // ms per answered request each process's main thread waited for a CPU (/proc/<pid>/schedstat).
+      cpuWaitMs,
       connections,
       loadGeneratorCpuS: loadCpu, counters, otherCpuPct: Math.max(0, (otherCpu / wall) * 100), wallS: wall,
     };
@@ -617,8 +631,14 @@ try {
     into.push(row);
     log(`round ${round + 1}, ${system.name} @ ${rate}/s${generator === 'own' ? '' : ` (${generator})`}: ${row.throughput.toFixed(0)} ok/s, ` +
       `p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, non-200 ${row.sent - row.ok}, ` +
-      `CPU ${row.cpu.system?.toFixed(3)} ms/req (apps ${row.cpuPer1k.toFixed(3)})${connections ? `, ${connections.peak} connections` : ''}${row.passed ? '' : ' (over budget)'}`);
+      `CPU ${row.cpu.system?.toFixed(3)} ms/req (apps ${row.cpuPer1k.toFixed(3)})${waitsText(cpuWaitMs)}${connections ? `, ${connections.peak} connections` : ''}${row.passed ? '' : ' (over budget)'}`);
     return row;
+  }
+
+  /** ", main threads waited for a CPU: gateway 0.081, processor 0.064 ms/req" (empty without figures). */
+  function waitsText(waits) {
+    const entries = Object.entries(waits);
+    return entries.length === 0 ? '' : `, main threads waited for a CPU: ${entries.map(([name, ms]) => `${name} ${ms.toFixed(3)}`).join(', ')} ms/req`;
   }
 
   // Rate by rate (interleaving the systems, so that noise from the machine is shared), each system

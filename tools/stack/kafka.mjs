@@ -85,13 +85,29 @@ transaction.state.log.num.partitions=8
 ${cluster}${extra}`;
 }
 
-function log4jProperties(logFile) {
+function log4jProperties(logFile, requestLog = process.env.FLOWGATE_KAFKA_REQUEST_LOG) {
   return `log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender
 log4j.appender.file.File=${logFile}
 log4j.appender.file.Append=true
 log4j.appender.file.layout=org.apache.log4j.PatternLayout
 log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+${requestLog ? requestLogger(requestLog) : ''}`;
+}
+
+/**
+ * Every request the broker completes, with its time in each stage (queue, local, remote, response
+ * queue, send), one line each, when FLOWGATE_KAFKA_REQUEST_LOG names a file: for the bench's
+ * broker-side probe (bench/broker-report.mjs). Kafka logs them on `kafka.request.logger` at DEBUG.
+ */
+function requestLogger(file) {
+  return `log4j.logger.kafka.request.logger=DEBUG, requests
+log4j.additivity.kafka.request.logger=false
+log4j.appender.requests=org.apache.log4j.FileAppender
+log4j.appender.requests.File=${file}
+log4j.appender.requests.Append=true
+log4j.appender.requests.layout=org.apache.log4j.PatternLayout
+log4j.appender.requests.layout.ConversionPattern=%m%n
 `;
 }
 
