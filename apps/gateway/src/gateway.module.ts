@@ -43,6 +43,8 @@ export class GatewayModule {
           probeTopic: topicNames(config.FLOWGATE_TOPIC_PREFIX).requests,
           registry,
           ackTimeoutMs: config.FLOWGATE_PRODUCE_TIMEOUT_MS,
+          // Each HTTP request is one record: waiting lets a few share a produce request.
+          lingerMs: config.FLOWGATE_PRODUCE_LINGER_MS,
         }),
       ],
       controllers: [RouteController, RequestStatusController, IngestController, OpenApiController],

@@ -38,10 +38,6 @@ export const COMMON_ENV = {
     default: 16, min: 1, max: 10_000,
     description: 'Partitions of the replies topic: one per live gateway, so the most gateways at once.',
   }),
-  FLOWGATE_PRODUCE_LINGER_MS: int({
-    default: 2, min: 0, max: 100,
-    description: 'How long a produce request waits for more records to join it (Kafka\'s linger.ms): fewer, larger requests for a little latency; 0 sends at the next turn of the event loop.',
-  }),
   FLOWGATE_INSTANCE_ID: str({
     default: `${hostname()}-${process.pid}`,
     pattern: /^[A-Za-z0-9._-]{1,100}$/,

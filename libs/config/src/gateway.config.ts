@@ -7,6 +7,10 @@ export const GATEWAY_ENV = {
   ...COMMON_ENV,
   ...REGISTRY_ENV,
   ...AUTH_ENV,
+  FLOWGATE_PRODUCE_LINGER_MS: int({
+    default: 2, min: 0, max: 100,
+    description: 'How long the gateway\'s produce request waits for more requests to join it (Kafka\'s linger.ms): fewer, larger requests for a little latency; 0 sends at the next turn of the event loop. The processor and sweeper never wait: what they write comes in batches already.',
+  }),
   FLOWGATE_GATEWAY_PORT: int({ default: 8080, min: 0, max: 65_535, description: 'HTTP port of the gateway.' }),
   FLOWGATE_GATEWAY_HOST: str({ default: '0.0.0.0', description: 'Address the gateway listens on.' }),
   FLOWGATE_ADMIN_PORT: int({

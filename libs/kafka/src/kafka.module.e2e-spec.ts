@@ -16,7 +16,7 @@ const config = {
   KAFKA_SASL_MECHANISM: '',
   KAFKA_SASL_USERNAME: '',
   KAFKA_SASL_PASSWORD: '',
-  FLOWGATE_INSTANCE_ID: 'kafka-module-spec', FLOWGATE_PRODUCE_LINGER_MS: 2,
+  FLOWGATE_INSTANCE_ID: 'kafka-module-spec',
 } as const;
 
 /** Two services of one app, and one that writes a last record while shutting down. */

@@ -11,7 +11,6 @@ export interface KafkaModuleOptions {
   readonly config: Parameters<typeof kafkaSecurity>[0] & {
     readonly KAFKA_BROKERS: string[];
     readonly FLOWGATE_INSTANCE_ID: string;
-    readonly FLOWGATE_PRODUCE_LINGER_MS: number;
   };
   /** A topic that exists, asked for by the health probe. */
   readonly probeTopic: string;
@@ -19,6 +18,8 @@ export interface KafkaModuleOptions {
   readonly registry: Registry;
   /** See `KafkaConnectionOptions.ackTimeoutMs`. */
   readonly ackTimeoutMs?: number;
+  /** See `KafkaConnectionOptions.lingerMs` (the gateway's FLOWGATE_PRODUCE_LINGER_MS). */
+  readonly lingerMs?: number;
 }
 
 /**
@@ -36,7 +37,7 @@ export interface KafkaModuleOptions {
 export class KafkaModule implements OnApplicationShutdown {
   constructor(@Inject(KafkaConnection) private readonly connection: KafkaConnection) {}
 
-  static forRoot({ app, config, probeTopic, registry, ackTimeoutMs }: KafkaModuleOptions): DynamicModule {
+  static forRoot({ app, config, probeTopic, registry, ackTimeoutMs, lingerMs }: KafkaModuleOptions): DynamicModule {
     return {
       module: KafkaModule,
       providers: [
@@ -49,7 +50,7 @@ export class KafkaModule implements OnApplicationShutdown {
               ...kafkaSecurity(config),
               clientId: `flowgate-${app}-${config.FLOWGATE_INSTANCE_ID}`,
               probeTopic,
-              lingerMs: config.FLOWGATE_PRODUCE_LINGER_MS,
+              ...(lingerMs === undefined ? {} : { lingerMs }),
               ...(ackTimeoutMs === undefined ? {} : { ackTimeoutMs }),
               // An ACL denial says so (user and resource kind), instead of kafkajs's bare "Not authorized".
               observer: new ProducerMetrics(registry, app).observer((error) => {
