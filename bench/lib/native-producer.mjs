@@ -2,10 +2,10 @@
 // gateway's producer (kafkajs's `producer()` without a transactional id) is librdkafka through
 // @confluentinc/kafka-javascript (built by bench/lib/native-kafka.mjs), so a bench variant
 // (BENCH_VARIANT="BENCH_NATIVE_PRODUCER=1") measures the native client on flowgate's own hot path.
-// The bench loads it into flowgate's apps with `node --import` when BENCH_NATIVE_PRODUCER is set
-// for any of them; only a gateway with the variable set is changed. Its sendBatch takes what
-// libs/kafka's BatchingProducer gives it (topicMessages, acks -1) and resolves once librdkafka has
-// reported every record delivered; librdkafka's own linger is FLOWGATE_PRODUCE_LINGER_MS.
+// The bench then loads this file into flowgate's apps with `node --import`; only a gateway with
+// the variable set is changed. Its sendBatch takes what libs/kafka's BatchingProducer gives it
+// (topicMessages, acks -1; the linger is already behind it, so librdkafka's linger.ms is 0) and
+// resolves once librdkafka has reported every record delivered.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { nativeKafkaDir } from './native-kafka.mjs';
@@ -27,7 +27,7 @@ if (process.env.BENCH_NATIVE_PRODUCER === '1' && isGateway) {
       'metadata.broker.list': process.env.KAFKA_BROKERS,
       'socket.nagle.disable': true,
       'acks': -1,
-      'linger.ms': Number(process.env.FLOWGATE_PRODUCE_LINGER_MS ?? 2),
+      'linger.ms': 0,
       // Murmur2 on the key, as kafkajs's DefaultPartitioner and the Java client do.
       'partitioner': 'murmur2_random',
       'dr_cb': true,
