@@ -1,5 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import * as espree from 'espree';
 
 // The dependency matrix of STYLE.md: apps use libs; libs use contracts and the utility
 // libs (config, metrics); contracts use nothing from the repo. The stream runtime sits
@@ -28,6 +29,12 @@ const boundaries = (constraints) => ['error', { enforceBuildableLibDependency: f
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'bench/results/**', 'jest.config.js'] },
   ...tseslint.configs.recommended,
+  {
+    // Plain JavaScript is parsed as JavaScript: the TypeScript parser leaves errors such as a
+    // `const` declared twice to the type checker, which never sees these files.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { parser: espree, ecmaVersion: 'latest', sourceType: 'module' },
+  },
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
