@@ -146,8 +146,6 @@ const wanted = new Set((process.env.BENCH_SYSTEMS ?? 'flowgate,nest,floor,fastif
 /** The floors: system key → Kafka client (bench/floor/kafka/<client>.mjs). */
 const FLOOR_SYSTEMS = { floor: 'kafkajs', floorPlatformatic: 'platformatic', floorConfluent: 'confluent' };
 const FLOOR_CLIENT_NAMES = { kafkajs: 'kafkajs', platformatic: '@platformatic/kafka', confluent: 'librdkafka via @confluentinc/kafka-javascript' };
-// Built before anything starts, like vegeta, so that its build is no part of the run.
-if (wanted.has('floorConfluent')) await (await import('../../bench/lib/native-kafka.mjs')).ensureNativeKafka({ log });
 const registryRates = list(process.env.BENCH_REGISTRY_RATES ?? (quick ? '500' : '500,1000'));
 const validationRates = list(process.env.BENCH_VALIDATION_RATES ?? (quick ? '500' : '500,1000'));
 const validationRounds = Number(process.env.BENCH_VALIDATION_ROUNDS ?? (quick ? 2 : 3));
@@ -169,7 +167,11 @@ const settingsOf = (name) => Object.fromEntries((process.env[name] ?? '').split(
 }));
 /** BENCH_VARIANT: a second flowgate with these settings, as one more system. */
 const variantEnv = settingsOf('BENCH_VARIANT');
-if (variantEnv.BENCH_NATIVE_PRODUCER === '1') await (await import('../../bench/lib/native-kafka.mjs')).ensureNativeKafka({ log });
+/** BENCH_VARIANT="BENCH_NATIVE_PRODUCER=1": the variant's gateway produces through librdkafka. */
+const nativeProducer = variantEnv.BENCH_NATIVE_PRODUCER === '1';
+// The native client (floorConfluent, the native producer) is built before anything starts, like
+// vegeta, so that its build is no part of the run.
+if (wanted.has('floorConfluent') || nativeProducer) await (await import('../../bench/lib/native-kafka.mjs')).ensureNativeKafka({ log });
 /** BENCH_OVERLOAD_VARIANT: one more adaptive overload run, the gateway with these settings. */
 const overloadVariantEnv = settingsOf('BENCH_OVERLOAD_VARIANT');
 
@@ -182,8 +184,8 @@ const alive = (child) => child.exitCode === null && child.signalCode === null;
 const hopTraceDir = process.env.BENCH_HOP_TRACE ? resolve(process.env.BENCH_HOP_TRACE) : undefined;
 if (hopTraceDir) mkdirSync(hopTraceDir, { recursive: true });
 const hopTraceArgs = hopTraceDir ? ['--import', pathToFileURL(join(root, 'bench/lib/hop-trace.mjs')).href] : [];
-/** BENCH_VARIANT="BENCH_NATIVE_PRODUCER=1": the flags that let a gateway with that setting swap its producer. */
-const nativeProducerArgs = variantEnv.BENCH_NATIVE_PRODUCER === '1' ? ['--import', pathToFileURL(join(root, 'bench/lib/native-producer.mjs')).href] : [];
+/** The flags that let a gateway with BENCH_NATIVE_PRODUCER=1 swap its producer. */
+const nativeProducerArgs = nativeProducer ? ['--import', pathToFileURL(join(root, 'bench/lib/native-producer.mjs')).href] : [];
 
 /** Starts a Node script with its output prefixed by name (fork: with an IPC channel). */
 function startNode(name, file, { env = {}, args = [], ipc = false, nodeArgs = [] } = {}) {
