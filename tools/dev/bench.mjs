@@ -74,6 +74,7 @@
 //                                     of every round: an A/B of a setting, paired round by round
 //   BENCH_VARIANT="BENCH_NATIVE_PRODUCER=1"  the variant's gateway produces through librdkafka
 //                                     (@confluentinc/kafka-javascript, built on demand; bench/lib/native-producer.mjs)
+//   BENCH_VARIANT="BENCH_NODE_ARGS=--a,--b"  node flags for the variant's gateway and processor only
 //   BENCH_VARIANT_DIST=<dir>          the variant runs the bundles in <dir>/apps (a build of another commit,
 //                                     copied under dist/ so that it finds node_modules): an A/B of code
 //   BENCH_GATEWAYS=1                  flowgate gateway replicas (ports 18180, 18280, ...), the load spread over
@@ -349,9 +350,12 @@ try {
   // the profiles are written when they exit (on the SIGTERM at the end).
   const profDir = process.env.BENCH_CPU_PROF;
   const nodeArgs = [...hopTraceArgs, ...nativeProducerArgs, ...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
-  const launchApp = (name, extraEnv = {}, dist = 'dist') => nodeArgs.length > 0 || dist !== 'dist'
-    ? startNode(name, `${dist}/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs })
-    : track(name, startApp(name, { ...appEnv, ...extraEnv }));
+  const launchApp = (name, extraEnv = {}, dist = 'dist') => {
+    const args = [...nodeArgs, ...(extraEnv.BENCH_NODE_ARGS?.split(',').filter(Boolean) ?? [])];
+    return args.length > 0 || dist !== 'dist'
+      ? startNode(name, `${dist}/apps/${name}/main.js`, { env: { ...appEnv, ...extraEnv }, nodeArgs: args })
+      : track(name, startApp(name, { ...appEnv, ...extraEnv }));
+  };
   const peerEnv = { KAFKA_BROKERS: stack.brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
   ensureTopics(appEnv);
   // A busy machine's fresh broker may answer the creator's metadata request before it hosts the new

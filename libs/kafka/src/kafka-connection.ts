@@ -3,7 +3,7 @@ import { BatchingProducer, MAX_REQUEST_BYTES, OutgoingRecord, ProduceObserver } 
 import { CompactedTopicReader } from './compacted-topic-reader';
 import { ConsumerOffsets } from './consumer-offsets';
 import { kafkaAccessError } from './kafka-access';
-import { createKafka, KafkaClientOptions } from './kafka-client';
+import { createKafka, KafkaClientOptions, NEVER_PAUSED_MAX_WAIT_MS } from './kafka-client';
 import { KafkaHealth } from './kafka-health';
 import { ParallelConsumer, ParallelConsumerOptions } from './parallel-consumer';
 import { PartitionReader, PartitionReaderOptions } from './partition-reader';
@@ -177,7 +177,8 @@ export class KafkaConnection {
       sessionTimeout: 6_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
-      maxWaitTimeInMs: 50,
+      // A keyed job never pauses its partitions (it works through each batch before the next fetch).
+      maxWaitTimeInMs: NEVER_PAUSED_MAX_WAIT_MS,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2_000 },
     });
   }
