@@ -17,7 +17,7 @@ export interface PartitionEnds {
  * await offsets.lag('flowgate.job.clicks', 'flowgate.clicks', [0, 3]); // Map { 0 => 12, 3 => 0 }
  */
 export class ConsumerOffsets {
-  private admin: Admin | undefined;
+  private admin: Promise<Admin> | undefined;
 
   constructor(private readonly kafka: Kafka) {}
 
@@ -29,16 +29,33 @@ export class ConsumerOffsets {
     return lagOf({ ends, committed: committed.find((t) => t.topic === topic)?.partitions ?? [] }, partitions);
   }
 
-  async close(): Promise<void> {
-    await this.admin?.disconnect();
+  /**
+   * The group's committed offset on one partition (the next offset it reads), or undefined where
+   * it never committed. Offsets a transaction commits show here once the transaction is complete.
+   */
+  async committed(groupId: string, topic: string, partition: number): Promise<bigint | undefined> {
+    const admin = await this.connectedAdmin();
+    const [topicOffsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const offset = topicOffsets?.partitions.find((p) => p.partition === partition)?.offset;
+    return offset === undefined || Number(offset) < 0 ? undefined : BigInt(offset);
   }
 
-  private async connectedAdmin(): Promise<Admin> {
-    if (this.admin) return this.admin;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    this.admin = admin;
-    return admin;
+  async close(): Promise<void> {
+    const admin = await this.admin?.catch(() => undefined);
+    this.admin = undefined;
+    await admin?.disconnect();
+  }
+
+  /** One admin, connected once, even when several calls start together (partitions taken at once). */
+  private connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      const connecting = admin.connect().then(() => admin);
+      // A failed connect is tried again by the next call.
+      connecting.catch(() => this.admin === connecting && (this.admin = undefined));
+      this.admin = connecting;
+    }
+    return this.admin;
   }
 }
 

@@ -35,6 +35,7 @@ export class ProcessorMetrics {
   readonly assignedPartitions: Gauge;
   readonly rebalances: Counter;
   readonly batchCommits: Counter<'job' | 'result'>;
+  readonly skippedRecords: Counter<'job'>;
   readonly batchDuration: Histogram<'job'>;
   readonly stateEntries: Gauge<'job'>;
   readonly restoreDuration: Histogram<'job'>;
@@ -93,6 +94,12 @@ export class ProcessorMetrics {
       name: 'flowgate_processor_batch_commits_total',
       help: 'Batches of keyed jobs made durable (exactly-once: transactions), by job and result (committed, aborted).',
       labelNames: ['job', 'result'],
+      registers,
+    });
+    this.skippedRecords = new Counter({
+      name: 'flowgate_processor_skipped_records_total',
+      help: 'Records of a keyed job passed over because the partition\'s state already held them (its consumer was positioned before the last commit, e.g. right after a rebalance).',
+      labelNames: ['job'],
       registers,
     });
     this.batchDuration = new Histogram({

@@ -191,6 +191,10 @@ export class StreamServer extends Server implements CustomTransportStrategy {
           this.metrics.batchCommits.inc({ job: name, result: 'aborted' });
           this.log.warn(`job ${name}: batch of partition ${partition} rolled back: ${String(error)}`);
         },
+        onSkipped: (partition, records) => {
+          this.metrics.skippedRecords.inc({ job: name }, records);
+          this.log.log(`job ${name}: passed over ${records} record(s) of partition ${partition} its state already holds`);
+        },
         onStartFailed: (partition, error) => this.log.warn(`job ${name}: taking partition ${partition} failed (tried again): ${String(error)}`),
         onCrash: (error, restartedBy) => this.onConsumerCrash(`job:${name}`, error, restartedBy),
       },

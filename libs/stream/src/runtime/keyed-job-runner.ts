@@ -1,4 +1,4 @@
-import { ConsumedRecord, Consumer, ConsumerSupervisor, KafkaConnection, OutgoingRecord, recordBytes, RestartedBy } from '@flowgate/kafka';
+import { ConsumedRecord, Consumer, ConsumerOffsets, ConsumerSupervisor, KafkaConnection, OutgoingRecord, recordBytes, RestartedBy } from '@flowgate/kafka';
 import { changelogTopic } from '../state/changelog';
 import type { Job, RecordContext, ScriptSteps } from '../dsl/job';
 import { PartitionKafka, PartitionTask } from './partition-task';
@@ -27,6 +27,11 @@ export interface KeyedJobObserver {
    */
   onBatch(partition: number, batch: { records: number; seconds: number; outputs: readonly OutgoingRecord[]; late: number }): void;
   onCommitFailed(partition: number, error: unknown): void;
+  /**
+   * Records the partition's state already holds came again and were passed over (a consumer
+   * positioned before the last commit; see PartitionTask.nextOffset).
+   */
+  onSkipped(partition: number, records: number): void;
   /** Taking the partition (barrier, restore) failed; it is tried again with the next batch. */
   onStartFailed(partition: number, error: unknown): void;
   /** The consumer crashed (a failed batch, Kafka out of reach) and is being started again. */
@@ -34,7 +39,7 @@ export interface KeyedJobObserver {
 }
 
 /** What a keyed job uses of the app's Kafka connection. */
-export type JobKafka = PartitionKafka & Pick<KafkaConnection, 'jobConsumer'>;
+export type JobKafka = PartitionKafka & Pick<KafkaConnection, 'jobConsumer' | 'consumerOffsets'>;
 
 export interface KeyedJobRunnerOptions {
   /** The job's consumers and producers come from it; at-least-once writes and the restore barriers go through its shared producer. */
@@ -62,15 +67,18 @@ export interface KeyedJobRunnerOptions {
  * assigned partition gets a PartitionTask (the TaskManager decides when); a partition's records
  * are processed in order, batch by batch, each batch committed (exactly-once: one transaction)
  * before the next is read. A failed commit rolls the batch back and restarts the consumer from
- * the last committed offset.
+ * the last committed offset. Records below the task's `nextOffset` are in its state already and
+ * are passed over: each input record changes the state once, whatever position the consumer had.
  */
 export class KeyedJobRunner {
   private readonly supervisor: ConsumerSupervisor;
   private readonly tasks: TaskManager;
+  private readonly offsets: ConsumerOffsets;
   readonly groupId: string;
 
   constructor(private readonly options: KeyedJobRunnerOptions) {
     this.groupId = `${options.prefix}job.${options.job.name}`;
+    this.offsets = options.kafka.consumerOffsets();
     this.tasks = new TaskManager({ createTask: (partition) => this.createTask(partition), observer: options.observer });
     this.supervisor = new ConsumerSupervisor({
       create: () => options.kafka.jobConsumer(this.groupId),
@@ -118,11 +126,17 @@ export class KeyedJobRunner {
         const outputs: OutgoingRecord[] = [];
         let records = 0;
         let late = 0;
+        let skipped = 0;
         let last: string | undefined;
         const started = process.hrtime.bigint();
         for (const message of batch.messages) {
           if (isStale()) break;
           const { offset, key, value, headers, timestamp } = message;
+          if (BigInt(offset) < task.nextOffset) {
+            skipped++;
+            resolveOffset(offset); // fetch on from after it, even when the whole batch was passed over
+            continue;
+          }
           const record: ConsumedRecord = { topic: batch.topic, partition: batch.partition, offset, key, value, headers, timestamp };
           // A record's state writes and emitted records count only if its job run succeeds; the
           // app may still answer a failed run (a problem reply), and that answer is kept.
@@ -151,6 +165,7 @@ export class KeyedJobRunner {
           records++;
           last = offset;
         }
+        if (skipped > 0) this.options.observer.onSkipped(batch.partition, skipped);
         if (last === undefined) return;
         await this.tasks.commit({ partition: batch.partition, task, outputs, nextOffset: (BigInt(last) + 1n).toString() });
         resolveOffset(last);
@@ -173,6 +188,7 @@ export class KeyedJobRunner {
   async stop(): Promise<void> {
     await this.supervisor.stop();
     await this.tasks.closeAll();
+    await this.offsets.close();
   }
 
   private createTask(partition: number): PartitionTask {
@@ -187,6 +203,7 @@ export class KeyedJobRunner {
       consumerGroupId: this.groupId,
       transactionalId: `${prefix}job.${job.name}.${partition}`,
       restoreGroupId: `${prefix}restore.${job.name}.${partition}`,
+      committedOffset: () => this.offsets.committed(this.groupId, sourceTopic, partition),
       commitOffset: (offset) => this.supervisor.consumer.commitOffsets([{ topic: sourceTopic, partition, offset }]),
       ...(beforeOffsetCommit ? { beforeOffsetCommit } : {}),
     });

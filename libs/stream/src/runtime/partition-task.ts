@@ -16,6 +16,8 @@ export interface PartitionTaskOptions extends Omit<BatchCommitTarget, 'state' | 
   /** Stable per job and partition, so a new owner's producer fences the old one (exactly-once). */
   readonly transactionalId: string;
   readonly restoreGroupId: string;
+  /** The consumer group's committed offset on the partition (the next to read); undefined where it never committed. */
+  readonly committedOffset: () => Promise<bigint | undefined>;
 }
 
 /**
@@ -26,10 +28,20 @@ export interface PartitionTaskOptions extends Omit<BatchCommitTarget, 'state' | 
  * first transaction fences a zombie that still thinks it owns the partition. At-least-once: the
  * outputs and the state changes are written before the offset is committed. The commit itself is
  * `commitBatch` (transactional-commit.ts).
+ *
+ * `nextOffset` is where the state stands: it holds every input record below it and none from it
+ * on. It is read from the group after the barrier, not taken from the consumer: kafkajs fetches
+ * the group's offset when the partition is assigned, and a transaction the old owner committed
+ * just before can still be on its way into the offsets then (its markers are written after the
+ * commit returns). The state restored after the barrier has that batch, so the consumer's first
+ * records can be ones the state already holds. The barrier's producer fences the old owner and
+ * waits for its last transaction to complete, so the offset read after it is the state's.
  */
 export class PartitionTask {
   readonly state = new KeyedStore();
   readonly ready: Promise<number>;
+  /** The first input offset the state does not hold yet (valid once `ready` resolved). */
+  nextOffset = 0n;
   private producer: Producer | undefined;
 
   constructor(private readonly options: PartitionTaskOptions) {
@@ -41,6 +53,7 @@ export class PartitionTask {
   /** Makes the batch durable: outputs, state changes and the next offset to read (see `commitBatch`). */
   async commit(outputs: OutgoingRecord[], nextOffset: string): Promise<void> {
     await commitBatch({ outputs, nextOffset }, { ...this.options, state: this.state, transactionalProducer: this.producer, sharedProducer: this.options.kafka });
+    this.nextOffset = BigInt(nextOffset);
   }
 
   async close(): Promise<void> {
@@ -61,6 +74,7 @@ export class PartitionTask {
     } else {
       await kafka.sendBatchDirect([barrier]);
     }
+    this.nextOffset = (await this.options.committedOffset()) ?? 0n;
     return restoreState({
       kafka,
       topic: changelogTopic,

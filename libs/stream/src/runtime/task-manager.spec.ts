@@ -20,6 +20,7 @@ function fakeTask(partition: number): FakeTask {
     partition,
     state: new KeyedStore(),
     ready,
+    nextOffset: 0n,
     restored: (changes) => resolve(changes),
     restoreFailed: (error) => reject(error),
     closed: false,

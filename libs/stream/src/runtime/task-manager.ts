@@ -3,7 +3,7 @@ import type { KeyedJobObserver } from './keyed-job-runner';
 import type { PartitionTask } from './partition-task';
 
 /** What the manager uses of a partition's task (a PartitionTask; a fake in unit tests). */
-export type ManagedTask = Pick<PartitionTask, 'state' | 'ready' | 'commit' | 'close'>;
+export type ManagedTask = Pick<PartitionTask, 'state' | 'ready' | 'nextOffset' | 'commit' | 'close'>;
 
 export interface TaskManagerOptions {
   /** Makes a partition's task; making it starts taking the partition (barrier, then restore). */
