@@ -48,7 +48,7 @@ let Connection;
 try {
   const load = createRequire(join(process.cwd(), 'package.json'));
   kafkajs = load('kafkajs');
-  // kafkajs's internal module, as libs/kafka/src/request-queue-timer.ts uses (2.2.4 is pinned).
+  // kafkajs's internal module, as libs/kafkajs-fixes/src/request-queue-timer.ts uses (2.2.4 is pinned).
   Connection = load('kafkajs/src/network/connection');
 } catch {
   kafkajs = undefined; // not a Kafka client: nothing to trace

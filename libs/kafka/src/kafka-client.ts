@@ -2,7 +2,7 @@ import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ISocketFactory, Kafka, logLevel as KafkaLogLevel, SASLOptions } from 'kafkajs';
 import { logKafkaEntry } from './kafka-log';
-import { fixRequestQueueTimer } from './request-queue-timer';
+import { fixRequestQueueTimer } from '@flowgate/kafkajs-fixes';
 
 export interface KafkaClientOptions {
   readonly brokers: string[];
@@ -24,7 +24,7 @@ export const NEVER_PAUSED_MAX_WAIT_MS = 500;
 /**
  * A kafkajs client tuned to fail fast: short connection and request timeouts and few retries,
  * so a dead broker turns into a quick 503 at the gateway instead of a hanging request; its
- * connections without kafkajs's idle 1 ms timer (request-queue-timer.ts).
+ * connections without kafkajs's idle 1 ms timer (libs/kafkajs-fixes).
  */
 export function createKafka({ brokers, clientId, ssl, sasl }: KafkaClientOptions): Kafka {
   fixRequestQueueTimer();

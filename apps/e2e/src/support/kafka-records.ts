@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Admin, Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
 import { headerStrings, WireHeaders } from '@flowgate/contracts';
+import { fixRequestQueueTimer } from '@flowgate/kafkajs-fixes';
 import { stackEnv } from './stack';
 
 /** A record as read back from a topic, headers decoded to strings. */
@@ -35,6 +36,7 @@ export class KafkaRecords {
   private readonly tails: TopicTail[] = [];
 
   constructor(clientName: string) {
+    fixRequestQueueTimer(); // as the apps have it: otherwise each connection wakes the test worker 1000 times a second
     this.kafka = new Kafka({
       brokers: stackEnv().KAFKA_BROKERS.split(','),
       clientId: `e2e-${clientName}`,

@@ -9,7 +9,8 @@
  * `fixRequestQueueTimer()` replaces that one method with the same logic minus the spin: a check is
  * scheduled only while requests wait (at the throttle's end, or kafkajs's 10 ms interval when
  * they wait for an in-flight slot: a response checks the queue anyway) or a throttle is in force.
- * Applied once per process, by `createKafka`, before any connection exists.
+ * Applied once per process, before any connection exists: by libs/kafka's `createKafka`, and by the
+ * end-to-end specs' own clients.
  */
 interface RequestQueueLike {
   throttledUntil: number;

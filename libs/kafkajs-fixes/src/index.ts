@@ -1,0 +1,1 @@
+export { fixRequestQueueTimer } from './request-queue-timer';
