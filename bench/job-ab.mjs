@@ -9,6 +9,7 @@
 //   KAFKA_BROKERS=... REDIS_URL=... node bench/job-ab.mjs <dist A> <dist B> [rounds=2]
 import { spawn, spawnSync } from 'node:child_process';
 import { DEMO_ENV, root } from '../tools/dev/bootstrap.mjs';
+import { sumSeries } from './lib/metrics-text.mjs';
 import { quantile } from './lib/open-loop.mjs';
 
 const [distA, distB, rounds = '2'] = process.argv.slice(2);
@@ -50,14 +51,11 @@ async function ingest(build, post) {
   return accepted;
 }
 
-/** Sum of a metric's series whose line matches `pattern`. */
-async function metric(build, pattern) {
-  const text = await (await fetch(build.metrics)).text();
-  return text.split('\n').filter((line) => pattern.test(line)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-}
-const eventsTaken = (build) => metric(build, /^flowgate_processor_operator_records_total\{job="ip-count",operator="by ip",direction="in"/);
-const batchCount = (build) => metric(build, /^flowgate_processor_batch_duration_seconds_count\{.*job="ip-count"/);
-const batchSeconds = (build) => metric(build, /^flowgate_processor_batch_duration_seconds_sum\{.*job="ip-count"/);
+/** The sum of a metric's series on the build's processor whose labels include `labels`. */
+const metric = async (build, name, labels) => sumSeries(await (await fetch(build.metrics)).text(), name, labels);
+const eventsTaken = (build) => metric(build, 'flowgate_processor_operator_records_total', { job: 'ip-count', operator: 'by ip', direction: 'in' });
+const batchCount = (build) => metric(build, 'flowgate_processor_batch_duration_seconds_count', { job: 'ip-count' });
+const batchSeconds = (build) => metric(build, 'flowgate_processor_batch_duration_seconds_sum', { job: 'ip-count' });
 
 async function untilReady(build) {
   for (let attempt = 0; attempt < 600; attempt++) {

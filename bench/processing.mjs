@@ -3,6 +3,7 @@
 // same open-loop load of keyed counter increments (POST /v1/counter over COUNTER_KEYS keys),
 // rate by rate, the two modes interleaved so that noise from the machine is shared. Used by
 // tools/dev/bench.mjs; the report section is processingMarkdown().
+import { sumSeries } from './lib/metrics-text.mjs';
 
 export const COUNTER_KEYS = 64;
 export const MODES = [
@@ -15,16 +16,9 @@ export const counterKeys = (run, keys = COUNTER_KEYS) => Array.from({ length: ke
 
 async function scrape(port) {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-  const sum = (name, labels) => {
-    let total = 0;
-    for (const [, labelText, value] of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
-      if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) total += Number(value);
-    }
-    return total;
-  };
   return {
-    batches: sum('flowgate_processor_batch_commits_total', { job: 'counter', result: 'committed' }),
-    records: sum('flowgate_processor_records_total', { route: 'counter', result: 'processed' }),
+    batches: sumSeries(text, 'flowgate_processor_batch_commits_total', { job: 'counter', result: 'committed' }),
+    records: sumSeries(text, 'flowgate_processor_records_total', { route: 'counter', result: 'processed' }),
   };
 }
 
